@@ -1,0 +1,202 @@
+import ort from 'onnxruntime-node';
+import { loadSae } from '../sae/load.ts';
+import type { Sae } from '../sae/types.ts';
+import { steerFeeds, validateInterventions, type Intervention } from '../steer/spec.ts';
+import { generate, type GenerateArgs, type GenerateResult } from './generate.ts';
+import { openModelFolder, type ModelFolder } from './model-folder.ts';
+import { SaeIO, type VariantKind, type VariantOptions } from './onnx/variants.ts';
+import { ModelFileError } from './onnx/proto.ts';
+import { chooseProviders, type ProviderName } from './providers.ts';
+import { ModelRunner } from './runner.ts';
+import { TextTokenizer } from './tokenizer.ts';
+import { variantFile } from './variant-cache.ts';
+
+export interface EngineOptions {
+  /** Model folder (HF layout) or .onnx file. */
+  readonly model: string;
+  /** SAE folder or file (params.npz). */
+  readonly sae: string;
+  /** Hook name; overrides what the SAE's files say. */
+  readonly hook?: string;
+  /** Force one execution provider (else the first GPU provider that works, then cpu). */
+  readonly provider?: ProviderName;
+  /** Where spliced graph variants are cached. */
+  readonly cacheDir: string;
+}
+
+/** A token with its strongest latents, strongest first: [feature, value]. */
+export interface EncodedToken {
+  readonly id: number;
+  readonly text: string;
+  readonly latents: [number, number][];
+}
+
+/** Raw capture output for a batch of equal-length rows. */
+export interface CaptureResult {
+  readonly batch: number;
+  readonly length: number;
+  readonly k: number;
+  /** [B, T, K] values, largest first per token (zeros mean "fewer than K active"). */
+  readonly values: Float32Array;
+  /** [B, T, K] feature ids. */
+  readonly indices: Int32Array;
+  /** [B, T, d_in] hook activations and SAE reconstructions (float32), when asked for. */
+  readonly hookInput?: Float32Array;
+  readonly reconstruction?: Float32Array;
+}
+
+export interface Continuation extends GenerateResult {
+  readonly text: string;
+}
+
+export type GenerateOptions = Omit<GenerateArgs, 'promptIds' | 'extraFeeds'> & {
+  readonly interventions?: readonly Intervention[];
+};
+
+/** The sessions an engine may hold: the untouched model and the spliced variants. */
+type RunnerKey = 'base' | 'capture' | 'capture+recon' | Exclude<VariantKind, 'capture'>;
+
+function variantOptions(key: Exclude<RunnerKey, 'base'>, hook: string): VariantOptions {
+  if (key === 'capture+recon') return { kind: 'capture', hook, reconstruction: true };
+  return { kind: key, hook };
+}
+
+/** Reads the residual width from an HF config (names differ across families). */
+function hiddenSize(cfg: Record<string, unknown>): number | undefined {
+  for (const k of ['hidden_size', 'n_embd', 'd_model']) if (typeof cfg[k] === 'number') return cfg[k];
+  return undefined;
+}
+
+/**
+ * A language model with an SAE spliced in at one hook: encode text to latents, generate
+ * with and without interventions. Plain Node (no Electron), shared by the CLI, the serve
+ * host and the Electron main process.
+ */
+export class Engine {
+  private readonly runners = new Map<RunnerKey, Promise<ModelRunner>>();
+
+  private constructor(
+    readonly folder: ModelFolder,
+    readonly sae: Sae,
+    readonly hook: string,
+    readonly providers: readonly ProviderName[],
+    readonly tokenizer: TextTokenizer,
+    private readonly cacheDir: string,
+  ) {}
+
+  static async open(opts: EngineOptions): Promise<Engine> {
+    const folder = openModelFolder(opts.model);
+    const sae = loadSae(opts.sae, opts.hook ? { hook: opts.hook } : {});
+    const hook = opts.hook ?? sae.config.hookName;
+    if (!hook) {
+      throw new ModelFileError(sae.source.path, 'the SAE files do not name their hook; pass one (e.g. --hook blocks.6.hook_resid_post)');
+    }
+    const width = hiddenSize(folder.config);
+    if (width !== undefined && width !== sae.config.dIn) {
+      throw new ModelFileError(
+        sae.source.path,
+        `SAE d_in=${sae.config.dIn} does not match the model's residual width ${width} (config.json of ${folder.dir}); ` +
+          `W_enc has shape [${sae.params.W_enc.shape.join(', ')}] but the hook ${hook} is [batch, seq, ${width}]`,
+      );
+    }
+    const providers = await chooseProviders(opts.provider);
+    const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.config);
+    const engine = new Engine(folder, sae, hook, providers, tokenizer, opts.cacheDir);
+    await engine.runner('capture'); // builds (or finds) the spliced graph now: bad hooks fail at open
+    return engine;
+  }
+
+  /** The provider actually asked for first (cpu when no GPU provider works). */
+  get activeProvider(): ProviderName {
+    return this.providers[0] ?? 'cpu';
+  }
+
+  private runner(kind: RunnerKey): Promise<ModelRunner> {
+    let r = this.runners.get(kind);
+    if (!r) {
+      const file =
+        kind === 'base'
+          ? this.folder.onnxFile
+          : variantFile(this.folder.onnxFile, this.sae, variantOptions(kind, this.hook), this.cacheDir).file;
+      r = ModelRunner.create(file, this.providers);
+      this.runners.set(kind, r);
+      r.catch(() => this.runners.delete(kind));
+    }
+    return r;
+  }
+
+  /** Text → ids, with BOS when the SAE was trained with one. */
+  tokenize(text: string): number[] {
+    return this.tokenizer.encode(text, this.sae.config.prependBos);
+  }
+
+  /**
+   * Runs the capture graph on equal-length rows (each window starts at position 0).
+   * With `reconstruction`, also returns the hook input and the SAE's reconstruction.
+   */
+  async capture(rows: readonly (readonly number[])[], k: number, opts: { reconstruction?: boolean } = {}): Promise<CaptureResult> {
+    const runner = await this.runner(opts.reconstruction ? 'capture+recon' : 'capture');
+    const K = Math.max(1, Math.min(k, this.sae.config.dSae));
+    const { outputs } = await runner.forward({
+      ids: rows,
+      extra: { [SaeIO.topK]: new ort.Tensor('int64', BigInt64Array.from([BigInt(K)]), [1]) },
+    });
+    const idx = outputs[SaeIO.topIndices]!.data as BigInt64Array;
+    return {
+      batch: rows.length,
+      length: rows[0]?.length ?? 0,
+      // TopK-style SAEs return at most their k, whatever was asked
+      k: Number(outputs[SaeIO.topValues]!.dims[2]),
+      values: outputs[SaeIO.topValues]!.data as Float32Array,
+      indices: Int32Array.from(idx, (v) => Number(v)),
+      ...(opts.reconstruction
+        ? {
+            hookInput: outputs[SaeIO.hookInput]!.data as Float32Array,
+            reconstruction: outputs[SaeIO.reconstruction]!.data as Float32Array,
+          }
+        : {}),
+    };
+  }
+
+  /** The `top` strongest nonzero latents at every position of `ids`. */
+  async encode(ids: readonly number[], top: number): Promise<EncodedToken[]> {
+    if (!ids.length) return [];
+    const cap = await this.capture([ids], top);
+    const pieces = this.tokenizer.pieces(ids);
+    return ids.map((id, t) => {
+      const latents: [number, number][] = [];
+      for (let j = 0; j < cap.k; j++) {
+        const v = cap.values[t * cap.k + j]!;
+        if (v > 0) latents.push([cap.indices[t * cap.k + j]!, v]);
+      }
+      return { id, text: pieces[t] ?? '', latents };
+    });
+  }
+
+  /** Generates a continuation; with interventions, through the steer graph. */
+  async generate(promptIds: readonly number[], opts: GenerateOptions): Promise<Continuation> {
+    const ivs = opts.interventions ?? [];
+    validateInterventions(ivs, this.sae.config.dSae);
+    const runner = await this.runner(ivs.length ? 'steer' : 'base');
+    const res = await generate(runner, {
+      ...opts,
+      promptIds,
+      ...(ivs.length ? { extraFeeds: (start: number, T: number) => steerFeeds(ivs, promptIds.length, start, T) } : {}),
+    });
+    return { ...res, text: this.tokenizer.decode(res.ids) };
+  }
+
+  /** Default and steered continuations with the same settings and seed. */
+  async compare(promptIds: readonly number[], opts: GenerateOptions): Promise<{ baseline: Continuation; steered: Continuation }> {
+    const { interventions, ...rest } = opts;
+    const baseline = await this.generate(promptIds, rest);
+    const steered = await this.generate(promptIds, { ...rest, interventions: interventions ?? [] });
+    return { baseline, steered };
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.runners.values()];
+    this.runners.clear();
+    await Promise.allSettled(all.map(async (r) => (await r).release()));
+  }
+}

@@ -1,0 +1,167 @@
+import type { Sae } from '../../sae/types.ts';
+import { attr } from './builder.ts';
+import type { Ops } from './ops.ts';
+
+/** A sparse set of latents per token: [B, T, k] values (≥ 0) and int64 feature ids. */
+export interface SparseLatents {
+  readonly values: string;
+  readonly indices: string;
+}
+
+/** Names of the SAE's tensors once spliced: everything the variants need. */
+export interface SaeNodes {
+  /** Dense latents a [B, T, d_sae] (normalised space); emitted on first use. */
+  dense(): string;
+  /**
+   * The nonzero candidates for TopK-style architectures (topk, switch): k per token,
+   * so readers never need the dense [B, T, d_sae] tensor. Undefined for elementwise ones.
+   */
+  readonly sparse?: SparseLatents;
+  /** Latents of the features `ids` (int64 [S]) only: [B, T, S]. */
+  selected(ids: string): string;
+  /** W_dec initializer [d_sae, d_in]. */
+  readonly W_dec: string;
+  /** x_hat in the model's space [B, T, d_in]. */
+  reconstruction(): string;
+  /** Maps a difference in the SAE's (normalised) space back to the model's space. */
+  denormDelta(delta: string): string;
+}
+
+const once = <T>(f: () => T): (() => T) => {
+  let v: T | undefined;
+  let done = false;
+  return () => {
+    if (!done) {
+      v = f();
+      done = true;
+    }
+    return v as T;
+  };
+};
+
+/**
+ * Emits the SAE after a float32 tensor `x` [B, T, d_in]: normalise → encode → latents, and
+ * the decode pieces. Pure ONNX ops, so the same graph runs on every execution provider.
+ */
+export function emitSae(ops: Ops, sae: Sae, x: string): SaeNodes {
+  const { b } = ops;
+  const { config: c, params: p } = sae;
+  const cache = new Map<string, string>();
+  const T = (name: keyof Sae['params']): string => {
+    const t = p[name];
+    if (!t) throw new Error(`${sae.source.weightsFile}: ${c.architecture} SAE is missing tensor ${name}`);
+    let n = cache.get(name);
+    if (!n) cache.set(name, (n = b.floats(`sae.${name}`, t.data, t.shape)));
+    return n;
+  };
+  const zero = once(() => b.scalar('zero', 0));
+
+  // ---- normalisation
+  let xn = x;
+  let denormScale: string | undefined; // multiply a model-space delta by this
+  let mu: string | undefined;
+  if (c.normalize === 'constant_norm_rescale') {
+    // sc = sqrt(d_in) / ||x||; x_n = x · sc; undo: y / sc
+    const norm = b.op('Sqrt', [ops.reduceSum(ops.mul(x, x), [-1])]);
+    const inv = ops.div(norm, b.scalar('sqrt_d', Math.sqrt(c.dIn))); // = 1 / sc
+    xn = ops.div(x, inv);
+    denormScale = inv;
+  } else if (c.normalize === 'layer_norm') {
+    // (x − μ) / (std + 1e-5) with the unbiased std; undo: y · std + μ
+    mu = ops.reduceMean(x, [-1]);
+    const xc = ops.sub(x, mu);
+    const ss = ops.reduceSum(ops.mul(xc, xc), [-1]);
+    const std = b.op('Sqrt', [ops.div(ss, b.scalar('d_minus_1', c.dIn - 1))]);
+    xn = ops.div(xc, ops.add(std, b.scalar('eps', 1e-5)));
+    denormScale = std;
+  }
+
+  const W_dec = T('W_dec');
+  const xc = once(() => (c.applyBDecToInput ? ops.sub(xn, T('b_dec')) : xn));
+
+  /** Per-latent vectors the elementwise activations read ([d_sae], or gathered to [S]). */
+  type LatentVec = 'b_enc' | 'threshold' | 'b_gate' | 'b_mag' | 'exp_r_mag';
+  /** Elementwise activation of h = xc·W_enc, reading per-latent vectors through `pick`. */
+  const elementwise = (h: string, pick: (name: LatentVec) => string): string => {
+    switch (c.architecture) {
+      case 'standard':
+        return ops.relu(ops.add(h, pick('b_enc')));
+      case 'jumprelu': {
+        const pre = ops.add(h, pick('b_enc'));
+        return ops.relu(b.op('Where', [b.op('Greater', [pre, pick('threshold')]), pre, zero()]));
+      }
+      case 'gated': {
+        // one MatMul serves both paths: xc·(W_enc ⊙ exp(r_mag)) = (xc·W_enc) ⊙ exp(r_mag)
+        const gate = b.op('Greater', [ops.add(h, pick('b_gate')), zero()]);
+        const mag = ops.relu(ops.add(ops.mul(h, pick('exp_r_mag')), pick('b_mag')));
+        return b.op('Where', [gate, mag, zero()]);
+      }
+      default:
+        throw new Error(`not an elementwise architecture: ${c.architecture}`);
+    }
+  };
+  const expRMag = once(() => b.floats('sae.exp_r_mag', Float32Array.from(p.r_mag?.data ?? [], Math.exp), [c.dSae]));
+  const full = (name: LatentVec): string => (name === 'exp_r_mag' ? expRMag() : T(name));
+
+  let sparse: SparseLatents | undefined;
+  let denseFn: () => string;
+  let selected: (ids: string) => string;
+
+  if (c.architecture === 'topk' || c.architecture === 'switch') {
+    let scores: string;
+    let relu: boolean;
+    if (c.architecture === 'topk') {
+      scores = ops.add(ops.matmul(xc(), T('W_enc')), T('b_enc'));
+      relu = true; // keep the k largest pre-activations, then ReLU
+    } else {
+      const nE = c.nExperts ?? 1;
+      const per = c.dSae / nE;
+      const z = ops.relu(ops.matmul(ops.sub(xn, T('b_dec')), T('W_enc')));
+      const probs = b.op('Softmax', [ops.matmul(ops.sub(xn, T('b_router')), T('W_router'))], { axis: attr.int(-1) });
+      const pmax = ops.reduceMax(probs, [-1]);
+      const pidx = b.op('ArgMax', [probs], { axis: attr.int(-1), keepdims: attr.int(1) });
+      const expertOf = b.int64s('expert_of_latent', Array.from({ length: c.dSae }, (_, j) => Math.floor(j / per)));
+      const chosen = b.op('Equal', [expertOf, pidx]);
+      scores = b.op('Where', [chosen, ops.mul(z, pmax), zero()]);
+      relu = false;
+    }
+    const [v, i] = ops.topk(scores, b.int64s('k', [c.k ?? 1]));
+    sparse = { values: relu ? ops.relu(v) : v, indices: i };
+    const sp = sparse;
+    denseFn = once(() => b.op('ScatterElements', [b.op('ConstantOfShape', [b.op('Shape', [scores])]), sp.indices, sp.values], { axis: attr.int(-1) }));
+    selected = (ids) => {
+      // a_sel[b,t,s] = Σ_j values[b,t,j] · [indices[b,t,j] = ids[s]]
+      const hit = ops.cast(b.op('Equal', [ops.unsqueeze(sp.indices, [-1]), ids]), 1 /* FLOAT */);
+      return ops.reduceSum(ops.mul(hit, ops.unsqueeze(sp.values, [-1])), [2], false);
+    };
+  } else {
+    denseFn = once(() => elementwise(ops.matmul(xc(), T('W_enc')), full));
+    // only the selected columns: steering costs S dot products per token, not d_sae
+    selected = (ids) =>
+      elementwise(ops.matmul(xc(), ops.gather(T('W_enc'), ids, 1)), (name) => ops.gather(full(name), ids, 0));
+  }
+
+  const decodeNorm = once(() => {
+    if (sparse) {
+      // Σ_j values_j · W_dec[indices_j]: k rows gathered instead of a [d_sae] product
+      const rows = ops.gather(W_dec, sparse.indices, 0); // [B, T, k, d_in]
+      const y = ops.reduceSum(ops.mul(rows, ops.unsqueeze(sparse.values, [-1])), [2], false);
+      return ops.add(y, T('b_dec'));
+    }
+    return ops.add(ops.matmul(denseFn(), W_dec), T('b_dec'));
+  });
+
+  return {
+    dense: denseFn,
+    ...(sparse ? { sparse } : {}),
+    selected,
+    W_dec,
+    reconstruction: () => {
+      const y = decodeNorm();
+      if (c.normalize === 'constant_norm_rescale') return ops.mul(y, denormScale!);
+      if (c.normalize === 'layer_norm') return ops.add(ops.mul(y, denormScale!), mu!);
+      return y;
+    },
+    denormDelta: (delta) => (denormScale ? ops.mul(delta, denormScale) : delta),
+  };
+}

@@ -1,0 +1,205 @@
+import type { Sae } from '../../sae/types.ts';
+import { GraphBuilder, attr, graphNames, pruneDead, toposort, valueInfo } from './builder.ts';
+import { locateHook, type HookSite } from './hooks.ts';
+import { Ops } from './ops.ts';
+import { DataType, type GraphProto, type ModelProto, type NodeProto } from './proto.ts';
+import { emitSae } from './sae-graph.ts';
+
+/**
+ * The graph variants built from one (model, SAE, hook):
+ * - capture: per-token top-k latents (and optionally the hook input and reconstruction);
+ *   nothing after the hook is kept, so the later layers are never run.
+ * - steer: the hook tensor is replaced by x + decode(a') − decode(a) (clamp, scale) plus
+ *   s·W_dec[i] (add), driven by inputs; logits and KV-cache outputs kept.
+ * - replace: the hook tensor is replaced by the SAE reconstruction (or zeros), for
+ *   CE-loss-recovered style evaluation.
+ */
+export type VariantKind = 'capture' | 'steer' | 'replace' | 'zero';
+
+/** Graph I/O names the variants add; the runtime feeds and reads these. */
+export const SaeIO = {
+  /** capture input: int64 [1], how many latents per token to return. */
+  topK: 'sae_top_k',
+  /** capture outputs: [B, T, K] values (largest first) and int64 indices. */
+  topValues: 'sae_top_values',
+  topIndices: 'sae_top_indices',
+  /** capture / replace outputs: the hook activation and its reconstruction [B, T, d_in] (float32). */
+  hookInput: 'sae_hook_input',
+  reconstruction: 'sae_reconstruction',
+  /** capture output (dense option): all latents [B, T, d_sae]. */
+  latents: 'sae_latents',
+  /** steer inputs: int64 [S] latent ids, float [S] values, int64 [S] modes (see SteerMode), float [S, T] position mask. */
+  steerIds: 'steer_ids',
+  steerValues: 'steer_values',
+  steerModes: 'steer_modes',
+  steerMask: 'steer_mask',
+} as const;
+
+/** Codes fed in `steer_modes`. */
+export const SteerModeCode = { clamp: 0, add: 1, scale: 2 } as const;
+
+export interface VariantOptions {
+  readonly kind: VariantKind;
+  readonly hook: string;
+  /** capture only: also output the dense latents. */
+  readonly dense?: boolean;
+  /** capture only: also output the hook input and the SAE reconstruction (metrics). */
+  readonly reconstruction?: boolean;
+}
+
+function defaultOpset(model: ModelProto): number {
+  const o = (model.opsetImport ?? []).find((x) => !x.domain || x.domain === 'ai.onnx');
+  return Number(o?.version ?? 13);
+}
+
+/** The token-embedding table: element type and width of the residual stream. */
+function embeddingTable(graph: GraphProto): { elemType: number; width: number; name: string } | undefined {
+  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  for (const n of graph.node ?? []) {
+    if (n.opType === 'Gather') {
+      const t = inits.get(n.input?.[0] ?? '');
+      if (t && (t.dims?.length ?? 0) === 2) return { elemType: t.dataType ?? DataType.FLOAT, width: Number(t.dims![1]), name: t.name ?? '' };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Splits a fused Skip(Simplified)LayerNormalization whose residual sum is the hook into
+ * Add (+ bias) and a plain norm, so the norm can read the edited residual.
+ */
+function unfuse(graph: GraphProto, node: NodeProto, b: GraphBuilder): void {
+  const ins = node.input ?? [];
+  const outs = node.output ?? [];
+  const used = new Set((graph.node ?? []).flatMap((n) => n.input ?? []));
+  if ((outs[1] && used.has(outs[1])) || (outs[2] && used.has(outs[2]))) {
+    throw new Error(`${node.opType} ${node.name}: its mean / inverse-std outputs are used; cannot splice the SAE here`);
+  }
+  const simplified = node.opType === 'SkipSimplifiedLayerNormalization';
+  const eps = (node.attribute ?? []).find((a) => a.name === 'epsilon')?.f ?? 1e-5;
+  // Skip*: inputs (input, skip, gamma, [beta], [bias]); Simplified has no beta: (input, skip, gamma, [bias])
+  const [input, skip, gamma] = ins;
+  const beta = simplified ? undefined : ins[3];
+  const bias = simplified ? ins[3] : ins[4];
+  let sum = b.op('Add', [input!, skip!]);
+  if (bias) sum = b.op('Add', [sum, bias]);
+  b.node('Identity', [sum], [outs[3]!]);
+  if (outs[0]) {
+    const normIns = simplified ? [outs[3]!, gamma!] : beta ? [outs[3]!, gamma!, beta] : [outs[3]!, gamma!];
+    b.node(simplified ? 'SimplifiedLayerNormalization' : 'LayerNormalization', normIns, [outs[0]], {
+      axis: attr.int(-1),
+      epsilon: attr.float(eps),
+    });
+  }
+  graph.node = (graph.node ?? []).filter((n) => n !== node);
+}
+
+/** Points every reader of `from` (outside `except`) at `to`. */
+function rewire(graph: GraphProto, from: string, to: string, except: Set<NodeProto>): void {
+  for (const n of graph.node ?? []) {
+    if (except.has(n)) continue;
+    n.input = (n.input ?? []).map((i) => (i === from ? to : i));
+  }
+  for (const o of graph.output ?? []) if (o.name === from) throw new Error(`hook tensor ${from} is a graph output; cannot splice there`);
+}
+
+/**
+ * Builds a variant in place on a freshly decoded model (the caller decodes one copy per
+ * variant). Returns the located hook site.
+ */
+export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions): HookSite {
+  const graph = model.graph!;
+  const site = locateHook(graph, opts.hook);
+  const opset = defaultOpset(model);
+  const b = new GraphBuilder('sae/', graphNames(graph));
+  const ops = new Ops(b, opset);
+  const table = embeddingTable(graph);
+  const elem = table?.elemType ?? DataType.FLOAT;
+  if (table && table.width !== sae.config.dIn) {
+    throw new Error(
+      `${sae.source.weightsFile}: SAE d_in=${sae.config.dIn} (W_enc [${sae.params.W_enc.shape.join(', ')}]) does not match ` +
+        `the model's residual width ${table.width} at ${opts.hook} (embedding ${table.name} is [${'vocab'}, ${table.width}])`,
+    );
+  }
+  const halfish = elem !== DataType.FLOAT;
+
+  const edits = opts.kind !== 'capture';
+  if (edits && site.fusedNode) unfuse(graph, site.fusedNode, b);
+
+  const h = site.tensor;
+  const x = halfish ? ops.cast(h, DataType.FLOAT) : h;
+  const nodes = emitSae(ops, sae, x);
+  const outputs = [];
+
+  if (opts.kind === 'capture') {
+    // top-K per token; for TopK-style SAEs from the k candidates (K is clamped to k at run time)
+    const source = nodes.sparse?.values ?? nodes.dense();
+    const kIn = nodes.sparse ? b.op('Min', [SaeIO.topK, b.int64s('k_max', [sae.config.k ?? 1])]) : SaeIO.topK;
+    const [v, i] = ops.topk(source, kIn);
+    const ids = nodes.sparse ? b.op('GatherElements', [nodes.sparse.indices, i], { axis: attr.int(-1) }) : i;
+    b.node('Identity', [v], [SaeIO.topValues]);
+    b.node('Identity', [ids], [SaeIO.topIndices]);
+    outputs.push(
+      valueInfo(SaeIO.topValues, DataType.FLOAT, ['batch', 'sequence', 'k']),
+      valueInfo(SaeIO.topIndices, DataType.INT64, ['batch', 'sequence', 'k']),
+    );
+    if (opts.reconstruction) {
+      b.node('Identity', [x], [SaeIO.hookInput]);
+      b.node('Identity', [nodes.reconstruction()], [SaeIO.reconstruction]);
+      outputs.push(
+        valueInfo(SaeIO.hookInput, DataType.FLOAT, ['batch', 'sequence', 'd_in']),
+        valueInfo(SaeIO.reconstruction, DataType.FLOAT, ['batch', 'sequence', 'd_in']),
+      );
+    }
+    if (opts.dense) {
+      b.node('Identity', [nodes.dense()], [SaeIO.latents]);
+      outputs.push(valueInfo(SaeIO.latents, DataType.FLOAT, ['batch', 'sequence', 'd_sae']));
+    }
+    graph.input = [...(graph.input ?? []), valueInfo(SaeIO.topK, DataType.INT64, [1])];
+    graph.output = outputs;
+  } else {
+    let edited: string;
+    if (opts.kind === 'steer') {
+      const ids = SaeIO.steerIds;
+      const vals = SaeIO.steerValues;
+      const modes = SaeIO.steerModes;
+      const maskT = b.op('Transpose', [SaeIO.steerMask], { perm: attr.ints([1, 0]) }); // [T, S]
+      const isMode = (code: number): string =>
+        ops.cast(b.op('Equal', [modes, b.int64s(`mode${code}`, [code], [])]), DataType.FLOAT);
+      const aSel = nodes.selected(ids); // [B, T, S]
+      const clampD = ops.mul(isMode(SteerModeCode.clamp), ops.sub(vals, aSel));
+      const scaleD = ops.mul(ops.mul(isMode(SteerModeCode.scale), ops.sub(vals, b.scalar('one', 1))), aSel);
+      const coef = ops.mul(maskT, ops.add(clampD, scaleD));
+      const wSel = ops.gather(nodes.W_dec, ids, 0); // [S, d_in]
+      const dx = nodes.denormDelta(ops.matmul(coef, wSel));
+      const addCoef = ops.mul(maskT, ops.mul(isMode(SteerModeCode.add), vals)); // [T, S]
+      edited = ops.add(ops.add(x, dx), ops.matmul(addCoef, wSel));
+      graph.input = [
+        ...(graph.input ?? []),
+        valueInfo(ids, DataType.INT64, ['n_steer']),
+        valueInfo(vals, DataType.FLOAT, ['n_steer']),
+        valueInfo(modes, DataType.INT64, ['n_steer']),
+        valueInfo(SaeIO.steerMask, DataType.FLOAT, ['n_steer', 'sequence']),
+      ];
+    } else if (opts.kind === 'replace') {
+      edited = nodes.reconstruction();
+    } else {
+      edited = b.op('ConstantOfShape', [b.op('Shape', [x])]);
+    }
+    const hNew = halfish ? ops.cast(edited, elem) : edited;
+    const ours = new Set(b.nodes);
+    // readers of h other than the SAE get the edited stream
+    rewire(graph, h, hNew, ours);
+    if (opts.kind === 'replace' || opts.kind === 'zero') {
+      b.node('Identity', [x], [SaeIO.hookInput]);
+      graph.output = [...(graph.output ?? []), valueInfo(SaeIO.hookInput, DataType.FLOAT, ['batch', 'sequence', 'd_in'])];
+    }
+  }
+
+  b.commit(graph);
+  toposort(graph);
+  if (opts.kind === 'capture') pruneDead(graph);
+  return site;
+}
+
+
