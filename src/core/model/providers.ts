@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { GraphBuilder, valueInfo } from './onnx/builder.ts';
 import { DataType, encodeModel } from './onnx/proto.ts';
@@ -43,7 +45,21 @@ function tinyModel(): Uint8Array {
 
 const cache = new Map<ProviderName, Promise<ProviderStatus>>();
 
+const LINUX_LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
+
+/**
+ * On Linux, onnxruntime's WebGPU provider runs on Vulkan; without the loader library its
+ * probe only prints a warning to stderr and fails, so we say why up front instead.
+ */
+function missingPrerequisite(name: ProviderName): string | undefined {
+  if (name !== 'webgpu' || process.platform !== 'linux') return undefined;
+  const dirs = [...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter(Boolean), ...LINUX_LIB_DIRS];
+  return dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1'))) ? undefined : 'Vulkan loader (libvulkan.so.1) is not installed';
+}
+
 async function probeOne(name: ProviderName): Promise<ProviderStatus> {
+  const missing = missingPrerequisite(name);
+  if (missing) return { name, available: false, reason: missing };
   // a missing provider library is expected here; keep onnxruntime from printing it as an error
   const level = ort.env.logLevel;
   ort.env.logLevel = 'fatal';
@@ -55,7 +71,10 @@ async function probeOne(name: ProviderName): Promise<ProviderStatus> {
     if (!y || y[0] !== 3) return { name, available: false, reason: 'probe returned a wrong result' };
     return { name, available: true };
   } catch (e) {
-    const reason = String((e as Error).message ?? e).split('\n')[0]!.slice(0, 300);
+    let reason = String((e as Error).message ?? e).split('\n')[0]!.slice(0, 300);
+    if (name === 'cuda' && /Failed to load shared library/.test(reason)) {
+      reason = 'CUDA provider libraries are not installed (run `npm run setup:cuda`; needs CUDA 12 and cuDNN 9)';
+    }
     return { name, available: false, reason };
   } finally {
     ort.env.logLevel = level;

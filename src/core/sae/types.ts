@@ -11,8 +11,10 @@
  */
 export type SaeArchitecture = 'standard' | 'topk' | 'jumprelu' | 'gated' | 'switch';
 
+/** How each token is normalised before encoding (and de-normalised after decoding). */
 export type SaeNormalization = 'none' | 'constant_norm_rescale' | 'layer_norm';
 
+/** The on-disk format an SAE was loaded from. */
 export type SaeFormat = 'saelens' | 'gemmascope' | 'sparsify' | 'switch';
 
 /** A dense float32 tensor, row-major. */
@@ -54,6 +56,7 @@ export interface SaeParams {
   readonly b_router?: Tensor;
 }
 
+/** Everything about an SAE except its weights. */
 export interface SaeConfig {
   readonly architecture: SaeArchitecture;
   readonly dIn: number;
@@ -75,6 +78,7 @@ export interface SaeConfig {
   readonly cfgDtype?: string;
 }
 
+/** A loaded SAE: config, float32 weights, and where they came from. */
 export interface Sae {
   readonly config: SaeConfig;
   readonly params: SaeParams;

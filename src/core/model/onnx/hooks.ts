@@ -57,7 +57,11 @@ function indexGraph(graph: GraphProto): GraphIndex {
   return { producer, consumers };
 }
 
-/** True when `target` is an ancestor of tensor `from` (walking producers backwards). */
+/**
+ * True when tensor `from` is computed from `target` (walking producers backwards). A tensor
+ * made by the same node as `target` counts: a fused Skip*Norm's normalised output 0 is
+ * computed from its residual sum output 3 even though the graph cannot show that edge.
+ */
 function dependsOn(from: string, target: string, idx: GraphIndex): boolean {
   const seen = new Set<string>();
   const stack = [from];
@@ -67,9 +71,22 @@ function dependsOn(from: string, target: string, idx: GraphIndex): boolean {
     if (seen.has(t)) continue;
     seen.add(t);
     const p = idx.producer.get(t);
-    if (p) for (const i of p.input ?? []) if (i && !seen.has(i)) stack.push(i);
+    if (!p) continue;
+    if ((p.output ?? []).includes(target)) return true;
+    for (const i of p.input ?? []) if (i && !seen.has(i)) stack.push(i);
   }
   return false;
+}
+
+/** Output 3 (input + skip + bias) of a Skip*Norm node, named if the export left it out. */
+function residualSumOf(node: NodeProto): string {
+  const outs = node.output ?? [];
+  if (!outs[3]) {
+    while (outs.length < 4) outs.push('');
+    outs[3] = `${node.name || 'skipnorm'}/residual_sum`;
+    node.output = outs;
+  }
+  return outs[3]!;
 }
 
 /** A tensor counts as "feeding a norm" when a norm op or the first op of a decomposed norm reads it. */
@@ -103,11 +120,21 @@ function findEmbedding(graph: GraphProto, idx: GraphIndex): string | undefined {
   return undefined;
 }
 
-/** Walks from the embedding output to the first tensor a norm reads: the residual stream at block 0. */
-function findStreamStart(embedding: string, idx: GraphIndex): string | undefined {
+/**
+ * Walks from the embedding output to the first tensor a norm reads: the residual stream at
+ * block 0. When the embeddings are summed inside a fused Skip*Norm (token + position
+ * embedding, neither computed from the other), the stream starts at its output 3.
+ */
+function findStreamStart(embedding: string, idx: GraphIndex): { tensor: string; fused?: NodeProto } | undefined {
   let t = embedding;
   for (let step = 0; step < 16; step++) {
-    if (feedsNorm(t, idx)) return t;
+    for (const c of idx.consumers.get(t) ?? []) {
+      if (!SKIP_NORM_OPS.has(c.opType ?? '')) continue;
+      const [a, b] = c.input ?? [];
+      const other = a === t ? b : a;
+      if (other && !dependsOn(other, t, idx)) return { tensor: residualSumOf(c), fused: c };
+    }
+    if (feedsNorm(t, idx)) return { tensor: t };
     const cs = idx.consumers.get(t) ?? [];
     // embeddings are combined by elementwise ops (position embeddings, scaling, casts, dropout)
     const next = cs.find((c) => ['Add', 'Mul', 'Cast', 'Identity', 'Dropout', 'Div'].includes(c.opType ?? ''));
@@ -129,16 +156,8 @@ function nextResidual(t: string, idx: GraphIndex): { tensor: string; fused?: Nod
     if (SKIP_NORM_OPS.has(op)) {
       const [a, b] = ins;
       const other = a === t ? b : b === t ? a : undefined;
-      if (other && dependsOn(other, t, idx)) {
-        // output 3 (input + skip + bias) may be omitted when nothing reads it (last layer)
-        const outs = c.output ?? [];
-        if (!outs[3]) {
-          while (outs.length < 4) outs.push('');
-          outs[3] = `${c.name || 'skipnorm'}/residual_sum`;
-          c.output = outs;
-        }
-        return { tensor: outs[3]!, fused: c };
-      }
+      // output 3 may be omitted when nothing reads it (last layer)
+      if (other && dependsOn(other, t, idx)) return { tensor: residualSumOf(c), fused: c };
     }
   }
   return undefined;
@@ -161,7 +180,7 @@ export function locateHooks(graph: GraphProto): HookSite[] {
   if (!emb) return [];
   const start = findStreamStart(emb, idx);
   if (!start) return [];
-  const chain: { tensor: string; fused?: NodeProto }[] = [{ tensor: start }];
+  const chain: { tensor: string; fused?: NodeProto }[] = [start];
   for (let i = 0; i < 4096; i++) {
     const next = nextResidual(chain[chain.length - 1]!.tensor, idx);
     if (!next) break;

@@ -124,7 +124,10 @@ export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions):
   const halfish = elem !== DataType.FLOAT;
 
   const edits = opts.kind !== 'capture';
-  if (edits && site.fusedNode) unfuse(graph, site.fusedNode, b);
+  if (edits && site.fusedNode) {
+    unfuse(graph, site.fusedNode, b);
+    b.commit(graph); // the split norm joins the model's nodes: it must read the edited stream
+  }
 
   const h = site.tensor;
   const x = halfish ? ops.cast(h, DataType.FLOAT) : h;

@@ -1,0 +1,37 @@
+import type { ResolvedSpec } from './spec.ts';
+
+/** config.json contents in HuggingFace transformers' style for the spec's family. */
+export function hfConfig(s: ResolvedSpec): Record<string, unknown> {
+  if (s.family === 'gpt2') {
+    return {
+      model_type: 'gpt2',
+      architectures: ['GPT2LMHeadModel'],
+      vocab_size: s.vocab,
+      n_embd: s.d,
+      n_head: s.heads,
+      n_layer: s.layers,
+      n_positions: s.ctx,
+      n_inner: s.ffn === 4 * s.d ? null : s.ffn,
+      activation_function: 'gelu_new',
+      layer_norm_epsilon: s.eps,
+      tie_word_embeddings: true,
+    };
+  }
+  const gemma = s.family === 'gemma';
+  return {
+    model_type: s.family,
+    architectures: [gemma ? 'GemmaForCausalLM' : 'LlamaForCausalLM'],
+    vocab_size: s.vocab,
+    hidden_size: s.d,
+    num_attention_heads: s.heads,
+    num_key_value_heads: s.kvHeads,
+    head_dim: s.headDim,
+    intermediate_size: s.ffn,
+    num_hidden_layers: s.layers,
+    max_position_embeddings: s.ctx,
+    rope_theta: s.theta,
+    rms_norm_eps: s.eps,
+    hidden_act: gemma ? 'gelu_pytorch_tanh' : 'silu',
+    tie_word_embeddings: gemma,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Seeded pseudo-random numbers for test and bench weights: mulberry32 for uniforms,
+ * Box-Muller for normals. Deterministic across platforms (32-bit integer arithmetic only).
+ */
+export class Rng {
+  private state: number;
+  private spare: number | undefined;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1) (mulberry32). */
+  uniform(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Standard normal (Box-Muller; the second value of each pair is kept for the next call). */
+  normal(): number {
+    if (this.spare !== undefined) {
+      const s = this.spare;
+      this.spare = undefined;
+      return s;
+    }
+    // 1 - u keeps the logarithm's argument in (0, 1]
+    const r = Math.sqrt(-2 * Math.log(1 - this.uniform()));
+    const th = 2 * Math.PI * this.uniform();
+    this.spare = r * Math.sin(th);
+    return r * Math.cos(th);
+  }
+
+  /** `n` values drawn as `mean + scale * N(0, 1)`. */
+  normals(n: number, scale = 1, mean = 0): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = mean + scale * this.normal();
+    return out;
+  }
+}

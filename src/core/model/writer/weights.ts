@@ -1,0 +1,90 @@
+import { Rng } from './prng.ts';
+import type { ResolvedSpec } from './spec.ts';
+
+/** One weight tensor: row-major float32 data and its dims. */
+export interface WeightTensor {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+/**
+ * Weights keyed by their HuggingFace state-dict names, in HF layouts: GPT-2 `Conv1D` weights
+ * are [in, out] (y = x W + b), Llama/Gemma `Linear` weights [out, in] (y = x Wᵀ).
+ * Gemma norm weights are stored as HF does: the graph multiplies by (1 + w).
+ */
+export type ModelWeights = Map<string, WeightTensor>;
+
+/** Reads a weight, failing loudly on a missing name. */
+export function weight(w: ModelWeights, name: string): WeightTensor {
+  const t = w.get(name);
+  if (!t) throw new Error(`missing weight ${name}`);
+  return t;
+}
+
+/**
+ * Seeded random weights with refgen.py's scales (its d = 64 models use 0.25 = 2/√64 for GPT-2
+ * projections; here 2/√d so larger models keep activations O(1)); norms near 1.
+ */
+export function makeWeights(spec: ResolvedSpec): ModelWeights {
+  return spec.family === 'gpt2' ? gpt2Weights(spec) : llamaWeights(spec);
+}
+
+function gpt2Weights(s: ResolvedSpec): ModelWeights {
+  const rng = new Rng(s.seed);
+  const w: ModelWeights = new Map();
+  const put = (name: string, dims: number[], scale: number, mean = 0): void => {
+    w.set(name, { data: rng.normals(dims.reduce((a, b) => a * b, 1), scale, mean), dims });
+  };
+  const { d, ffn } = s;
+  const proj = 2 / Math.sqrt(d);
+  put('transformer.wte.weight', [s.vocab, d], 0.5);
+  put('transformer.wpe.weight', [s.ctx, d], 0.1);
+  for (let L = 0; L < s.layers; L++) {
+    const p = `transformer.h.${L}`;
+    put(`${p}.ln_1.weight`, [d], 0.1, 1);
+    put(`${p}.ln_1.bias`, [d], 0.05);
+    put(`${p}.attn.c_attn.weight`, [d, 3 * d], proj);
+    put(`${p}.attn.c_attn.bias`, [3 * d], 0.02);
+    put(`${p}.attn.c_proj.weight`, [d, d], proj);
+    put(`${p}.attn.c_proj.bias`, [d], 0.02);
+    put(`${p}.ln_2.weight`, [d], 0.1, 1);
+    put(`${p}.ln_2.bias`, [d], 0.05);
+    put(`${p}.mlp.c_fc.weight`, [d, ffn], proj);
+    put(`${p}.mlp.c_fc.bias`, [ffn], 0.02);
+    put(`${p}.mlp.c_proj.weight`, [ffn, d], proj);
+    put(`${p}.mlp.c_proj.bias`, [d], 0.02);
+  }
+  put('transformer.ln_f.weight', [d], 0.1, 1);
+  put('transformer.ln_f.bias', [d], 0.05);
+  return w;
+}
+
+function llamaWeights(s: ResolvedSpec): ModelWeights {
+  const rng = new Rng(s.seed);
+  const w: ModelWeights = new Map();
+  const put = (name: string, dims: number[], scale: number, mean = 0): void => {
+    w.set(name, { data: rng.normals(dims.reduce((a, b) => a * b, 1), scale, mean), dims });
+  };
+  const { d, ffn, headDim: hd } = s;
+  // Gemma stores w with the norm computing x̂ (1 + w): keep (1 + w) near 1 either way
+  const normMean = s.family === 'gemma' ? 0 : 1;
+  const lin = (out: number, inp: number): [number[], number] => [[out, inp], 1 / Math.sqrt(inp)];
+  put('model.embed_tokens.weight', [s.vocab, d], 0.5);
+  for (let L = 0; L < s.layers; L++) {
+    const p = `model.layers.${L}`;
+    put(`${p}.input_layernorm.weight`, [d], 0.1, normMean);
+    put(`${p}.self_attn.q_proj.weight`, ...lin(s.heads * hd, d));
+    put(`${p}.self_attn.k_proj.weight`, ...lin(s.kvHeads * hd, d));
+    put(`${p}.self_attn.v_proj.weight`, ...lin(s.kvHeads * hd, d));
+    put(`${p}.self_attn.o_proj.weight`, ...lin(d, s.heads * hd));
+    put(`${p}.post_attention_layernorm.weight`, [d], 0.1, normMean);
+    put(`${p}.mlp.gate_proj.weight`, ...lin(ffn, d));
+    put(`${p}.mlp.up_proj.weight`, ...lin(ffn, d));
+    put(`${p}.mlp.down_proj.weight`, ...lin(d, ffn));
+  }
+  put('model.norm.weight', [d], 0.1, normMean);
+  // Gemma ties the unembedding to embed_tokens
+  // twice the default scale: logits with some spread, not a near-uniform distribution
+  if (s.family !== 'gemma') put('lm_head.weight', [s.vocab, d], 2 / Math.sqrt(d));
+  return w;
+}
