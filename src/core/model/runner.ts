@@ -1,5 +1,5 @@
 import ort from 'onnxruntime-node';
-import { halfToFloat } from './onnx/proto.ts';
+import { halfToFloat } from '../util/halffloat.ts';
 import type { ProviderName } from './providers.ts';
 
 /** A KV cache: `present.N.*` outputs of one run, fed back as `past_key_values.N.*`. */

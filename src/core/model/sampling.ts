@@ -1,3 +1,5 @@
+export { seededRandom } from '../util/random.ts';
+
 /** How the next token is picked. Greedy unless a temperature > 0 is given. */
 export interface SamplingOptions {
   readonly temperature?: number;
@@ -5,18 +7,6 @@ export interface SamplingOptions {
   readonly topP?: number;
   /** Same seed, same output. */
   readonly seed?: number;
-}
-
-/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** log-softmax in float64 (logits of a 256k vocabulary lose too much in float32). */

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 
 import { SaeFileError, formatShape } from './errors.ts';
-import { decodeF16, encodeHalf } from './halffloat.ts';
+import { decodeF16, encodeHalf } from '../util/halffloat.ts';
 import type { Tensor } from './types.ts';
 import { encodeZip, extractZipEntry, readZipEntries, type ZipEntry } from './zip.ts';
 

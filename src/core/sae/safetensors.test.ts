@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { SaeFileError } from './errors.ts';
-import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat } from './halffloat.ts';
+import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat } from '../util/halffloat.ts';
 import { encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors } from './safetensors.ts';
 import { randomNormal, seededRandom } from './synthetic.ts';
 

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 
 import { SaeFileError, formatShape } from './errors.ts';
-import { decodeBf16, decodeF16, encodeHalf } from './halffloat.ts';
+import { decodeBf16, decodeF16, encodeHalf } from '../util/halffloat.ts';
 import type { Tensor } from './types.ts';
 
 /** Bytes per element of every dtype in the safetensors spec. */

@@ -5,21 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { seededRandom } from '../util/random.ts';
 import { writeNpz } from './npz.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import type { SaeArchitecture, SaeNormalization } from './types.ts';
-
-/** A deterministic uniform [0, 1) generator (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `n` normal samples × scale + shift (Box–Muller). */
 export function randomNormal(rand: () => number, n: number, scale = 1, shift = 0): Float32Array {
@@ -188,3 +177,5 @@ function need(tensors: Readonly<Record<string, TensorToWrite>>, name: string): T
   if (!t) throw new Error(`tensor ${name} not given`);
   return t;
 }
+
+export { seededRandom };

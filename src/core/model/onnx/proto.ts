@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { onnx as OnnxNs } from 'onnx-proto';
+import { bf16ToFloat, halfToFloat } from '../../util/halffloat.ts';
 
 // onnx-proto is CommonJS; load it through require so both tsx and the bundler agree.
 const require = createRequire(import.meta.url);
@@ -123,23 +124,4 @@ export function readFloatTensor(t: TensorProto, modelDir: string): Float32Array 
   if (dt === DataType.FLOAT16) return Float32Array.from(t.int32Data ?? [], (v) => halfToFloat(v));
   if (dt === DataType.BFLOAT16) return Float32Array.from(t.int32Data ?? [], (v) => bf16ToFloat(v));
   throw new Error(`tensor ${t.name}: unsupported data type ${dt}`);
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** IEEE half → float. */
-export function halfToFloat(h: number): number {
-  const s = (h & 0x8000) >> 15;
-  const e = (h & 0x7c00) >> 10;
-  const f = h & 0x03ff;
-  if (e === 0) return (s ? -1 : 1) * Math.pow(2, -14) * (f / 1024);
-  if (e === 0x1f) return f ? NaN : (s ? -1 : 1) * Infinity;
-  return (s ? -1 : 1) * Math.pow(2, e - 15) * (1 + f / 1024);
-}
-
-/** bfloat16 → float (the upper half of a float32). */
-export function bf16ToFloat(b: number): number {
-  u32[0] = (b & 0xffff) << 16;
-  return f32[0]!;
 }

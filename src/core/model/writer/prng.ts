@@ -1,22 +1,20 @@
+import { seededRandom } from '../../util/random.ts';
+
 /**
  * Seeded pseudo-random numbers for test and bench weights: mulberry32 for uniforms,
  * Box-Muller for normals. Deterministic across platforms (32-bit integer arithmetic only).
  */
 export class Rng {
-  private state: number;
+  private readonly next: () => number;
   private spare: number | undefined;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.next = seededRandom(seed);
   }
 
   /** Uniform in [0, 1) (mulberry32). */
   uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.next();
   }
 
   /** Standard normal (Box-Muller; the second value of each pair is kept for the next call). */
