@@ -8,81 +8,24 @@
  * - per-token generation latency, steered (one clamp) against unsteered.
  * Prints ratios against baselines measured in the same run; timings are medians.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../src/core/model/engine.ts';
 import type { ProviderName } from '../src/core/model/providers.ts';
-import { writeBenchModel } from '../src/core/model/writer/index.ts';
-import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '../src/core/sae/synthetic.ts';
-import { repoRoot } from '../src/core/testing/fixtures.ts';
+import { BATCH, byteWindows, CTX, defaultBenchDir, K, median, prepareBench, torchRate as referenceRate } from './setup.ts';
 
 const { values } = parseArgs({
   options: {
     tokens: { type: 'string', default: '4096' },
-    dir: { type: 'string', default: path.join(repoRoot, '.cache', 'bench') },
+    dir: { type: 'string', default: defaultBenchDir },
     provider: { type: 'string' },
     reps: { type: 'string', default: '3' },
   },
 });
-const HOOK = 'blocks.8.hook_resid_pre';
-const D = 768;
-const D_SAE = 24576;
-const K = 32;
-const CTX = 128;
-const BATCH = 8;
 const nTokens = Math.max(CTX * BATCH, Number(values.tokens));
 const reps = Math.max(1, Number(values.reps));
 const dir = path.resolve(values.dir!);
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** Model, SAE and corpus in `dir` (made once, reused by later runs). */
-function prepare(): void {
-  const modelDir = path.join(dir, 'model');
-  if (!fs.existsSync(path.join(modelDir, 'model.onnx'))) {
-    console.log(`writing the GPT-2-small-shaped model to ${modelDir} ...`);
-    writeBenchModel(modelDir);
-  }
-  const saeDir = path.join(dir, 'sae');
-  if (!fs.existsSync(path.join(saeDir, 'sae_weights.safetensors'))) {
-    console.log(`writing the ${D_SAE}-latent TopK SAE (k=${K}) to ${saeDir} ...`);
-    writeSaeLensFolder(
-      saeDir,
-      saeLensCfg({ architecture: 'topk', dIn: D, dSae: D_SAE, hookName: HOOK, k: K, extra: { prepend_bos: false } }),
-      syntheticSaeTensors({ architecture: 'topk', dIn: D, dSae: D_SAE, seed: 7 }),
-    );
-  }
-  const corpus = path.join(dir, 'corpus.jsonl');
-  if (!fs.existsSync(corpus)) {
-    // the same shape perf_ref.py reads: 200 documents of ~1000 characters (byte tokens)
-    const words = fs.existsSync('/usr/share/dict/words')
-      ? fs.readFileSync('/usr/share/dict/words', 'utf8').split('\n').filter((w) => /^[a-z]+$/.test(w))
-      : ['alpha', 'beta', 'gamma', 'delta', 'the', 'of', 'and', 'to', 'in', 'is'];
-    let seed = 3;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-    const lines: string[] = [];
-    for (let d = 0; d < 200; d++) {
-      let text = '';
-      while (text.length < 1000) text += `${words[Math.floor(rand() * words.length)]} `;
-      lines.push(JSON.stringify({ text: text.trim() }));
-    }
-    fs.writeFileSync(corpus, `${lines.join('\n')}\n`);
-  }
-}
-
-/** Byte-level windows of CTX tokens from the corpus, nTokens in all. */
-function windows(): number[][] {
-  const ids: number[] = [];
-  for (const line of fs.readFileSync(path.join(dir, 'corpus.jsonl'), 'utf8').split('\n')) {
-    if (line) ids.push(...Buffer.from((JSON.parse(line) as { text: string }).text, 'utf8'));
-  }
-  const out: number[][] = [];
-  for (let i = 0; i + CTX <= ids.length && out.length * CTX < nTokens; i += CTX) out.push(ids.slice(i, i + CTX));
-  return out;
-}
 
 async function captureRate(engine: Engine, rows: number[][]): Promise<number> {
   const t0 = performance.now();
@@ -90,20 +33,10 @@ async function captureRate(engine: Engine, rows: number[][]): Promise<number> {
   return (rows.length * CTX) / ((performance.now() - t0) / 1000);
 }
 
-function torchRate(): number | undefined {
-  const script = path.resolve(repoRoot, '../shared/tools/refgen/perf_ref.py');
-  if (!fs.existsSync(script)) return undefined;
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
-  } catch {
-    return undefined;
-  }
-  const out = execFileSync('/usr/bin/python3', [script, dir, 'torch', String(nTokens)], { cwd: path.dirname(script), encoding: 'utf8' });
-  return (JSON.parse(out.trim().split('\n').pop()!) as { tokens_per_second: number }).tokens_per_second;
-}
+const torchRate = (): number | undefined => referenceRate(dir, nTokens);
 
-prepare();
-const rows = windows();
+prepareBench(dir);
+const rows = byteWindows(dir, nTokens);
 const engine = await Engine.open({
   model: path.join(dir, 'model'),
   sae: path.join(dir, 'sae'),

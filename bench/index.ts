@@ -1,0 +1,250 @@
+/**
+ * `npm run bench:index [-- --tokens N --query-tokens N --reps R --dir DIR --provider EP]`
+ *
+ * The activation index on the GPT-2-small-shaped model with the 24,576-latent TopK SAE
+ * (k=32) at blocks.8.hook_resid_pre (bench/setup.ts). Measures, in one run:
+ * - real indexing tokens/s (corpus → windows of 128 → capture → SQLite → statistics) against
+ *   capture-only tokens/s over the same windows and batches (storage overhead, target ≤ 15%),
+ *   and against the PyTorch reference's capture when it is installed (target ≥ 1.3×);
+ * - bytes per activation, all-in (the database file over its activations);
+ * - `feature` and range-sampling latency (p50/p95) on an index of ≥ 1M tokens. That index is
+ *   built through the same indexer and store with a synthetic capture (TopK-shaped latents,
+ *   k=32 over 24,576 features, log-normal densities: bench/synthetic-activations.ts), because
+ *   real capture of 1M tokens takes over half an hour on a 2-core CPU;
+ * - peak RSS of indexing 1× and 10× the tokens, each in its own process (target growth ≤ 1.2×),
+ *   with real capture and with the synthetic fast path.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openCorpus } from '../src/core/index/corpus.ts';
+import { runIndex, type IndexJobOptions, type IndexProgress, type IndexResult } from '../src/core/index/indexer.ts';
+import { IndexReader } from '../src/core/index/reader.ts';
+import { initialProgress } from '../src/core/index/store.ts';
+import { corpusWindows, type PendingWindow } from '../src/core/index/windows.ts';
+import { Engine } from '../src/core/model/engine.ts';
+import type { ProviderName } from '../src/core/model/providers.ts';
+import { seededRandom } from '../src/core/util/random.ts';
+import { BATCH, CTX, D_SAE, defaultBenchDir, K, median, prepareBench, torchRate } from './setup.ts';
+import { syntheticCapture } from './synthetic-activations.ts';
+
+const { values } = parseArgs({
+  options: {
+    tokens: { type: 'string', default: '4096' },
+    'query-tokens': { type: 'string', default: '1000000' },
+    queries: { type: 'string', default: '200' },
+    reps: { type: 'string', default: '3' },
+    dir: { type: 'string', default: defaultBenchDir },
+    provider: { type: 'string' },
+    'skip-rss': { type: 'boolean' },
+    // internal: one measured indexing run in a child process
+    child: { type: 'string' },
+    db: { type: 'string' },
+  },
+});
+const dir = path.resolve(values.dir!);
+const nTokens = Math.max(CTX * BATCH, Number(values.tokens));
+const queryTokens = Number(values['query-tokens']);
+const reps = Math.max(1, Number(values.reps));
+const self = fileURLToPath(import.meta.url);
+
+const options = (db: string, corpus: string, maxTokens: number): IndexJobOptions => ({
+  model: path.join(dir, 'model'),
+  sae: path.join(dir, 'sae'),
+  cacheDir: path.join(dir, 'graph-cache'),
+  ...(values.provider ? { provider: values.provider as ProviderName } : {}),
+  corpus,
+  db,
+  context: CTX,
+  batch: BATCH,
+  maxTokens,
+});
+
+/** A corpus of ≥ n tokens: the benchmark corpus repeated (byte tokens: one per character). */
+function bigCorpus(n: number): string {
+  const file = path.join(dir, `corpus-${n}.jsonl`);
+  if (!fs.existsSync(file)) {
+    const base = fs.readFileSync(path.join(dir, 'corpus.jsonl'), 'utf8');
+    const copies = Math.ceil((n * 1.05) / base.length);
+    fs.writeFileSync(file, base.repeat(copies));
+  }
+  return file;
+}
+
+const freshDb = (name: string): string => {
+  const db = path.join(dir, name);
+  for (const s of ['', '-wal', '-shm']) fs.rmSync(db + s, { force: true });
+  return db;
+};
+
+// ---------------------------------------------------------------------------------------
+// child mode: one indexing run, reporting its result and peak RSS
+// ---------------------------------------------------------------------------------------
+if (values.child) {
+  const kind = values.child;
+  const corpus = bigCorpus(nTokens);
+  const db = values.db!;
+  const engine = await Engine.open({ model: path.join(dir, 'model'), sae: path.join(dir, 'sae'), cacheDir: path.join(dir, 'graph-cache') });
+  const result = await runIndex(options(db, corpus, nTokens), {}, { engine, ...(kind === 'synthetic' ? { capture: syntheticCapture(D_SAE, K, 5) } : {}) });
+  await engine.close();
+  console.log(JSON.stringify({ result, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  process.exit(0);
+}
+
+function child(kind: 'real' | 'synthetic', tokens: number, db: string): { result: IndexResult; maxRssMB: number } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', kind, '--tokens', String(tokens), '--db', db, '--dir', dir], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as { result: IndexResult; maxRssMB: number };
+}
+
+// ---------------------------------------------------------------------------------------
+// real indexing vs capture only
+// ---------------------------------------------------------------------------------------
+prepareBench(dir);
+const corpus = path.join(dir, 'corpus.jsonl');
+const engine = await Engine.open({
+  model: path.join(dir, 'model'),
+  sae: path.join(dir, 'sae'),
+  cacheDir: path.join(dir, 'graph-cache'),
+  ...(values.provider ? { provider: values.provider as ProviderName } : {}),
+});
+
+/** The windows and batches the indexer makes of the first nTokens (the same code). */
+async function indexerBatches(): Promise<number[][][]> {
+  const windows: PendingWindow[] = [];
+  const gen = corpusWindows(openCorpus(corpus), initialProgress(K), 0, {
+    context: CTX,
+    bosId: undefined,
+    maxTokens: nTokens,
+    onBadLine: 'stop',
+    tokenize: (t) => engine.tokenizer.encode(t, false),
+    warn: () => {},
+  });
+  for await (const w of gen) windows.push(w);
+  const calls: number[][][] = [];
+  for (let i = 0; i < windows.length; i += BATCH) {
+    const byLen = new Map<number, number[][]>();
+    for (const w of windows.slice(i, i + BATCH)) byLen.set(w.ids.length, [...(byLen.get(w.ids.length) ?? []), w.ids]);
+    calls.push(...byLen.values());
+  }
+  return calls;
+}
+
+const calls = await indexerBatches();
+const captured = calls.reduce((a, c) => a + c.length * c[0]!.length, 0);
+console.log(`provider ${engine.activeProvider} · ${os.cpus().length} CPUs · ${captured} tokens per pass (${calls.length} capture calls)`);
+await engine.capture(calls[0]!, K); // warm-up
+
+const captureRates: number[] = [];
+const indexRates: number[] = [];
+const indexPhaseRates: number[] = [];
+const torchRates: number[] = [];
+let realRun: IndexResult | undefined;
+for (let r = 0; r < reps; r++) {
+  const t0 = performance.now();
+  for (const rows of calls) await engine.capture(rows, K);
+  captureRates.push(captured / ((performance.now() - t0) / 1000));
+
+  const db = freshDb('index-real.sqlite');
+  let indexEnd = 0;
+  const i0 = performance.now();
+  realRun = await runIndex(
+    options(db, corpus, nTokens),
+    { progress: (p: IndexProgress) => void (p.phase === 'merge' && p.total !== null && (indexEnd = performance.now())) },
+    { engine },
+  );
+  const seconds = (performance.now() - i0) / 1000;
+  indexRates.push(realRun.tokens / seconds);
+  indexPhaseRates.push(realRun.tokens / ((indexEnd - i0) / 1000));
+  const t = torchRate(dir, nTokens);
+  if (t !== undefined) torchRates.push(t);
+}
+const provider = engine.activeProvider;
+await engine.close();
+const capture = median(captureRates);
+const indexing = median(indexRates);
+const indexingPhase = median(indexPhaseRates);
+const torch = torchRates.length ? median(torchRates) : undefined;
+
+// ---------------------------------------------------------------------------------------
+// ≥ 1M-token index (synthetic capture): size, query latency, memory
+// ---------------------------------------------------------------------------------------
+const bigDb = freshDb('index-synthetic-1m.sqlite');
+const big = child('synthetic', queryTokens, bigDb);
+const small = values['skip-rss'] ? undefined : child('synthetic', Math.round(queryTokens / 10), freshDb('index-synthetic-100k.sqlite'));
+
+const reader = new IndexReader(bigDb);
+const rand = seededRandom(11);
+const counts = reader.db.prepare('select id, count, max from features').all() as { id: number; count: number; max: number }[];
+const live = counts.filter((c) => c.count > 0);
+const picks = Array.from({ length: Number(values.queries) }, () => live[Math.floor(rand() * live.length)]!);
+reader.feature(picks[0]!.id); // warm-up: tokenizer, statements
+const timeIt = (f: () => unknown): number => {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+};
+const pct = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+const featureMs = picks.map((c) => timeIt(() => reader.feature(c.id, 8)));
+const sampleMs = picks.map((c, i) => timeIt(() => reader.sample(c.id, c.max * 0.3, c.max * 0.8, 10, i)));
+const densest = live.reduce((a, b) => (b.count > a.count ? b : a));
+const densestFeatureMs = timeIt(() => reader.feature(densest.id, 8));
+const densestSampleMs = timeIt(() => reader.sample(densest.id, densest.max * 0.3, densest.max * 0.8, 10, 1));
+const summary = reader.summary!;
+reader.close();
+
+// real-capture RSS at 1× and 10× the tokens
+const realSmall = values['skip-rss'] ? undefined : child('real', nTokens, freshDb('index-rss-1x.sqlite'));
+const realBig = values['skip-rss'] ? undefined : child('real', nTokens * 10, freshDb('index-rss-10x.sqlite'));
+
+const round = (x: number, d = 2): number => Number(x.toFixed(d));
+const result = {
+  provider,
+  tokens: realRun!.tokens,
+  capture_tokens_per_second: Math.round(capture),
+  index_tokens_per_second: Math.round(indexing),
+  index_phase_tokens_per_second: Math.round(indexingPhase),
+  storage_overhead: round(capture / indexing - 1, 3),
+  torch_tokens_per_second: torch === undefined ? null : Math.round(torch),
+  index_vs_torch: torch === undefined ? null : round(indexing / torch),
+  real_bytes_per_activation: round(realRun!.db_bytes / realRun!.activations),
+  real_10x_bytes_per_activation: realBig ? round(realBig.result.db_bytes / realBig.result.activations) : null,
+  synthetic_tokens: big.result.tokens,
+  synthetic_activations: big.result.activations,
+  synthetic_db_bytes: big.result.db_bytes,
+  synthetic_bytes_per_activation: round(big.result.db_bytes / big.result.activations),
+  synthetic_index_seconds: big.result.seconds,
+  dead: summary.dead,
+  dense: summary.dense,
+  feature_ms_p50: round(pct(featureMs, 0.5)),
+  feature_ms_p95: round(pct(featureMs, 0.95)),
+  feature_ms_densest: round(densestFeatureMs),
+  densest_count: densest.count,
+  sample_ms_p50: round(pct(sampleMs, 0.5)),
+  sample_ms_p95: round(pct(sampleMs, 0.95)),
+  sample_ms_densest: round(densestSampleMs),
+  rss_mb_synthetic: small ? { [small.result.tokens]: small.maxRssMB, [big.result.tokens]: big.maxRssMB } : { [big.result.tokens]: big.maxRssMB },
+  rss_growth_synthetic: small ? round(big.maxRssMB / small.maxRssMB) : null,
+  rss_mb_real: realSmall && realBig ? { [realSmall.result.tokens]: realSmall.maxRssMB, [realBig.result.tokens]: realBig.maxRssMB } : null,
+  rss_growth_real: realSmall && realBig ? round(realBig.maxRssMB / realSmall.maxRssMB) : null,
+};
+console.log(`capture only       ${result.capture_tokens_per_second} tokens/s`);
+console.log(
+  `indexing           ${result.index_tokens_per_second} tokens/s all-in (${result.index_phase_tokens_per_second} before statistics) → storage overhead ${(result.storage_overhead * 100).toFixed(1)}% (target ≤ 15%)`,
+);
+console.log(
+  torch === undefined
+    ? 'torch reference    skipped: /usr/bin/python3 with torch or ../shared/tools/refgen/perf_ref.py not found'
+    : `torch reference    ${result.torch_tokens_per_second} tokens/s → indexing ${result.index_vs_torch}× (target ≥ 1.3×)`,
+);
+console.log(`bytes/activation   ${result.real_bytes_per_activation} (real, ${realRun!.tokens} tokens) · ${result.real_10x_bytes_per_activation} (real, ${realBig?.result.tokens} tokens) · ${result.synthetic_bytes_per_activation} (synthetic, ${big.result.tokens} tokens) (target ≤ 10)`);
+console.log(`synthetic index    ${big.result.tokens} tokens, ${big.result.activations} activations, ${big.result.db_bytes} bytes, built in ${big.result.seconds}s (synthetic capture, real store)`);
+console.log(`feature query      p50 ${result.feature_ms_p50} ms · p95 ${result.feature_ms_p95} ms (target ≤ 50) · densest (${densest.count}) ${result.feature_ms_densest} ms`);
+console.log(`range sampling     p50 ${result.sample_ms_p50} ms · p95 ${result.sample_ms_p95} ms (target ≤ 200) · densest ${result.sample_ms_densest} ms`);
+console.log(`peak RSS           synthetic ${JSON.stringify(result.rss_mb_synthetic)} MB → ${result.rss_growth_synthetic}× · real ${JSON.stringify(result.rss_mb_real)} MB → ${result.rss_growth_real}× (target ≤ 1.2×)`);
+console.log(JSON.stringify(result));

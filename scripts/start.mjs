@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// `npm start`: install what is missing, build, and open the app: the Electron window when
+// its binary is installed, else the serve host in your browser. Arguments after `--` go to
+// the app (e.g. `npm start -- --data ~/sae-data`, or `--port 0` for the serve host).
+import { spawn } from 'node:child_process';
+import { electronBinary, nodeBin, repoRoot, run } from './lib.mjs';
+import { ensureInstalled } from './setup.mjs';
+
+if (!(await ensureInstalled({ quiet: true }))) process.exit(1);
+
+console.log('start: building (electron-vite build)');
+const built = await run(process.execPath, [nodeBin('electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'warn']);
+if (built !== 0) {
+  console.error('start: the build failed');
+  process.exit(built);
+}
+
+const args = process.argv.slice(2);
+const electron = electronBinary();
+let command;
+let commandArgs;
+if (electron) {
+  console.log('start: launching SAE Explorer');
+  command = electron;
+  commandArgs = ['.', ...args];
+} else {
+  console.log('start: the Electron binary is not installed, so the desktop window cannot open.');
+  console.log('start:   to install it (needs access to github.com or $ELECTRON_MIRROR): node node_modules/electron/install.js');
+  console.log('start:   then: node scripts/postinstall.mjs && npm start');
+  console.log('start: opening the app in your browser instead (serve host):');
+  command = process.execPath;
+  commandArgs = ['--import', 'tsx', 'src/cli/index.ts', 'serve', ...args];
+}
+
+const env = { ...process.env };
+// Set by some tools (and by Electron's own test runners); it would make Electron run as plain Node.
+delete env.ELECTRON_RUN_AS_NODE;
+const child = spawn(command, commandArgs, { cwd: repoRoot, stdio: 'inherit', env });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { resolveDataDir } from '../../core/app/data-dir.ts';
+import type { IndexProgress } from '../../core/index/indexer.ts';
+import { startIndexWorker } from '../../core/index/worker-client.ts';
+import type { ProviderName } from '../../core/model/providers.ts';
+import { CliError, defineCommand } from '../command.ts';
+import { engineOptions, positiveInt } from './engine-options.ts';
+import { cliErrors, countOption } from './index-options.ts';
+
+const PROVIDERS: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'];
+
+function choice<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value))
+    throw new CliError(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`, 2);
+  return value as T;
+}
+
+/** `index`: SAE activations over a corpus into an SQLite index (resumable). */
+export const indexCommand = defineCommand({
+  name: 'index',
+  summary: 'Index SAE activations over a corpus into SQLite (resumable)',
+  usage: '--model DIR --sae PATH [--hook NAME] --corpus PATH [--text-field F] --db FILE [--context 128] [--max-tokens N] [--json]',
+  description: [
+    'The corpus is a .jsonl file (one document per line), a .txt/.md file (one document), a Parquet file',
+    '(as HuggingFace datasets ship them) or a folder of these. Documents are cut into windows of --context',
+    'tokens, each run on its own from position 0 (BOS first when the SAE cfg sets prepend_bos).',
+    'Runs in a worker thread; Ctrl-C stops after the current batch. Running the same command again on the',
+    'same --db resumes from the last committed batch, and a finished index is not redone.',
+  ].join('\n'),
+  options: {
+    ...engineOptions,
+    corpus: { type: 'string', valueName: 'PATH', description: 'Corpus file or folder.' },
+    'text-field': { type: 'string', valueName: 'F', description: 'JSONL / Parquet field holding the text (default text).' },
+    db: { type: 'string', valueName: 'FILE', description: 'The index database to create or resume.' },
+    context: { type: 'string', valueName: 'N', description: 'Window length in tokens, BOS included (default 128).' },
+    'max-tokens': { type: 'string', valueName: 'N', description: 'Stop after N tokens.' },
+    batch: { type: 'string', valueName: 'N', description: 'Windows per committed batch (default 1024 tokens worth).' },
+    'max-latents-per-token': {
+      type: 'string',
+      valueName: 'N',
+      description: 'Keep at most N latents per token (reported when it truncates).',
+    },
+    'on-bad-line': {
+      type: 'string',
+      valueName: 'skip|stop',
+      description: 'A malformed JSONL line: stop with its line number (default) or skip it.',
+    },
+    'invalid-utf8': {
+      type: 'string',
+      valueName: 'error|replace',
+      description: 'Bytes that are not UTF-8: stop naming file and offset (default) or decode as U+FFFD.',
+    },
+    seed: { type: 'string', valueName: 'S', description: 'Seed of the interval samples (default 0).' },
+    'merge-activations': {
+      type: 'string',
+      valueName: 'N',
+      description: 'Staged activations merged into per-feature chunks at once (memory bound; default 2097152).',
+    },
+    progress: { type: 'boolean', description: 'Print progress to stderr (one JSON line per batch with --json).' },
+  },
+  json: true,
+  async run({ values, json, io }) {
+    if (!values.model) throw new CliError('--model DIR is required', 2);
+    if (!values.sae) throw new CliError('--sae PATH is required', 2);
+    if (!values.corpus) throw new CliError('--corpus PATH is required', 2);
+    if (!values.db) throw new CliError('--db FILE is required', 2);
+    const provider = values.provider === undefined ? undefined : choice('provider', values.provider, PROVIDERS, 'cpu');
+    const optional = (name: string, v: string | undefined): number | undefined => (v === undefined ? undefined : positiveInt(name, v, 1));
+    const options = {
+      model: path.resolve(values.model),
+      sae: path.resolve(values.sae),
+      hook: values.hook,
+      provider,
+      cacheDir: path.join(resolveDataDir({ flag: values.data }).dir, 'graph-cache'),
+      corpus: path.resolve(values.corpus),
+      textField: values['text-field'],
+      db: path.resolve(values.db),
+      context: positiveInt('context', values.context, 128),
+      batch: optional('batch', values.batch),
+      maxTokens: optional('max-tokens', values['max-tokens']),
+      maxLatentsPerToken: optional('max-latents-per-token', values['max-latents-per-token']),
+      onBadLine: choice('on-bad-line', values['on-bad-line'], ['skip', 'stop'], 'stop'),
+      invalidUtf8: choice('invalid-utf8', values['invalid-utf8'], ['error', 'replace'], 'error'),
+      seed: countOption('seed', values.seed, 0),
+      mergeActivations: optional('merge-activations', values['merge-activations']),
+    };
+    let started = performance.now();
+    let lastPhase = '';
+    const show = (p: IndexProgress): void => {
+      if (!values.progress) return;
+      if (p.phase !== lastPhase) started = performance.now();
+      lastPhase = p.phase;
+      const seconds = (performance.now() - started) / 1000;
+      const rate = seconds > 0 ? p.runDone / seconds : 0;
+      const eta = p.total !== null && rate > 0 ? Math.max(0, (p.total - p.done) / rate) : null;
+      if (json) {
+        io.stderr(
+          `${JSON.stringify({ phase: p.phase, done: p.done, total: p.total, rate: Math.round(rate), eta: eta === null ? null : Math.round(eta), batches: p.batches })}\n`,
+        );
+      } else {
+        const of = p.total === null ? '' : ` / ${p.total}`;
+        io.stderr(`${p.phase} ${p.done}${of}  ${rate.toFixed(0)}/s${eta === null ? '' : `  eta ${eta.toFixed(0)}s`}\n`);
+      }
+    };
+    const job = startIndexWorker(options, {
+      progress: show,
+      log: (level, message) => io.stderr(`${level}: ${message}\n`),
+    });
+    const stop = (): void => job.cancel();
+    io.signal.addEventListener('abort', stop);
+    try {
+      const r = await cliErrors(() => job.result);
+      const data = {
+        tokens: r.tokens,
+        documents: r.documents,
+        windows: r.windows,
+        seconds: r.seconds,
+        tokens_per_second: r.tokens_per_second,
+        activations: r.activations,
+        db_bytes: r.db_bytes,
+        ...(r.truncated_tokens ? { truncated_tokens: r.truncated_tokens } : {}),
+        ...(r.complete ? {} : { complete: false }),
+      };
+      if (r.truncated_tokens) io.stderr(`warn: --max-latents-per-token cut the latents of ${r.truncated_tokens} tokens short\n`);
+      const s = r.summary;
+      const text = [
+        r.complete ? `indexed ${r.db}` : `stopped; run the same command again to resume ${r.db}`,
+        `${r.tokens} tokens · ${r.documents} documents · ${r.windows} windows · ${r.activations} activations`,
+        `${r.seconds}s · ${r.tokens_per_second} tokens/s · ${r.db_bytes} bytes (${r.activations ? (r.db_bytes / r.activations).toFixed(2) : '-'} B/activation)`,
+        ...(s ? [`${s.dead} dead features · ${s.dense} dense (density > 0.1) of ${s.features}`] : []),
+      ].join('\n');
+      return { data, text };
+    } finally {
+      io.signal.removeEventListener('abort', stop);
+    }
+  },
+});

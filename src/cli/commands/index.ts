@@ -1,0 +1,22 @@
+import type { Command } from '../command.ts';
+import { encodeCommand } from './encode.ts';
+import { featureCommand } from './feature.ts';
+import { indexCommand } from './index-command.ts';
+import { sampleCommand } from './sample.ts';
+import { serveCommand } from './serve.ts';
+import { steerCommand } from './steer.ts';
+import { statusCommand } from './status.ts';
+
+/**
+ * Every CLI command, in the order --help lists them. To add one, write
+ * src/cli/commands/<name>.ts exporting `defineCommand({...})` and add it here.
+ */
+export const commands: readonly Command[] = [
+  statusCommand,
+  serveCommand,
+  encodeCommand,
+  steerCommand,
+  indexCommand,
+  featureCommand,
+  sampleCommand,
+];

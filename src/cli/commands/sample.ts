@@ -1,0 +1,41 @@
+import { IndexReader } from '../../core/index/reader.ts';
+import { defineCommand } from '../command.ts';
+import { cliErrors, countOption, dbOption, formatExample, numberOption, queryOptions } from './index-options.ts';
+
+/** `sample`: uniformly random examples of a feature within an activation range. */
+export const sampleCommand = defineCommand({
+  name: 'sample',
+  summary: 'Draw random examples of a feature whose activation lies in [lo, hi)',
+  usage: '--db FILE --id F --lo A --hi B [--n 10] [--seed S] [--context 8] [--json]',
+  description: 'The same seed gives the same examples. Output: {matching, examples: [...]}, strongest first.',
+  options: {
+    ...queryOptions,
+    lo: { type: 'string', valueName: 'A', description: 'Lowest activation (inclusive).' },
+    hi: { type: 'string', valueName: 'B', description: 'Highest activation (exclusive).' },
+    n: { type: 'string', valueName: 'N', description: 'Examples to draw (default 10).' },
+    seed: { type: 'string', valueName: 'S', description: 'Random seed (default 0).' },
+  },
+  json: true,
+  async run({ values }) {
+    const db = dbOption(values.db);
+    const id = countOption('id', values.id);
+    const lo = numberOption('lo', values.lo);
+    const hi = numberOption('hi', values.hi);
+    const n = countOption('n', values.n, 10);
+    const seed = countOption('seed', values.seed, 0);
+    const context = countOption('context', values.context, 8);
+    return cliErrors(() => {
+      const reader = new IndexReader(db);
+      try {
+        const s = reader.sample(id, lo, hi, n, seed, context);
+        const text = [
+          `feature ${id}: ${s.matching} activations in [${lo}, ${hi}), ${s.examples.length} drawn`,
+          ...s.examples.map(formatExample),
+        ].join('\n');
+        return { data: s, text };
+      } finally {
+        reader.close();
+      }
+    });
+  },
+});

@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import type { HostKind, PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
+import type { Reply } from '../../shared/reply.ts';
+import { createHandlers, type Handlers } from '../handlers.ts';
+import { resolveDataDir, type DataDirInputs } from './data-dir.ts';
+import { dispatch } from './dispatch.ts';
+import { EventBus } from './events.ts';
+import { JobRegistry } from './jobs.ts';
+import type { CoreServices } from './services.ts';
+
+/** One running core: its services, its handler map, and a dispatcher for transports. */
+export interface Core extends CoreServices {
+  readonly handlers: Handlers;
+  /** Validates and runs one request by name (the transports' only way in). */
+  dispatch(name: string, payload: unknown): Promise<Reply<unknown>>;
+  /** The same, typed, for in-process callers (CLI commands, tests). */
+  request<K extends RequestName>(name: K, payload?: PayloadInput<K>): Promise<Reply<ResultOf<K>>>;
+  /** Cancels running jobs and releases resources. */
+  close(): Promise<void>;
+}
+
+/** Options for createCore. */
+export interface CoreOptions {
+  readonly host: HostKind;
+  /** How to pick the data folder (`--data`, env, host default). */
+  readonly data?: DataDirInputs;
+}
+
+/** Creates core for one host process; the data folder is created if missing. */
+export function createCore(options: CoreOptions): Core {
+  const data = resolveDataDir(options.data);
+  fs.mkdirSync(data.dir, { recursive: true });
+  const bus = new EventBus();
+  const jobs = new JobRegistry(bus);
+  const services: CoreServices = { host: options.host, data, bus, jobs };
+  const handlers = createHandlers(services);
+  return {
+    ...services,
+    handlers,
+    dispatch: (name, payload) => dispatch(handlers, name, payload),
+    // dispatch answers request K with handlers[K]'s result, which is ResultOf<K>.
+    request: (name, payload) => dispatch(handlers, name, payload) as Promise<Reply<ResultOf<typeof name>>>,
+    close: () => jobs.cancelAll(),
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Core's complete handler map: every feature module's handlers merged. To add a feature,
+ * import its handler factory and type here and add one entry to each of the two lists.
+ */
+import type { ContractHandlers, RequestName } from '../shared/contract.ts';
+import { appHandlers, type AppHandlers } from './app/handlers.ts';
+import { jobsHandlers, type JobsHandlers } from './app/jobs-handlers.ts';
+import type { CoreServices } from './app/services.ts';
+import { indexHandlers, type IndexHandlers } from './index/handlers.ts';
+
+/** Every request's handler. Must cover the contract exactly (checked below). */
+export type Handlers = AppHandlers & JobsHandlers & IndexHandlers;
+
+/** Builds the handler map for one core instance. */
+export function createHandlers(core: CoreServices): Handlers {
+  return {
+    ...appHandlers(core),
+    ...jobsHandlers(core),
+    ...indexHandlers(core),
+  } satisfies ContractHandlers;
+}
+
+// Compile-time checks: Handlers implements every request, and nothing outside the contract.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const coversContract: Exact<keyof Handlers, RequestName> = true;
+void coversContract;

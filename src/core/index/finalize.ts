@@ -1,0 +1,201 @@
+import type Database from 'better-sqlite3';
+import {
+  binOf,
+  DENSE_DENSITY,
+  DENSITY_BINS,
+  featureSeed,
+  HISTOGRAM_BINS,
+  INTERVAL_SAMPLES,
+  INTERVALS,
+  Reservoir,
+  TOP_EXAMPLES,
+} from './bins.ts';
+import { decodeChunk, encodeVarints } from './codec.ts';
+import { CHUNK_MAX } from './store.ts';
+import type { DensityBin, IndexSummary, Progress } from './types.ts';
+
+/** Features per finalize transaction (a kill loses at most this much finalize work). */
+const FEATURES_PER_COMMIT = 512;
+
+/** Statistics of one feature, as the finalize phase computes them. */
+export interface FeatureStats {
+  readonly count: number;
+  readonly sum: number;
+  readonly max: number;
+  readonly histogram: Uint32Array;
+  readonly intervals: Uint32Array;
+  /** Ordinals (index in the feature's position-sorted activations) of the top examples, strongest first. */
+  readonly top: number[];
+  /** Per interval, the ordinals of its uniform sample, ascending. */
+  readonly samples: number[][];
+}
+
+interface ChunkRow {
+  first: number;
+  n: number;
+  data: Buffer;
+}
+
+/**
+ * One feature's statistics in two streaming passes over its chunks (count, sum, max, top;
+ * then histogram, interval counts and seeded reservoir samples), so memory stays one chunk.
+ */
+// Scratch for one decoded chunk, shared by every call (finalize is synchronous).
+const scratchPos = new Float64Array(CHUNK_MAX);
+const scratchVal = new Float32Array(CHUNK_MAX);
+
+export function featureStats(chunks: readonly ChunkRow[], seed: number, feature: number): FeatureStats {
+  const pos = scratchPos;
+  const val = scratchVal;
+  let count = 0;
+  let sum = 0;
+  let max = 0;
+  // top: [value, ordinal] strongest first; ties keep the earlier position
+  const top: [number, number][] = [];
+  for (const c of chunks) {
+    decodeChunk(c.data, c.first, c.n, pos, val);
+    for (let i = 0; i < c.n; i++) {
+      const v = val[i]!;
+      const o = count + i;
+      sum += v;
+      if (v > max) max = v;
+      if (top.length < TOP_EXAMPLES || v > top[top.length - 1]![0]) {
+        let at = top.length;
+        while (at > 0 && top[at - 1]![0] < v) at--;
+        top.splice(at, 0, [v, o]);
+        if (top.length > TOP_EXAMPLES) top.pop();
+      }
+    }
+    count += c.n;
+  }
+  const histogram = new Uint32Array(HISTOGRAM_BINS);
+  const intervals = new Uint32Array(INTERVALS);
+  const reservoirs = Array.from({ length: INTERVALS }, (_, i) => new Reservoir(INTERVAL_SAMPLES, featureSeed(seed, feature, i)));
+  let o = 0;
+  for (const c of chunks) {
+    decodeChunk(c.data, c.first, c.n, pos, val);
+    for (let i = 0; i < c.n; i++, o++) {
+      const v = val[i]!;
+      histogram[binOf(v, max, HISTOGRAM_BINS)]!++;
+      const b = binOf(v, max, INTERVALS);
+      intervals[b]!++;
+      reservoirs[b]!.offer(o);
+    }
+  }
+  return {
+    count,
+    sum,
+    max,
+    histogram,
+    intervals,
+    top: top.map(([, ord]) => ord),
+    samples: reservoirs.map((r) => [...r.items].sort((a, b) => a - b)),
+  };
+}
+
+/**
+ * A feature's stored blobs: the histogram as (zero bins skipped, count) pairs for its nonzero
+ * bins, the interval counts, the top ordinals in rank order, and per interval its sample
+ * size then its ascending ordinals as gaps. Compact because most features are sparse.
+ */
+export function encodeStats(s: FeatureStats): [Buffer, Buffer, Buffer, Buffer] {
+  const hist: number[] = [];
+  let zeros = 0;
+  for (const c of s.histogram) {
+    if (c === 0) zeros++;
+    else {
+      hist.push(zeros, c);
+      zeros = 0;
+    }
+  }
+  const samples: number[] = [];
+  for (const xs of s.samples) {
+    samples.push(xs.length);
+    xs.forEach((x, i) => samples.push(i ? x - xs[i - 1]! : x));
+  }
+  return [encodeVarints(hist), encodeVarints(s.intervals), encodeVarints(s.top), encodeVarints(samples)];
+}
+
+/** The inverse of encodeStats for the histogram and the samples. */
+export function decodeStats(histogram: number[], samples: number[]): { histogram: number[]; samples: number[][] } {
+  const hist = new Array<number>(HISTOGRAM_BINS).fill(0);
+  for (let i = 0, bin = 0; i + 1 < histogram.length; i += 2) {
+    bin += histogram[i]!;
+    hist[bin++] = histogram[i + 1]!;
+  }
+  const out: number[][] = [];
+  for (let at = 0; at < samples.length; ) {
+    const n = samples[at++]!;
+    const xs: number[] = [];
+    for (let j = 0; j < n; j++) xs.push((xs[j - 1] ?? 0) + samples[at++]!);
+    out.push(xs);
+  }
+  return { histogram: hist, samples: out };
+}
+
+/** The across-feature log10-density histogram over [log10(1/tokens), 0]. */
+export function densityHistogram(counts: readonly number[], tokens: number): DensityBin[] {
+  const lo = tokens > 1 ? -Math.log10(tokens) : -1;
+  const width = -lo / DENSITY_BINS;
+  const bins = Array.from({ length: DENSITY_BINS }, (_, i) => ({ lo: lo + i * width, hi: i === DENSITY_BINS - 1 ? 0 : lo + (i + 1) * width, count: 0 }));
+  for (const c of counts) {
+    if (c <= 0) continue;
+    const b = Math.floor((Math.log10(c / tokens) - lo) / width);
+    bins[Math.max(0, Math.min(DENSITY_BINS - 1, b))]!.count++;
+  }
+  return bins;
+}
+
+/** What the finalize phase reports. */
+export interface FinalizeHooks {
+  progress(done: number, total: number): void;
+  /** True when the job should stop (cancel/pause): finalize stops after its current commit. */
+  shouldStop(): boolean;
+}
+
+/**
+ * Computes every feature's statistics from its chunks and writes them, FEATURES_PER_COMMIT
+ * features per transaction (resumable: it starts after the last feature written), then the
+ * summary and `done`. Returns the summary, or undefined when it stopped early.
+ */
+export function finalizeIndex(db: Database.Database, dSae: number, seed: number, progress: Progress, hooks: FinalizeHooks): IndexSummary | undefined {
+  const chunksIn = db.prepare('select feature, first, n, data from chunks where feature >= ? and feature < ? order by feature, first');
+  const put = db.prepare(
+    'insert or replace into features (id, count, sum, max, histogram, intervals, top, samples) values (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  let next = ((db.prepare('select max(id) from features').pluck().get() as number | null) ?? -1) + 1;
+  while (next < dSae) {
+    if (hooks.shouldStop()) return undefined;
+    const end = Math.min(dSae, next + FEATURES_PER_COMMIT);
+    const rows: { f: number; s: FeatureStats }[] = [];
+    const byFeature = new Map<number, ChunkRow[]>();
+    for (const c of chunksIn.all(next, end) as (ChunkRow & { feature: number })[]) {
+      const list = byFeature.get(c.feature);
+      if (list) list.push(c);
+      else byFeature.set(c.feature, [c]);
+    }
+    for (let f = next; f < end; f++) rows.push({ f, s: featureStats(byFeature.get(f) ?? [], seed, f) });
+    db.transaction(() => {
+      // dead features get no row: the reader answers zeros for them
+      for (const { f, s } of rows) if (s.count) put.run(f, s.count, s.sum, s.max, ...encodeStats(s));
+    })();
+    next = end;
+    hooks.progress(next, dSae);
+  }
+  const counts = db.prepare('select count from features where count > 0').pluck().all() as number[];
+  const tokens = progress.tokens;
+  const summary: IndexSummary = {
+    tokens,
+    documents: progress.documents,
+    windows: progress.windows,
+    activations: progress.activations,
+    features: dSae,
+    dead: dSae - counts.length,
+    dense: counts.filter((c) => tokens > 0 && c / tokens > DENSE_DENSITY).length,
+    densityHistogram: densityHistogram(counts, tokens),
+    truncatedTokens: progress.truncatedTokens,
+    emptyDocuments: progress.emptyDocuments,
+    skippedLines: progress.skippedLines,
+  };
+  return summary;
+}

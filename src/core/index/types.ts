@@ -1,0 +1,90 @@
+/** Shapes shared by the index's writer, finalize phase and reader. */
+import type { DensityBin } from '../../shared/index-types.ts';
+
+export type { DensityBin };
+
+/** What an index was built from and how; stored in `meta.settings`, checked on resume. */
+export interface IndexSettings {
+  readonly model: string;
+  readonly sae: string;
+  readonly hook: string;
+  readonly architecture: string;
+  readonly dSae: number;
+  /** TopK/switch k, when the SAE has one. */
+  readonly k: number | null;
+  readonly prependBos: boolean;
+  /** The id prepended to every window when prependBos (null when the tokenizer has none). */
+  readonly bosId: number | null;
+  /** Window length in tokens, BOS included. */
+  readonly context: number;
+  /** Windows per committed batch. */
+  readonly batch: number;
+  readonly corpus: string;
+  /** Corpus files relative to `corpus` (empty for a single file). */
+  readonly corpusFiles: readonly string[];
+  readonly textField: string;
+  readonly maxTokens: number | null;
+  readonly maxLatentsPerToken: number | null;
+  /** Seed of the interval samples. */
+  readonly seed: number;
+}
+
+/** The keys of IndexSettings that must match for a run to resume an index. */
+export const RESUME_KEYS = [
+  'model',
+  'sae',
+  'hook',
+  'dSae',
+  'prependBos',
+  'context',
+  'corpus',
+  'corpusFiles',
+  'textField',
+  'maxTokens',
+  'maxLatentsPerToken',
+  'seed',
+] as const satisfies readonly (keyof IndexSettings)[];
+
+/** Where an index job stands: the one `progress` row. */
+export interface Progress {
+  /** `index` while reading the corpus, `finalize` once every batch is merged, `done` at the end. */
+  readonly phase: 'index' | 'finalize' | 'done';
+  /** Ordinal of the corpus record to read next (records = documents and bad lines). */
+  readonly nextInput: number;
+  /** Windows of record `nextInput` already committed (a batch may end inside a document). */
+  readonly docWindows: number;
+  readonly documents: number;
+  readonly windows: number;
+  /** Tokens indexed, BOS not counted. */
+  readonly tokens: number;
+  readonly activations: number;
+  readonly batches: number;
+  /** Activations in `staged`, not yet merged into chunks. */
+  readonly stagedActivations: number;
+  /** Tokens whose latents a --max-latents-per-token cap cut short. */
+  readonly truncatedTokens: number;
+  readonly emptyDocuments: number;
+  readonly skippedLines: number;
+  /** The capture K in use (grows when an uncapped non-TopK SAE needs more). */
+  readonly captureK: number;
+  /** Hash of the text of record nextInput when docWindows > 0 (checked on resume). */
+  readonly docHash: number;
+}
+
+/** Across-feature figures, computed by the finalize phase. */
+export interface IndexSummary {
+  readonly tokens: number;
+  readonly documents: number;
+  readonly windows: number;
+  readonly activations: number;
+  readonly features: number;
+  /** Features never active. */
+  readonly dead: number;
+  /** Features with density > 0.1. */
+  readonly dense: number;
+  /** log10(density) of the live features, 50 bins over [log10(1/tokens), 0]. */
+  readonly densityHistogram: readonly DensityBin[];
+  readonly truncatedTokens: number;
+  readonly emptyDocuments: number;
+  readonly skippedLines: number;
+}

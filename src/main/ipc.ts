@@ -1,0 +1,38 @@
+import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import type { Core } from '../core/app/core.ts';
+import { requestNames } from '../shared/contract.ts';
+import { EVENT_CHANNEL, requestChannel } from '../shared/ipc.ts';
+import { fail } from '../shared/reply.ts';
+import { isAppUrl } from './app-url.ts';
+
+/**
+ * The IPC adapter: one `ipcMain.handle` per request of the contract, each checking its
+ * sender and handing the raw payload to core.dispatch (which validates it with the
+ * request's schema). Replies are envelopes, never thrown errors. Every core event is
+ * forwarded to the window. Returns a function that removes it all.
+ */
+export function registerIpc(core: Pick<Core, 'dispatch' | 'bus'>, window: () => BrowserWindow | undefined): () => void {
+  for (const name of requestNames) {
+    ipcMain.handle(requestChannel(name), (event, payload: unknown) => {
+      if (!trustedSender(event, window())) {
+        return fail('forbidden', `request "${name}" from an untrusted frame (${event.senderFrame?.url ?? 'gone'})`);
+      }
+      return core.dispatch(name, payload);
+    });
+  }
+  const off = core.bus.onAny((event) => {
+    const win = window();
+    if (win && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, event);
+  });
+  return () => {
+    for (const name of requestNames) ipcMain.removeHandler(requestChannel(name));
+    off();
+  };
+}
+
+/** Only our window's top frame, showing one of our pages, may call core. */
+function trustedSender(event: IpcMainInvokeEvent, win: BrowserWindow | undefined): boolean {
+  const frame = event.senderFrame;
+  if (!win || win.isDestroyed() || !frame) return false;
+  return event.sender.id === win.webContents.id && frame.parent === null && isAppUrl(frame.url);
+}

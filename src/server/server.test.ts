@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createCore, type Core } from '../core/app/core.ts';
+import { startServeHost, type ServeHost } from './server.ts';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-serve-'));
+const rendererDir = path.join(tmp, 'renderer');
+fs.mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
+fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
+fs.writeFileSync(path.join(rendererDir, 'assets', 'a.js'), 'export {}');
+fs.writeFileSync(path.join(tmp, 'secret.txt'), 'secret');
+
+let core: Core;
+before(() => {
+  core = createCore({ host: 'serve', data: { flag: path.join(tmp, 'data') } });
+});
+after(async () => {
+  await core.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One HTTP request with full control over headers (fetch forbids setting Host). */
+function send(port: number, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers: { Host: `127.0.0.1:${port}`, ...opts.headers } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+const json = { 'Content-Type': 'application/json' };
+
+describe('serve host on loopback', () => {
+  let server: ServeHost;
+  before(async () => {
+    server = await startServeHost({ core, port: 0, rendererDir });
+  });
+  after(() => server.close());
+
+  test('binds 127.0.0.1 by default and needs no token there', () => {
+    assert.equal(server.host, '127.0.0.1');
+    assert.equal(server.token, undefined);
+    assert.equal(server.url, `http://127.0.0.1:${server.port}/`);
+    assert.equal(server.openUrl, server.url);
+  });
+
+  test('POST /api/<request> answers the reply', async () => {
+    const r = await send(server.port, { method: 'POST', path: '/api/jobs.list', headers: json, body: '{}' });
+    assert.equal(r.status, 200);
+    assert.deepEqual(JSON.parse(r.body), { ok: true, value: [] });
+  });
+
+  test('app.status works with an empty body', async () => {
+    const r = await send(server.port, { method: 'POST', path: '/api/app.status', headers: json });
+    assert.equal(r.status, 200);
+    const reply = JSON.parse(r.body);
+    assert.equal(reply.ok, true);
+    assert.equal(reply.value.host, 'serve');
+  });
+
+  test('an unknown request is 404', async () => {
+    const r = await send(server.port, { method: 'POST', path: '/api/app.nope', headers: json, body: '{}' });
+    assert.equal(r.status, 404);
+    assert.deepEqual(JSON.parse(r.body), { ok: false, error: { code: 'not_found', message: 'unknown request "app.nope"' } });
+  });
+
+  test('an invalid payload is 400 with a clear message', async () => {
+    const r = await send(server.port, { method: 'POST', path: '/api/jobs.cancel', headers: json, body: '{"job":7}' });
+    assert.equal(r.status, 400);
+    const reply = JSON.parse(r.body);
+    assert.equal(reply.error.code, 'bad_request');
+    assert.match(reply.error.message, /^invalid payload for "jobs\.cancel": job: .*expected string/i);
+  });
+
+  test('malformed JSON is 400; a non-JSON content type is 415', async () => {
+    const bad = await send(server.port, { method: 'POST', path: '/api/jobs.list', headers: json, body: '{' });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.parse(bad.body).error.message, /not valid JSON/);
+    const form = await send(server.port, {
+      method: 'POST',
+      path: '/api/jobs.list',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+    });
+    assert.equal(form.status, 415);
+  });
+
+  test('bodies over the size limit are 413', async () => {
+    const big = JSON.stringify({ job: 'x'.repeat(2 * 1024 * 1024) });
+    const r = await send(server.port, { method: 'POST', path: '/api/jobs.cancel', headers: json, body: big });
+    assert.equal(r.status, 413);
+    assert.equal(JSON.parse(r.body).error.code, 'too_large');
+  });
+
+  test('a foreign Host header (DNS rebinding) is 403', async () => {
+    const r = await send(server.port, {
+      method: 'POST',
+      path: '/api/jobs.list',
+      headers: { ...json, Host: `evil.example:${server.port}` },
+      body: '{}',
+    });
+    assert.equal(r.status, 403);
+    const page = await send(server.port, { path: '/', headers: { Host: 'evil.example' } });
+    assert.equal(page.status, 403);
+  });
+
+  test('a cross-origin POST is 403', async () => {
+    const r = await send(server.port, {
+      method: 'POST',
+      path: '/api/jobs.list',
+      headers: { ...json, Origin: 'http://evil.example' },
+      body: '{}',
+    });
+    assert.equal(r.status, 403);
+    const same = await send(server.port, {
+      method: 'POST',
+      path: '/api/jobs.list',
+      headers: { ...json, Origin: `http://127.0.0.1:${server.port}` },
+      body: '{}',
+    });
+    assert.equal(same.status, 200);
+  });
+
+  test('GET on a request is 405', async () => {
+    const r = await send(server.port, { path: '/api/jobs.list' });
+    assert.equal(r.status, 405);
+  });
+
+  test('serves the renderer with a strict CSP, and nothing outside it', async () => {
+    const page = await send(server.port, { path: '/' });
+    assert.equal(page.status, 200);
+    assert.match(String(page.headers['content-type']), /text\/html/);
+    const csp = String(page.headers['content-security-policy']);
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-eval|unsafe-inline|https?:/);
+    assert.equal(page.headers['x-content-type-options'], 'nosniff');
+    const asset = await send(server.port, { path: '/assets/a.js' });
+    assert.equal(asset.status, 200);
+    assert.match(String(asset.headers['content-type']), /javascript/);
+    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/nope.js']) {
+      assert.equal((await send(server.port, { path: p })).status, 404, p);
+    }
+  });
+
+  test('GET /api/events streams an emitted event', async () => {
+    const received = new Promise<unknown>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: server.port, path: '/api/events' }, (res) => {
+        assert.equal(res.statusCode, 200);
+        assert.match(String(res.headers['content-type']), /text\/event-stream/);
+        let buffer = '';
+        let emitted = false;
+        res.setEncoding('utf8').on('data', (chunk: string) => {
+          buffer += chunk;
+          // The ": connected" comment means the subscription is live: emit now.
+          if (buffer.includes(': connected') && !emitted) {
+            emitted = true;
+            core.bus.log('info', 'hello from core', 'test');
+          }
+          const line = buffer.split('\n').find((l) => l.startsWith('data: '));
+          if (line) {
+            resolve(JSON.parse(line.slice('data: '.length)));
+            req.destroy();
+          }
+        });
+      });
+      req.on('error', reject);
+    });
+    const event = (await received) as { name: string; data: { message: string; source: string } };
+    assert.equal(event.name, 'log');
+    assert.equal(event.data.message, 'hello from core');
+    assert.equal(event.data.source, 'test');
+  });
+});
+
+describe('serve host off loopback', () => {
+  let server: ServeHost;
+  before(async () => {
+    server = await startServeHost({ core, host: '0.0.0.0', port: 0, rendererDir });
+  });
+  after(() => server.close());
+
+  test('creates a token and puts it in the URL to open', () => {
+    assert.ok(server.token && server.token.length >= 32);
+    assert.ok(server.openUrl.endsWith(`?token=${server.token}`));
+  });
+
+  test('requires the token on every request', async () => {
+    const api = await send(server.port, { method: 'POST', path: '/api/jobs.list', headers: json, body: '{}' });
+    assert.equal(api.status, 401);
+    assert.equal(JSON.parse(api.body).error.code, 'unauthorized');
+    assert.equal((await send(server.port, { path: '/' })).status, 401);
+    assert.equal((await send(server.port, { path: '/api/events' })).status, 401);
+    const wrong = await send(server.port, {
+      method: 'POST',
+      path: '/api/jobs.list',
+      headers: { ...json, Authorization: 'Bearer nope' },
+      body: '{}',
+    });
+    assert.equal(wrong.status, 401);
+  });
+
+  test('accepts the token as a bearer header, a query parameter, or the cookie it sets', async () => {
+    const token = server.token ?? '';
+    const bearer = await send(server.port, {
+      method: 'POST',
+      path: '/api/jobs.list',
+      headers: { ...json, Authorization: `Bearer ${token}` },
+      body: '{}',
+    });
+    assert.equal(bearer.status, 200);
+    const page = await send(server.port, { path: `/?token=${token}` });
+    assert.equal(page.status, 200);
+    const cookie = String(page.headers['set-cookie']?.[0]).split(';')[0] ?? '';
+    assert.match(cookie, /^sae_explorer_token=/);
+    const withCookie = await send(server.port, {
+      method: 'POST',
+      path: '/api/jobs.list',
+      headers: { ...json, Cookie: cookie },
+      body: '{}',
+    });
+    assert.equal(withCookie.status, 200);
+  });
+});

@@ -1,0 +1,233 @@
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Core } from '../core/app/core.ts';
+import { fail, type ErrorCode, type Reply } from '../shared/reply.ts';
+import { rendererCsp } from '../shared/csp.ts';
+import { hostChecker, isLoopback, newToken, presentedToken, TOKEN_COOKIE, tokenMatches } from './access.ts';
+import { readJsonBody } from './body.ts';
+import { sendStatic } from './static-files.ts';
+
+type Failure = ReturnType<typeof fail>;
+
+/** The built renderer, relative to this file (src/server → out/renderer). */
+export const defaultRendererDir = path.resolve(import.meta.dirname, '../../out/renderer');
+
+/** The port `serve` uses when none is given. */
+export const DEFAULT_PORT = 4517;
+
+/** Options of the serve host. */
+export interface ServeOptions {
+  /** The core to expose (its dispatcher and event bus). */
+  readonly core: Pick<Core, 'dispatch' | 'bus'>;
+  /** Address to bind; 127.0.0.1 unless given. Anything but loopback requires a token. */
+  readonly host?: string;
+  /** Port to bind; 0 picks a free one. */
+  readonly port?: number;
+  /** Folder of the built renderer. */
+  readonly rendererDir?: string;
+  /** Use this token instead of a random one (off-loopback only; tests). */
+  readonly token?: string;
+  /** Extra Host header names to accept (e.g. a DNS name of a remote GPU box). */
+  readonly allowedHosts?: readonly string[];
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+}
+
+/** A running serve host. */
+export interface ServeHost {
+  /** The address clients use, e.g. http://127.0.0.1:4517/. */
+  readonly url: string;
+  /** The URL to open in a browser: `url` plus `?token=` when a token is required. */
+  readonly openUrl: string;
+  /** The token every request must carry; undefined on loopback. */
+  readonly token: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  /** Stops accepting requests, ends event streams, and resolves when the socket is closed. */
+  close(): Promise<void>;
+}
+
+const statusOf: Record<ErrorCode, number> = {
+  bad_request: 400,
+  not_found: 404,
+  unauthorized: 401,
+  forbidden: 403,
+  too_large: 413,
+  cancelled: 409,
+  conflict: 409,
+  unavailable: 503,
+  transport: 502,
+  internal: 500,
+};
+
+/**
+ * Serves the contract over HTTP: `POST /api/<request>` with a JSON body answers a
+ * `Reply`; `GET /api/events` streams every event as server-sent events; everything else
+ * is the built renderer. Same validation as the IPC adapter (core.dispatch).
+ */
+export async function startServeHost(options: ServeOptions): Promise<ServeHost> {
+  const host = options.host ?? '127.0.0.1';
+  const token = isLoopback(host) ? undefined : (options.token ?? newToken());
+  const rendererDir = path.resolve(options.rendererDir ?? defaultRendererDir);
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const hostAllowed = hostChecker(host, options.allowedHosts);
+  const streams = new Set<ServerResponse>();
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      console.error('serve host: request failed', e);
+      if (!res.headersSent) sendReply(res, fail('internal', 'internal error'));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    securityHeaders(res);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+
+    if (!hostAllowed(req.headers.host)) {
+      return deny(res, isApi, fail('forbidden', `host "${req.headers.host ?? ''}" is not allowed`));
+    }
+    if (token !== undefined) {
+      const presented = presentedToken(req, url);
+      if (!tokenMatches(presented, token)) return deny(res, isApi, fail('unauthorized', 'a valid token is required'));
+      // Opening the page with ?token= sets a cookie, so the page's fetches and EventSource carry it.
+      if (url.searchParams.has('token')) {
+        res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+      }
+    }
+
+    if (isApi) return handleApi(req, res, url);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, false, fail('bad_request', 'method not allowed'), 405);
+    if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
+      res.statusCode = 503;
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(`The renderer is not built (${rendererDir} has no index.html). Run: npm run build\n`);
+      return;
+    }
+    if (await sendStatic(res, rendererDir, url.pathname, req.method === 'HEAD')) return;
+    deny(res, false, fail('not_found', 'not found'));
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (url.pathname === '/api/events') {
+      if (req.method !== 'GET') return deny(res, true, fail('bad_request', 'use GET for /api/events'), 405);
+      return openEventStream(req, res);
+    }
+    const name = decodeURIComponent(url.pathname.slice('/api/'.length));
+    if (req.method !== 'POST') return deny(res, true, fail('bad_request', `use POST for /api/${name}`), 405);
+    // A cross-site page may POST here; only same-origin pages (or non-browsers) get through.
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== 'null' && !sameHost(origin, req.headers.host)) {
+      return deny(res, true, fail('forbidden', `origin ${origin} is not allowed`));
+    }
+    if (origin === 'null') return deny(res, true, fail('forbidden', 'opaque origins are not allowed'));
+    // JSON only: a cross-site form cannot send it without a CORS preflight, which we never grant.
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json' && !(type === '' && req.headers['content-length'] === '0')) {
+      return deny(res, true, fail('bad_request', 'Content-Type must be application/json'), 415);
+    }
+    const body = await readJsonBody(req, maxBody);
+    if ('problem' in body) {
+      res.setHeader('Connection', 'close');
+      if (body.problem.kind === 'too_large') {
+        return deny(res, true, fail('too_large', `request body is larger than ${body.problem.limit} bytes`));
+      }
+      return deny(res, true, fail('bad_request', `request body is not valid JSON: ${body.problem.message}`));
+    }
+    sendReply(res, await options.core.dispatch(name, body.value));
+  }
+
+  function openEventStream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    // The comment tells clients (and tests) the subscription is live.
+    res.write('retry: 2000\n: connected\n\n');
+    const off = options.core.bus.onAny((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
+    const ping = setInterval(() => res.write(': ping\n\n'), 20_000);
+    ping.unref();
+    streams.add(res);
+    const end = (): void => {
+      off();
+      clearInterval(ping);
+      streams.delete(res);
+    };
+    req.on('close', end);
+    res.on('close', end);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${displayHost(host)}:${address.port}/`;
+  return {
+    url,
+    openUrl: token ? `${url}?token=${encodeURIComponent(token)}` : url,
+    token,
+    host,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of streams) res.end();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function sendReply(res: ServerResponse, reply: Reply<unknown>, status?: number): void {
+  const body = JSON.stringify(reply);
+  res.statusCode = status ?? (reply.ok ? 200 : statusOf[reply.error.code]);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+function deny(res: ServerResponse, json: boolean, reply: Failure, status?: number): void {
+  if (json) return sendReply(res, reply, status);
+  res.statusCode = status ?? statusOf[reply.error.code];
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.end(`${reply.error.message}\n`);
+}
+
+function securityHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', rendererCsp);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+}
+
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/** A host to print in URLs: wildcard binds show this machine's first external IPv4. */
+function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') {
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal);
+    return external?.address ?? '127.0.0.1';
+  }
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

@@ -1,0 +1,262 @@
+/**
+ * The contract between the UI (and any other client) and core: every request with its
+ * payload schema and result type, and every event core emits. Both transports (Electron
+ * IPC in src/main, HTTP + server-sent events in src/server) expose exactly this, through
+ * one generic loop (src/core/app/dispatch.ts); the renderer gets the same `api` either way.
+ *
+ * To add a request: declare it in `requests` below (JSDoc, payload schema, result type),
+ * implement it in a core feature module's handler map, and merge that map in
+ * src/core/handlers.ts. Nothing in the transports changes.
+ *
+ * Results and event data must survive JSON (HTTP) and structured clone (IPC): plain
+ * objects, arrays, strings, finite numbers, booleans and null only.
+ */
+import { z } from 'zod';
+import {
+  featureGetPayload,
+  featureSamplePayload,
+  indexDbPayload,
+  indexJobPayload,
+  indexStartPayload,
+  type FeatureDashboard,
+  type FeatureSample,
+  type IndexStartResult,
+  type IndexStatus,
+} from './index-types.ts';
+
+export type {
+  DensityBin,
+  FeatureDashboard,
+  FeatureExample,
+  FeatureInterval,
+  FeatureSample,
+  IndexStartResult,
+  IndexStatus,
+} from './index-types.ts';
+
+// ---------------------------------------------------------------------------------------
+// Shared shapes
+// ---------------------------------------------------------------------------------------
+
+/** Execution provider names as onnxruntime-node spells them (mirrors src/core/model/providers.ts). */
+export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
+
+/** Whether one execution provider really runs here. */
+export interface ProviderStatus {
+  readonly name: ProviderName;
+  /** True when a session with only this provider could be created and run here. */
+  readonly available: boolean;
+  /** Why it is not available (first line of onnxruntime's error), when it is not. */
+  readonly reason?: string;
+}
+
+/** Which program hosts core: the desktop app, the `serve` host, or a one-shot CLI command. */
+export type HostKind = 'electron' | 'serve' | 'cli';
+
+/** Facts about this installation and the engine, as shown in the status panel. */
+export interface AppStatus {
+  /** The app's version (package.json). */
+  readonly appVersion: string;
+  /** Who hosts core in this process. */
+  readonly host: HostKind;
+  /** onnxruntime-node's version. */
+  readonly onnxruntimeVersion: string;
+  /** Every execution provider this platform may have, probed by running a tiny model. */
+  readonly providers: readonly ProviderStatus[];
+  /** The provider new sessions use: the first available GPU provider, else cpu. */
+  readonly activeProvider: ProviderName;
+  /** The folder holding indexes, caches and settings. */
+  readonly dataDir: string;
+  /** Why dataDir is what it is. */
+  readonly dataDirSource: DataDirSource;
+  /** process.platform and process.arch of the host. */
+  readonly platform: string;
+  readonly arch: string;
+  /** Runtime versions; electron and chrome only inside the desktop app. */
+  readonly versions: { readonly node: string; readonly electron?: string; readonly chrome?: string };
+  /** SQLite as loaded by better-sqlite3: its version, or why it could not be loaded. */
+  readonly sqlite: { readonly version?: string; readonly error?: string };
+}
+
+/** Where the data folder setting came from. */
+export type DataDirSource = 'flag' | 'env' | 'default';
+
+/** The life of a job. `done`, `failed` and `cancelled` are final. */
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** Every job state, for schemas. */
+export const jobStates = ['queued', 'running', 'done', 'failed', 'cancelled'] as const satisfies readonly JobState[];
+
+/** A job as listed: identity, state and its latest progress. */
+export interface JobInfo {
+  /** Unique within this process. */
+  readonly id: string;
+  /** What kind of work, e.g. `index`, `download`, `eval`. */
+  readonly kind: string;
+  /** A short human title, e.g. "Index gpt2-small / res-jb L8 over pile-10k". */
+  readonly title: string;
+  readonly state: JobState;
+  /** The latest progress, when the job has reported any. */
+  readonly progress?: JobProgress;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  readonly finishedAt?: number;
+  /** One line, when state is `failed`. */
+  readonly error?: string;
+}
+
+// ---------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------
+
+const jobProgress = z.object({
+  /** The job's id. */
+  job: z.string(),
+  /** What the job is doing now, e.g. `tokenize`, `encode`, `stats`. */
+  phase: z.string(),
+  /** Units finished in this phase. */
+  done: z.number().nonnegative(),
+  /** Units in this phase, or null when unknown. */
+  total: z.number().nonnegative().nullable(),
+  /** Units per second over this phase so far. */
+  rate: z.number().nonnegative(),
+  /** Seconds left in this phase, or null when unknown. */
+  eta: z.number().nonnegative().nullable(),
+});
+
+/** Progress of a running job (`job.progress` event). */
+export type JobProgress = z.infer<typeof jobProgress>;
+
+/**
+ * Every event core emits, by name, with the schema of its data. Transports forward all of
+ * them; clients subscribe by name.
+ */
+export const events = {
+  /** A running job reports progress; throttled to a few per second per job. */
+  'job.progress': jobProgress,
+  /** A job changed state (queued → running → done | failed | cancelled). */
+  'job.state': z.object({
+    job: z.string(),
+    kind: z.string(),
+    state: z.enum(jobStates),
+    /** One line, when state is `failed`. */
+    error: z.string().optional(),
+  }),
+  /** A log line worth showing the user (job warnings, provider fallbacks, ...). */
+  log: z.object({
+    level: z.enum(['debug', 'info', 'warn', 'error']),
+    message: z.string(),
+    /** Who logged it, e.g. `jobs`, `model`, a job id. */
+    source: z.string().optional(),
+    /** Epoch milliseconds. */
+    time: z.number(),
+  }),
+} as const satisfies Record<string, z.ZodType>;
+
+/** The name of an event. */
+export type EventName = keyof typeof events;
+
+/** The data an event carries. */
+export type EventData<E extends EventName> = z.infer<(typeof events)[E]>;
+
+/** One event as it crosses a transport: its name and data, discriminated by name. */
+export type AppEvent = { [E in EventName]: { readonly name: E; readonly data: EventData<E> } }[EventName];
+
+/** True when `name` is an event of the contract. */
+export function isEventName(name: string): name is EventName {
+  return Object.hasOwn(events, name);
+}
+
+// ---------------------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------------------
+
+/**
+ * One request: the schema its payload must match (checked by the transports before core
+ * sees it) and, as a type only, its result.
+ */
+export interface RequestDef<P extends z.ZodType, R> {
+  readonly payload: P;
+  /** Type-level only: never set at runtime. */
+  readonly result?: R;
+}
+
+/** Declares a request whose result is `R`: `request<Result>()(payloadSchema)`. */
+export function request<R>() {
+  return <P extends z.ZodType>(payload: P): RequestDef<P, R> => ({ payload });
+}
+
+/** The payload of a request that takes nothing. Unknown keys are rejected, so typos show. */
+const empty = z.object({}).strict();
+
+/**
+ * Every request, by name (`area.verb`). Payloads are zod schemas; results are types.
+ * Keep names stable: they are IPC channel names and HTTP paths (`POST /api/<name>`).
+ */
+export const requests = {
+  /** Facts about this installation and the engine: versions, execution providers (probed), data folder. */
+  'app.status': request<AppStatus>()(empty),
+
+  /** Every job this process knows, newest first; optionally only those in some states. */
+  'jobs.list': request<JobInfo[]>()(z.object({ states: z.array(z.enum(jobStates)).optional() }).strict()),
+
+  /**
+   * Asks a queued or running job to stop. Resolves with the job as it is now; the final
+   * state arrives as a `job.state` event once the job has wound down.
+   */
+  'jobs.cancel': request<JobInfo>()(z.object({ job: z.string().min(1) }).strict()),
+
+  /**
+   * Starts (or resumes) indexing SAE activations over a corpus into an SQLite index, as a
+   * job in a worker thread (`job.progress` phases: load, index, merge, finalize, paused).
+   * An existing index with the same settings is resumed from its last committed batch.
+   */
+  'index.start': request<IndexStartResult>()(indexStartPayload),
+
+  /** Holds a running index job after its current batch (the model stays loaded). */
+  'index.pause': request<JobInfo>()(indexJobPayload),
+
+  /** Lets a paused index job go on. */
+  'index.resume': request<JobInfo>()(indexJobPayload),
+
+  /** Where one index file stands (indexing, finalizing, complete), what it was built from, its across-feature summary. */
+  'index.status': request<IndexStatus>()(indexDbPayload),
+
+  /** Every index in the data folder's indexes/, newest first. */
+  'index.list': request<IndexStatus[]>()(empty),
+
+  /** A feature's dashboard: count, density, max, mean, histogram, top examples, interval samples. */
+  'feature.get': request<FeatureDashboard>()(featureGetPayload),
+
+  /** n uniformly random examples of a feature with activation in [lo, hi), repeatable for a seed. */
+  'feature.sample': request<FeatureSample>()(featureSamplePayload),
+} as const;
+
+/** The name of a request. */
+export type RequestName = keyof typeof requests;
+
+/** What a client may send as a request's payload (before defaults and transforms). */
+export type PayloadInput<K extends RequestName> = z.input<(typeof requests)[K]['payload']>;
+
+/** What core receives as a request's payload, after validation. */
+export type Payload<K extends RequestName> = z.output<(typeof requests)[K]['payload']>;
+
+/** What a request resolves to. */
+export type ResultOf<K extends RequestName> = (typeof requests)[K] extends RequestDef<z.ZodType, infer R> ? R : never;
+
+/**
+ * The handler map core must provide: one async function per request. Core feature modules
+ * each export a slice of this (`type AppHandlers = Pick<ContractHandlers, 'app.status'>`).
+ */
+export type ContractHandlers = { [K in RequestName]: (payload: Payload<K>) => Promise<ResultOf<K>> };
+
+/** True when `name` is a request of the contract. */
+export function isRequestName(name: string): name is RequestName {
+  return Object.hasOwn(requests, name);
+}
+
+/** Every request name, in declaration order. */
+export const requestNames = Object.keys(requests).filter(isRequestName);
+
+/** Every event name, in declaration order. */
+export const eventNames = Object.keys(events).filter(isEventName);
