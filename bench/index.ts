@@ -88,17 +88,25 @@ if (values.child) {
   const corpus = bigCorpus(nTokens);
   const db = values.db!;
   const engine = await Engine.open({ model: path.join(dir, 'model'), sae: path.join(dir, 'sae'), cacheDir: path.join(dir, 'graph-cache') });
-  const result = await runIndex(options(db, corpus, nTokens), {}, { engine, ...(kind === 'synthetic' ? { capture: syntheticCapture(D_SAE, K, 5) } : {}) });
+  const result = await runIndex(
+    options(db, corpus, nTokens),
+    {},
+    { engine, ...(kind === 'synthetic' ? { capture: syntheticCapture(D_SAE, K, 5) } : {}) },
+  );
   await engine.close();
   console.log(JSON.stringify({ result, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
   process.exit(0);
 }
 
 function child(kind: 'real' | 'synthetic', tokens: number, db: string): { result: IndexResult; maxRssMB: number } {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', kind, '--tokens', String(tokens), '--db', db, '--dir', dir], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', self, '--child', kind, '--tokens', String(tokens), '--db', db, '--dir', dir],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    },
+  );
   return JSON.parse(out.trim().split('\n').pop()!) as { result: IndexResult; maxRssMB: number };
 }
 
@@ -228,7 +236,9 @@ const result = {
   sample_ms_p50: round(pct(sampleMs, 0.5)),
   sample_ms_p95: round(pct(sampleMs, 0.95)),
   sample_ms_densest: round(densestSampleMs),
-  rss_mb_synthetic: small ? { [small.result.tokens]: small.maxRssMB, [big.result.tokens]: big.maxRssMB } : { [big.result.tokens]: big.maxRssMB },
+  rss_mb_synthetic: small
+    ? { [small.result.tokens]: small.maxRssMB, [big.result.tokens]: big.maxRssMB }
+    : { [big.result.tokens]: big.maxRssMB },
   rss_growth_synthetic: small ? round(big.maxRssMB / small.maxRssMB) : null,
   rss_mb_real: realSmall && realBig ? { [realSmall.result.tokens]: realSmall.maxRssMB, [realBig.result.tokens]: realBig.maxRssMB } : null,
   rss_growth_real: realSmall && realBig ? round(realBig.maxRssMB / realSmall.maxRssMB) : null,
@@ -242,9 +252,19 @@ console.log(
     ? 'torch reference    skipped: /usr/bin/python3 with torch or ../shared/tools/refgen/perf_ref.py not found'
     : `torch reference    ${result.torch_tokens_per_second} tokens/s → indexing ${result.index_vs_torch}× (target ≥ 1.3×)`,
 );
-console.log(`bytes/activation   ${result.real_bytes_per_activation} (real, ${realRun!.tokens} tokens) · ${result.real_10x_bytes_per_activation} (real, ${realBig?.result.tokens} tokens) · ${result.synthetic_bytes_per_activation} (synthetic, ${big.result.tokens} tokens) (target ≤ 10)`);
-console.log(`synthetic index    ${big.result.tokens} tokens, ${big.result.activations} activations, ${big.result.db_bytes} bytes, built in ${big.result.seconds}s (synthetic capture, real store)`);
-console.log(`feature query      p50 ${result.feature_ms_p50} ms · p95 ${result.feature_ms_p95} ms (target ≤ 50) · densest (${densest.count}) ${result.feature_ms_densest} ms`);
-console.log(`range sampling     p50 ${result.sample_ms_p50} ms · p95 ${result.sample_ms_p95} ms (target ≤ 200) · densest ${result.sample_ms_densest} ms`);
-console.log(`peak RSS           synthetic ${JSON.stringify(result.rss_mb_synthetic)} MB → ${result.rss_growth_synthetic}× · real ${JSON.stringify(result.rss_mb_real)} MB → ${result.rss_growth_real}× (target ≤ 1.2×)`);
+console.log(
+  `bytes/activation   ${result.real_bytes_per_activation} (real, ${realRun!.tokens} tokens) · ${result.real_10x_bytes_per_activation} (real, ${realBig?.result.tokens} tokens) · ${result.synthetic_bytes_per_activation} (synthetic, ${big.result.tokens} tokens) (target ≤ 10)`,
+);
+console.log(
+  `synthetic index    ${big.result.tokens} tokens, ${big.result.activations} activations, ${big.result.db_bytes} bytes, built in ${big.result.seconds}s (synthetic capture, real store)`,
+);
+console.log(
+  `feature query      p50 ${result.feature_ms_p50} ms · p95 ${result.feature_ms_p95} ms (target ≤ 50) · densest (${densest.count}) ${result.feature_ms_densest} ms`,
+);
+console.log(
+  `range sampling     p50 ${result.sample_ms_p50} ms · p95 ${result.sample_ms_p95} ms (target ≤ 200) · densest ${result.sample_ms_densest} ms`,
+);
+console.log(
+  `peak RSS           synthetic ${JSON.stringify(result.rss_mb_synthetic)} MB → ${result.rss_growth_synthetic}× · real ${JSON.stringify(result.rss_mb_real)} MB → ${result.rss_growth_real}× (target ≤ 1.2×)`,
+);
 console.log(JSON.stringify(result));

@@ -45,10 +45,13 @@ export function prepareBench(dir: string): void {
   if (!fs.existsSync(corpus)) {
     // the same shape perf_ref.py reads: 200 documents of ~1000 characters (byte tokens)
     const words = fs.existsSync('/usr/share/dict/words')
-      ? fs.readFileSync('/usr/share/dict/words', 'utf8').split('\n').filter((w) => /^[a-z]+$/.test(w))
+      ? fs
+          .readFileSync('/usr/share/dict/words', 'utf8')
+          .split('\n')
+          .filter((w) => /^[a-z]+$/.test(w))
       : ['alpha', 'beta', 'gamma', 'delta', 'the', 'of', 'and', 'to', 'in', 'is'];
     let seed = 3;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const lines: string[] = [];
     for (let d = 0; d < 200; d++) {
       let text = '';

@@ -22,7 +22,22 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 before(async () => {
   const corpus = path.join(tmp, 'corpus.jsonl');
   writeJsonlCorpus(corpus, 12, 8);
-  const r = await cli('index', '--model', ref.modelDir, '--sae', ref.saeDir, '--corpus', corpus, '--db', db, '--context', '32', '--data', path.join(tmp, 'data'), '--json');
+  const r = await cli(
+    'index',
+    '--model',
+    ref.modelDir,
+    '--sae',
+    ref.saeDir,
+    '--corpus',
+    corpus,
+    '--db',
+    db,
+    '--context',
+    '32',
+    '--data',
+    path.join(tmp, 'data'),
+    '--json',
+  );
   assert.equal(r.code, 0, r.err);
   const out = JSON.parse(r.out) as Record<string, number>;
   assert.deepEqual(Object.keys(out), ['tokens', 'documents', 'windows', 'seconds', 'tokens_per_second', 'activations', 'db_bytes']);
@@ -63,12 +78,29 @@ test('sample --json: n examples within [lo, hi), the same for the same seed', as
 });
 
 test('errors are one line with a non-zero exit', async () => {
-  assert.deepEqual(await cli('feature', '--db', db, '--id', '100000'), { code: 1, out: '', err: 'error: no feature 100000: this SAE has features 0–511\n' });
+  assert.deepEqual(await cli('feature', '--db', db, '--id', '100000'), {
+    code: 1,
+    out: '',
+    err: 'error: no feature 100000: this SAE has features 0–511\n',
+  });
   assert.equal((await cli('feature', '--id', '1')).err, 'error: --db FILE is required\n');
   assert.equal((await cli('sample', '--db', db, '--id', '1', '--lo', 'x', '--hi', '2')).err, 'error: --lo must be a number, got "x"\n');
-  assert.equal((await cli('sample', '--db', db, '--id', '1', '--lo', '2', '--hi', '1')).err, 'error: an empty range: hi (1) must be greater than lo (2)\n');
+  assert.equal(
+    (await cli('sample', '--db', db, '--id', '1', '--lo', '2', '--hi', '1')).err,
+    'error: an empty range: hi (1) must be greater than lo (2)\n',
+  );
   const missing = await cli('feature', '--db', path.join(tmp, 'none.sqlite'), '--id', '1');
   assert.match(missing.err, /^error: no index at .*none\.sqlite\n$/);
-  const noCorpus = await cli('index', '--model', ref.modelDir, '--sae', ref.saeDir, '--corpus', path.join(tmp, 'nope.jsonl'), '--db', path.join(tmp, 'x.sqlite'));
+  const noCorpus = await cli(
+    'index',
+    '--model',
+    ref.modelDir,
+    '--sae',
+    ref.saeDir,
+    '--corpus',
+    path.join(tmp, 'nope.jsonl'),
+    '--db',
+    path.join(tmp, 'x.sqlite'),
+  );
   assert.match(noCorpus.err, /^error: corpus not found: /);
 });

@@ -3,7 +3,17 @@ import { test } from 'node:test';
 import { seededRandom } from '../util/random.ts';
 import { binOf, Reservoir, sampleIndices } from './bins.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
-import { activations, countStaged, decodeChunk, decodeTokens, encodeChunk, encodeStaged, encodeTokens, pushActivation, scatterStaged } from './codec.ts';
+import {
+  activations,
+  countStaged,
+  decodeChunk,
+  decodeTokens,
+  encodeChunk,
+  encodeStaged,
+  encodeTokens,
+  pushActivation,
+  scatterStaged,
+} from './codec.ts';
 
 test('varints round-trip from 0 to 2^53 − 1, float32 exactly', () => {
   const values = [0, 1, 127, 128, 255, 16383, 16384, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 40 + 5, Number.MAX_SAFE_INTEGER];

@@ -78,7 +78,7 @@ export function encodeStaged(a: Activations, base: number, dSae: number): Buffer
   const w = new ByteWriter(a.length * 7 + 16);
   w.varint(groups);
   let prevFeature = 0;
-  for (let s = 0; s < a.length; ) {
+  for (let s = 0; s < a.length;) {
     const f = a.feature[order[s]!]!;
     let e = s;
     while (e < a.length && a.feature[order[e]!] === f) e++;

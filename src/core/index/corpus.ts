@@ -85,7 +85,8 @@ export function openCorpus(corpusPath: string, options: CorpusOptions = {}): Cor
     files.sort();
     if (!files.length) throw new AppError('bad_request', `no .txt, .md, .jsonl or .parquet files in ${abs}`);
   } else {
-    if (!kindOf(abs)) throw new AppError('bad_request', `unsupported corpus file ${abs}: expected .jsonl, .txt, .md or .parquet (or a folder of them)`);
+    if (!kindOf(abs))
+      throw new AppError('bad_request', `unsupported corpus file ${abs}: expected .jsonl, .txt, .md or .parquet (or a folder of them)`);
     root = path.dirname(abs);
     files = [path.basename(abs)];
   }
@@ -151,7 +152,14 @@ async function* byteLines(file: string): AsyncGenerator<{ line: Uint8Array; offs
   }
 }
 
-async function* readJsonl(file: string, rel: string, c: Counter, before: number, field: string, policy: InvalidUtf8): AsyncGenerator<CorpusRecord> {
+async function* readJsonl(
+  file: string,
+  rel: string,
+  c: Counter,
+  before: number,
+  field: string,
+  policy: InvalidUtf8,
+): AsyncGenerator<CorpusRecord> {
   let lineNo = 0;
   for await (const { line, offset, end } of byteLines(file)) {
     lineNo++;
@@ -165,12 +173,24 @@ async function* readJsonl(file: string, rel: string, c: Counter, before: number,
     try {
       value = JSON.parse(text);
     } catch (e) {
-      yield { kind: 'bad', ordinal: c.ordinal++, source, message: `${where}: malformed JSON (${(e as Error).message})`, bytesDone: before + end };
+      yield {
+        kind: 'bad',
+        ordinal: c.ordinal++,
+        source,
+        message: `${where}: malformed JSON (${(e as Error).message})`,
+        bytesDone: before + end,
+      };
       continue;
     }
     const t = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[field] : undefined;
     if (typeof t !== 'string') {
-      yield { kind: 'bad', ordinal: c.ordinal++, source, message: `${where}: no string field "${field}" (see --text-field)`, bytesDone: before + end };
+      yield {
+        kind: 'bad',
+        ordinal: c.ordinal++,
+        source,
+        message: `${where}: no string field "${field}" (see --text-field)`,
+        bytesDone: before + end,
+      };
       continue;
     }
     yield { kind: 'doc', ordinal: c.ordinal++, source, text: t, bytesDone: before + end };

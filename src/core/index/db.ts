@@ -17,7 +17,8 @@ export function openIndexForWrite(file: string): Database.Database {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = openDatabase(file);
   try {
-    const fresh = db.pragma('user_version', { simple: true }) === 0 && db.prepare("select count(*) as n from sqlite_master").pluck().get() === 0;
+    const fresh =
+      db.pragma('user_version', { simple: true }) === 0 && db.prepare('select count(*) as n from sqlite_master').pluck().get() === 0;
     // auto_vacuum only takes effect before the first table exists
     if (fresh) db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');

@@ -124,7 +124,7 @@ export function decodeStats(histogram: number[], samples: number[]): { histogram
     hist[bin++] = histogram[i + 1]!;
   }
   const out: number[][] = [];
-  for (let at = 0; at < samples.length; ) {
+  for (let at = 0; at < samples.length;) {
     const n = samples[at++]!;
     const xs: number[] = [];
     for (let j = 0; j < n; j++) xs.push((xs[j - 1] ?? 0) + samples[at++]!);
@@ -137,7 +137,11 @@ export function decodeStats(histogram: number[], samples: number[]): { histogram
 export function densityHistogram(counts: readonly number[], tokens: number): DensityBin[] {
   const lo = tokens > 1 ? -Math.log10(tokens) : -1;
   const width = -lo / DENSITY_BINS;
-  const bins = Array.from({ length: DENSITY_BINS }, (_, i) => ({ lo: lo + i * width, hi: i === DENSITY_BINS - 1 ? 0 : lo + (i + 1) * width, count: 0 }));
+  const bins = Array.from({ length: DENSITY_BINS }, (_, i) => ({
+    lo: lo + i * width,
+    hi: i === DENSITY_BINS - 1 ? 0 : lo + (i + 1) * width,
+    count: 0,
+  }));
   for (const c of counts) {
     if (c <= 0) continue;
     const b = Math.floor((Math.log10(c / tokens) - lo) / width);
@@ -158,7 +162,13 @@ export interface FinalizeHooks {
  * features per transaction (resumable: it starts after the last feature written), then the
  * summary and `done`. Returns the summary, or undefined when it stopped early.
  */
-export function finalizeIndex(db: Database.Database, dSae: number, seed: number, progress: Progress, hooks: FinalizeHooks): IndexSummary | undefined {
+export function finalizeIndex(
+  db: Database.Database,
+  dSae: number,
+  seed: number,
+  progress: Progress,
+  hooks: FinalizeHooks,
+): IndexSummary | undefined {
   const chunksIn = db.prepare('select feature, first, n, data from chunks where feature >= ? and feature < ? order by feature, first');
   const put = db.prepare(
     'insert or replace into features (id, count, sum, max, histogram, intervals, top, samples) values (?, ?, ?, ?, ?, ?, ?, ?)',

@@ -29,7 +29,8 @@ export function indexHandlers(core: CoreServices): IndexHandlers {
   const resolveDb = (db: string): string => {
     if (path.isAbsolute(db)) return path.normalize(db);
     const file = path.resolve(indexesDir, path.extname(db) ? db : `${db}.sqlite`);
-    if (path.relative(indexesDir, file).startsWith('..')) throw new AppError('bad_request', `index names stay inside ${indexesDir}: "${db}"`);
+    if (path.relative(indexesDir, file).startsWith('..'))
+      throw new AppError('bad_request', `index names stay inside ${indexesDir}: "${db}"`);
     return file;
   };
 
@@ -79,7 +80,10 @@ export function indexHandlers(core: CoreServices): IndexHandlers {
       ctx.signal.addEventListener('abort', stop);
       try {
         const r = await handle.result;
-        ctx.log('info', `${r.complete ? 'indexed' : 'stopped at'} ${r.tokens} tokens, ${r.activations} activations (${r.db_bytes} bytes) in ${db}`);
+        ctx.log(
+          'info',
+          `${r.complete ? 'indexed' : 'stopped at'} ${r.tokens} tokens, ${r.activations} activations (${r.db_bytes} bytes) in ${db}`,
+        );
       } finally {
         ctx.signal.removeEventListener('abort', stop);
         workers.delete(ctx.id);

@@ -58,7 +58,11 @@ test('a malformed JSONL line stops with its line number, keeping the documents b
   const db = path.join(tmp, 'bad-line.sqlite');
   await assert.rejects(
     runIndex(options(corpus, db), {}, { engine }),
-    (e: unknown) => e instanceof AppError && e.code === 'bad_request' && e.message.includes(`${corpus}:4: malformed JSON`) && e.message.includes('--on-bad-line skip'),
+    (e: unknown) =>
+      e instanceof AppError &&
+      e.code === 'bad_request' &&
+      e.message.includes(`${corpus}:4: malformed JSON`) &&
+      e.message.includes('--on-bad-line skip'),
   );
   const kept = committed(db);
   assert.equal(kept.integrity, 'ok');
@@ -89,10 +93,11 @@ test('empty documents are skipped and counted; Parquet corpora index like any ot
   assert.equal(r.summary?.emptyDocuments, 1);
   const reader = new IndexReader(path.join(tmp, 'parquet.sqlite'));
   try {
-    assert.deepEqual(
-      reader.db.prepare('select source from documents order by id limit 3').pluck().all(),
-      ['docs.parquet#0', 'docs.parquet#1', 'docs.parquet#3'],
-    );
+    assert.deepEqual(reader.db.prepare('select source from documents order by id limit 3').pluck().all(), [
+      'docs.parquet#0',
+      'docs.parquet#1',
+      'docs.parquet#3',
+    ]);
   } finally {
     reader.close();
   }
@@ -132,7 +137,10 @@ test('a disk that fills up: a clear error, the committed batches intact, and a r
     const db = path.join(mnt, 'full.sqlite');
     await assert.rejects(
       runIndex(options(corpus, db, { batch: 4 }), {}, { engine }),
-      (e: unknown) => e instanceof AppError && e.code === 'unavailable' && /^disk full while writing .*full\.sqlite: \d+ windows \(\d+ tokens\) committed before it are kept/.test(e.message),
+      (e: unknown) =>
+        e instanceof AppError &&
+        e.code === 'unavailable' &&
+        /^disk full while writing .*full\.sqlite: \d+ windows \(\d+ tokens\) committed before it are kept/.test(e.message),
     );
     const kept = committed(db);
     assert.equal(kept.integrity, 'ok');

@@ -46,8 +46,32 @@ before(async () => {
 
 /** Runs the CLI's index command; calls `onLine` with each stderr progress line. */
 function cli(db: string, onProgress?: (p: { phase: string; batches: number }, kill: () => void) => void) {
-  const args = ['--import', 'tsx', 'src/cli/index.ts', 'index', '--model', ref.modelDir, '--sae', ref.saeDir, '--corpus', corpus, '--db', db];
-  args.push('--context', String(CONTEXT), '--batch', String(BATCH), '--merge-activations', String(MERGE), '--data', path.join(tmp, 'data'), '--json', '--progress');
+  const args = [
+    '--import',
+    'tsx',
+    'src/cli/index.ts',
+    'index',
+    '--model',
+    ref.modelDir,
+    '--sae',
+    ref.saeDir,
+    '--corpus',
+    corpus,
+    '--db',
+    db,
+  ];
+  args.push(
+    '--context',
+    String(CONTEXT),
+    '--batch',
+    String(BATCH),
+    '--merge-activations',
+    String(MERGE),
+    '--data',
+    path.join(tmp, 'data'),
+    '--json',
+    '--progress',
+  );
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -90,11 +114,11 @@ function integrity(db: string): void {
 // Random kill points, logged so a failure can be replayed with KILL_SEED.
 const seed = Number(process.env['KILL_SEED'] ?? Date.now() % 100_000);
 let state = seed;
-const rand = (): number => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const rand = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
 
 test(`kill -9 at a random batch, then resume: identical to an uninterrupted run (KILL_SEED=${seed})`, async () => {
   const db = path.join(tmp, 'killed.sqlite');
-  const totalBatches = Math.ceil((readProgress(openDatabase(path.join(tmp, 'reference.sqlite'), { readonly: true }))!.windows) / BATCH);
+  const totalBatches = Math.ceil(readProgress(openDatabase(path.join(tmp, 'reference.sqlite'), { readonly: true }))!.windows / BATCH);
   const at = 3 + Math.floor(rand() * (totalBatches - 6));
   const killed = await cli(db, (p, kill) => {
     if (p.batches >= at) kill();
@@ -125,20 +149,19 @@ test(`kill -9 while finalizing or merging, then resume: identical (KILL_SEED=${s
 
 test('pause holds the worker between batches; cancel stops it; running again resumes to the same index', async () => {
   const db = path.join(tmp, 'paused.sqlite');
-  let job: ReturnType<typeof startIndexWorker> | undefined;
   let pausedAt: number | undefined;
   const paused = deferred<IndexProgress>();
   const cancelled = deferred<void>();
   let resumedOnce = false;
-  job = startIndexWorker(base(db), {
+  const job = startIndexWorker(base(db), {
     progress: (p) => {
       if (p.phase === 'index' && p.batches >= 4 && pausedAt === undefined) {
         pausedAt = p.batches;
-        job!.pause();
+        job.pause();
       }
       if (p.phase === 'paused') paused.resolve(p);
       if (resumedOnce && p.phase === 'index' && p.batches >= (pausedAt ?? 0) + 5) {
-        job!.cancel();
+        job.cancel();
         cancelled.resolve();
       }
     },

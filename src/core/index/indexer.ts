@@ -84,7 +84,10 @@ export interface IndexHooks {
 }
 
 /** A stand-in for Engine.capture (the benchmark's synthetic fast path). */
-export type CaptureFn = (rows: readonly (readonly number[])[], k: number) => Promise<{ k: number; values: Float32Array; indices: Int32Array }>;
+export type CaptureFn = (
+  rows: readonly (readonly number[])[],
+  k: number,
+) => Promise<{ k: number; values: Float32Array; indices: Int32Array }>;
 
 /** An engine to use instead of opening one (kept open), and an optional capture override. */
 export interface IndexRuntime {
@@ -132,16 +135,24 @@ export async function runIndex(options: IndexJobOptions, hooks: IndexHooks = {},
   }
 }
 
-async function indexWith(engine: Engine, db: string, options: IndexJobOptions, hooks: IndexHooks, capture: CaptureFn): Promise<IndexResult> {
+async function indexWith(
+  engine: Engine,
+  db: string,
+  options: IndexJobOptions,
+  hooks: IndexHooks,
+  capture: CaptureFn,
+): Promise<IndexResult> {
   const cfg = engine.sae.config;
   const context = options.context ?? DEFAULT_CONTEXT;
   const bosId = cfg.prependBos ? engine.tokenizer.bosId : undefined;
-  if (cfg.prependBos && bosId === undefined) hooks.log?.('warn', 'the SAE was trained with prepend_bos but the tokenizer names no BOS token: windows start without one');
+  if (cfg.prependBos && bosId === undefined)
+    hooks.log?.('warn', 'the SAE was trained with prepend_bos but the tokenizer names no BOS token: windows start without one');
   if (!Number.isInteger(context) || context < (bosId === undefined ? 1 : 2)) {
     throw new AppError('bad_request', `--context must be an integer ≥ ${bosId === undefined ? 1 : 2}, got ${context}`);
   }
   const maxPos = modelMaxPositions(engine.folder.config);
-  if (maxPos !== undefined && context > maxPos) throw new AppError('bad_request', `--context ${context} is longer than the model's ${maxPos} positions`);
+  if (maxPos !== undefined && context > maxPos)
+    throw new AppError('bad_request', `--context ${context} is longer than the model's ${maxPos} positions`);
   const exactK = cfg.architecture === 'topk' || cfg.architecture === 'switch' ? (cfg.k ?? undefined) : undefined;
   const cap = options.maxLatentsPerToken ?? null;
   const corpus = openCorpus(options.corpus, { textField: options.textField ?? 'text', invalidUtf8: options.invalidUtf8 ?? 'error' });
@@ -182,7 +193,11 @@ async function indexWith(engine: Engine, db: string, options: IndexJobOptions, h
     } else {
       const startK = cap ?? exactK ?? Math.min(dSae, ADAPTIVE_K);
       try {
-        writer.create(settings, { tokenizer: engine.folder.tokenizerJson, tokenizerConfig: engine.folder.tokenizerConfig, config: engine.folder.config }, initialProgress(startK));
+        writer.create(
+          settings,
+          { tokenizer: engine.folder.tokenizerJson, tokenizerConfig: engine.folder.tokenizerConfig, config: engine.folder.config },
+          initialProgress(startK),
+        );
       } catch (e) {
         diskFull(e, db, undefined);
       }
@@ -316,8 +331,15 @@ async function indexWith(engine: Engine, db: string, options: IndexJobOptions, h
 
       const runStart = p.tokens;
       const report = (): void => {
-        const total = stored!.maxTokens ?? (bytesDone > 0 ? Math.max(p.tokens, Math.round((p.tokens * corpus.totalBytes) / bytesDone)) : null);
-        hooks.progress?.({ phase: 'index', done: p.tokens, total: endPosition ? p.tokens : total, runDone: p.tokens - runStart, batches: p.batches });
+        const total =
+          stored!.maxTokens ?? (bytesDone > 0 ? Math.max(p.tokens, Math.round((p.tokens * corpus.totalBytes) / bytesDone)) : null);
+        hooks.progress?.({
+          phase: 'index',
+          done: p.tokens,
+          total: endPosition ? p.tokens : total,
+          runDone: p.tokens - runStart,
+          batches: p.batches,
+        });
       };
       report();
       try {

@@ -199,7 +199,11 @@ export class IndexReader {
     let p = this.#pieces.get(id);
     if (p === undefined) {
       if (!this.#tokenizer) {
-        const t = readMeta<{ tokenizer: Record<string, unknown>; tokenizerConfig: Record<string, unknown>; config: Record<string, unknown> }>(this.db, 'tokenizer');
+        const t = readMeta<{
+          tokenizer: Record<string, unknown>;
+          tokenizerConfig: Record<string, unknown>;
+          config: Record<string, unknown>;
+        }>(this.db, 'tokenizer');
         if (!t) throw new AppError('bad_request', `${this.file} holds no tokenizer`);
         this.#tokenizer = new TextTokenizer(t.tokenizer, t.tokenizerConfig, t.config);
       }
@@ -232,8 +236,7 @@ export class IndexReader {
   feature(id: number, context = DEFAULT_EXAMPLE_CONTEXT): FeatureDashboard {
     this.#checkFeature(id);
     const row = this.#feature.get(id) as
-      | { count: number; sum: number; max: number; histogram: Buffer; intervals: Buffer; top: Buffer; samples: Buffer }
-      | undefined;
+      { count: number; sum: number; max: number; histogram: Buffer; intervals: Buffer; top: Buffer; samples: Buffer } | undefined;
     if (!row) return deadFeature(id);
     const tokens = this.progress.tokens;
     const acts = this.#activations(id);

@@ -58,7 +58,12 @@ export function dumpIndex(file: string): unknown {
     const windows = r.db.prepare('select id, doc, idx, bos, hex(tokens) as t from windows order by id').all();
     const documents = r.db.prepare('select * from documents order by id').all();
     const acts: Record<number, number[]> = {};
-    const rows = r.db.prepare('select feature, first, n, data from chunks order by feature, first').all() as { feature: number; first: number; n: number; data: Buffer }[];
+    const rows = r.db.prepare('select feature, first, n, data from chunks order by feature, first').all() as {
+      feature: number;
+      first: number;
+      n: number;
+      data: Buffer;
+    }[];
     for (const c of rows) {
       const pos = new Float64Array(c.n);
       const val = new Float32Array(c.n);
