@@ -34,10 +34,10 @@ export function tempDir(prefix: string): string {
  * Starts `sae-explorer serve --port 0 --json` and resolves when it has printed its URL
  * (the JSON line), i.e. once it is listening.
  */
-export async function startServeChild(options: { dataDir: string; host?: string }): Promise<ServeChild> {
+export async function startServeChild(options: { dataDir: string; host?: string; env?: NodeJS.ProcessEnv }): Promise<ServeChild> {
   const args = ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--port', '0', '--json', '--data', options.dataDir];
   if (options.host) args.push('--host', options.host);
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const stderr: string[] = [];
   child.stderr.setEncoding('utf8').on('data', (s: string) => stderr.push(s));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

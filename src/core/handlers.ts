@@ -7,9 +7,10 @@ import { appHandlers, type AppHandlers } from './app/handlers.ts';
 import { jobsHandlers, type JobsHandlers } from './app/jobs-handlers.ts';
 import type { CoreServices } from './app/services.ts';
 import { indexHandlers, type IndexHandlers } from './index/handlers.ts';
+import { workspaceHandlers, type WorkspaceHandlers } from './workspace/handlers.ts';
 
 /** Every request's handler. Must cover the contract exactly (checked below). */
-export type Handlers = AppHandlers & JobsHandlers & IndexHandlers;
+export type Handlers = AppHandlers & JobsHandlers & IndexHandlers & WorkspaceHandlers;
 
 /** Builds the handler map for one core instance. */
 export function createHandlers(core: CoreServices): Handlers {
@@ -17,6 +18,7 @@ export function createHandlers(core: CoreServices): Handlers {
     ...appHandlers(core),
     ...jobsHandlers(core),
     ...indexHandlers(core),
+    ...workspaceHandlers(core),
   } satisfies ContractHandlers;
 }
 

@@ -20,9 +20,12 @@ guardWebContents();
 const core = createCore({
   host: 'electron',
   data: { flag: dataFlag(process.argv), fallback: path.join(app.getPath('appData'), APP_DIR_NAME) },
+  // packaged: electron-builder copies resources/demo into the app's resources folder
+  ...(app.isPackaged ? { resourcesDir: process.resourcesPath } : {}),
 });
 app.setPath('userData', core.data.dir);
 useElectronSqlite();
+core.boot();
 
 let mainWindow: BrowserWindow | undefined;
 

@@ -24,6 +24,24 @@ import {
   type IndexStatus,
 } from './index-types.ts';
 
+import {
+  promptEncodePayload,
+  steerComparePayload,
+  workspaceOpenPayload,
+  type EncodedPrompt,
+  type SteerComparison,
+  type WorkspaceInfo,
+} from './workspace-types.ts';
+
+export type {
+  ContinuationView,
+  EncodedPrompt,
+  EncodedToken,
+  Selection,
+  SteerComparison,
+  WorkspaceInfo,
+} from './workspace-types.ts';
+
 export type {
   DensityBin,
   FeatureDashboard,
@@ -230,6 +248,21 @@ export const requests = {
 
   /** n uniformly random examples of a feature with activation in [lo, hi), repeatable for a seed. */
   'feature.sample': request<FeatureSample>()(featureSamplePayload),
+
+  /** What the app works on (model, SAE, hook, corpus), the loaded engine's facts and its index's state. */
+  'workspace.get': request<WorkspaceInfo>()(empty),
+
+  /**
+   * Opens a model + SAE (+ corpus to index): the engine must load, else nothing changes and
+   * the error says why. Remembered across runs; indexing the corpus starts in the background.
+   */
+  'workspace.open': request<WorkspaceInfo>()(workspaceOpenPayload),
+
+  /** Runs the capture graph on text: each token with its strongest latents. */
+  'prompt.encode': request<EncodedPrompt>()(promptEncodePayload),
+
+  /** Default and steered continuations of a prompt, same settings and seed. */
+  'steer.compare': request<SteerComparison>()(steerComparePayload),
 } as const;
 
 /** The name of a request. */

@@ -33,6 +33,7 @@ export const serveCommand = defineCommand({
       io.stderr(`warning: the renderer is not built (${rendererDir}); the API works but the page will not. Run: npm run build\n`);
     }
     const core = createCore({ host: 'serve', data: { flag: values.data } });
+    core.boot();
     const server = await startServeHost({
       core,
       port,

@@ -7,6 +7,8 @@ import { dispatch } from './dispatch.ts';
 import { EventBus } from './events.ts';
 import { JobRegistry } from './jobs.ts';
 import type { CoreServices } from './services.ts';
+import { Workspace } from '../workspace/workspace.ts';
+import type { IndexStartResult, IndexStatus } from '../../shared/index-types.ts';
 
 /** One running core: its services, its handler map, and a dispatcher for transports. */
 export interface Core extends CoreServices {
@@ -15,6 +17,12 @@ export interface Core extends CoreServices {
   dispatch(name: string, payload: unknown): Promise<Reply<unknown>>;
   /** The same, typed, for in-process callers (CLI commands, tests). */
   request<K extends RequestName>(name: K, payload?: PayloadInput<K>): Promise<Reply<ResultOf<K>>>;
+  /**
+   * Opens the remembered selection, or on first run the embedded demo, and indexes its
+   * corpus in the background. The app and the serve host call it; one-shot CLI commands and
+   * tests do not.
+   */
+  boot(): void;
   /** Cancels running jobs and releases resources. */
   close(): Promise<void>;
 }
@@ -24,6 +32,8 @@ export interface CoreOptions {
   readonly host: HostKind;
   /** How to pick the data folder (`--data`, env, host default). */
   readonly data?: DataDirInputs;
+  /** The folder holding the embedded `demo/` (default: found beside the app). */
+  readonly resourcesDir?: string;
 }
 
 /** Creates core for one host process; the data folder is created if missing. */
@@ -32,7 +42,17 @@ export function createCore(options: CoreOptions): Core {
   fs.mkdirSync(data.dir, { recursive: true });
   const bus = new EventBus();
   const jobs = new JobRegistry(bus);
-  const services: CoreServices = { host: options.host, data, bus, jobs };
+  // the workspace reaches the index module through validated dispatch, like any client
+  const call = async <T>(name: string, payload: unknown): Promise<T> => {
+    const reply = await dispatch(handlers, name, payload);
+    if (!reply.ok) throw new Error(reply.error.message);
+    return reply.value as T;
+  };
+  const workspace = new Workspace({ host: options.host, data, bus, jobs }, {
+    start: (p) => call<IndexStartResult>('index.start', p),
+    status: (db) => call<IndexStatus>('index.status', { db }),
+  });
+  const services: CoreServices = { host: options.host, data, bus, jobs, workspace };
   const handlers = createHandlers(services);
   return {
     ...services,
@@ -40,6 +60,14 @@ export function createCore(options: CoreOptions): Core {
     dispatch: (name, payload) => dispatch(handlers, name, payload),
     // dispatch answers request K with handlers[K]'s result, which is ResultOf<K>.
     request: (name, payload) => dispatch(handlers, name, payload) as Promise<Reply<ResultOf<typeof name>>>,
-    close: () => jobs.cancelAll(),
+    boot: () => {
+      void workspace.boot(options.resourcesDir).catch((e: unknown) =>
+        bus.emit('log', { level: 'error', message: `opening the workspace failed: ${String(e)}`, source: 'workspace', time: Date.now() }),
+      );
+    },
+    close: async () => {
+      await jobs.cancelAll();
+      await workspace.close();
+    },
   };
 }

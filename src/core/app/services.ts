@@ -2,6 +2,7 @@ import type { HostKind } from '../../shared/contract.ts';
 import type { DataDirChoice } from './data-dir.ts';
 import type { EventBus } from './events.ts';
 import type { JobRegistry } from './jobs.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 
 /**
  * What every core feature module's handlers are built from: one instance per host
@@ -17,4 +18,6 @@ export interface CoreServices {
   readonly bus: EventBus;
   /** Long work with progress and cancel. */
   readonly jobs: JobRegistry;
+  /** The model, SAE and corpus the app works on, and the engine loaded for them. */
+  readonly workspace: Workspace;
 }

@@ -56,15 +56,18 @@ export function Button({
   children,
   disabled,
   label,
+  type = 'button',
 }: {
-  onClick: () => void;
+  onClick?: () => void;
   children: ReactNode;
   disabled?: boolean;
   label?: string;
+  /** `submit` inside a form. */
+  type?: 'button' | 'submit';
 }) {
   return (
     <button
-      type="button"
+      type={type}
       onClick={onClick}
       disabled={disabled}
       aria-label={label}

@@ -1,19 +1,149 @@
-import { Placeholder } from '../components/Placeholder.tsx';
-import { ScreenHeader } from '../components/ui.tsx';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import type { JobProgress, WorkspaceInfo } from '../../../shared/contract.ts';
+import { useApi, useEvent, useRequest } from '../api/api-context.tsx';
+import { Badge, Button, Card, ErrorNote, ScreenHeader } from '../components/ui.tsx';
 
-/** Models and SAEs (filled in by a later issue). */
+/** The model + SAE the app works on, its index, and a form to open another. */
 export function Models() {
+  const { state, reload } = useRequest('workspace.get');
+  const [progress, setProgress] = useState<JobProgress | null>(null);
+  const info = state.status === 'ready' ? state.value : null;
+
+  // the index job's progress streams in; a finished job means the workspace changed
+  useEvent('job.progress', (p) => {
+    if (info?.indexJob && p.job === info.indexJob) setProgress(p);
+  });
+  useEvent('job.state', reload);
+
   return (
     <>
-      <ScreenHeader title="Models" lead="The language models and sparse autoencoders available to explore." />
-      <Placeholder
-        plans={[
-          'Open an ONNX language model and an SAE from disk, or download them from the Hugging Face Hub.',
-          'SAELens, Gemma Scope, sparsify and switch SAE formats; standard, TopK, JumpReLU, gated and switch architectures.',
-          'See which hook each SAE attaches to (resid_pre, resid_mid, resid_post) and splice it into the model graph once.',
-          'Try the bundled demo model and SAE without downloading anything.',
-        ]}
+      <ScreenHeader
+        title="Models"
+        lead="The language model and sparse autoencoder the app works on, and the corpus whose activations are indexed for them."
       />
+      {state.status === 'error' && <ErrorNote title="Could not read the workspace" message={state.error.message} onRetry={reload} />}
+      {state.status === 'loading' && !info && (
+        <p role="status" className="text-sm text-zinc-500">
+          Loading…
+        </p>
+      )}
+      {info && <Current info={info} progress={progress} />}
+      <OpenForm onOpened={reload} />
     </>
+  );
+}
+
+function Row({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="grid grid-cols-[10rem_1fr] gap-3 py-1 text-sm">
+      <dt className="text-zinc-500 dark:text-zinc-400">{label}</dt>
+      <dd className="min-w-0 break-all font-mono text-xs leading-5">{children}</dd>
+    </div>
+  );
+}
+
+function Current({ info, progress }: { info: WorkspaceInfo; progress: JobProgress | null }) {
+  const sel = info.selection;
+  if (!sel) {
+    return (
+      <Card title="Nothing open yet" data-testid="workspace">
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">Open a model folder and an SAE below to start.</p>
+      </Card>
+    );
+  }
+  const idx = info.index;
+  const fraction = progress && progress.total ? Math.min(1, progress.done / progress.total) : undefined;
+  return (
+    <Card
+      title={<span className="flex items-center gap-2">Open now {sel.demo && <Badge tone="accent">embedded demo</Badge>}</span>}
+      data-testid="workspace"
+    >
+      <dl>
+        <Row label="Model">{sel.model}</Row>
+        <Row label="SAE">{sel.sae}</Row>
+        <Row label="Hook">{info.engine?.hook ?? sel.hook ?? 'from the SAE'}</Row>
+        {info.engine && (
+          <Row label="SAE shape">
+            {info.engine.architecture} · d_in {info.engine.dIn} · {info.engine.dSae.toLocaleString()} latents
+          </Row>
+        )}
+        {info.engine && <Row label="Runs on">{info.engine.provider}</Row>}
+        <Row label="Corpus">{sel.corpus ?? 'none'}</Row>
+        <Row label="Index">
+          <span data-testid="index-state">
+            {idx ? idx.state : info.indexJob ? 'starting' : 'not built'}
+            {idx && ` · ${idx.tokens.toLocaleString()} tokens, ${idx.documents.toLocaleString()} documents`}
+          </span>
+        </Row>
+      </dl>
+      {info.indexJob && (
+        <div className="mt-3">
+          <progress className="h-1.5 w-full accent-violet-600" max={1} value={fraction} aria-label="indexing progress" />
+          <p className="mt-1 text-xs text-zinc-500">
+            {progress
+              ? `${progress.phase}: ${progress.done.toLocaleString()}${progress.total !== null ? ` / ${progress.total.toLocaleString()}` : ''} · ${progress.rate.toFixed(0)}/s${progress.eta !== null ? ` · ${Math.ceil(progress.eta)} s left` : ''}`
+              : 'Indexing in the background: the explorer is ready when it finishes.'}
+          </p>
+        </div>
+      )}
+      {info.error && <p className="mt-2 text-sm text-rose-600 dark:text-rose-400">{info.error}</p>}
+    </Card>
+  );
+}
+
+function OpenForm({ onOpened }: { onOpened: () => void }) {
+  const api = useApi();
+  const [fields, setFields] = useState({ model: '', sae: '', hook: '', corpus: '' });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setError(null), [fields]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    const reply = await api.request('workspace.open', {
+      model: fields.model.trim(),
+      sae: fields.sae.trim(),
+      ...(fields.hook.trim() ? { hook: fields.hook.trim() } : {}),
+      ...(fields.corpus.trim() ? { corpus: fields.corpus.trim() } : {}),
+    });
+    setBusy(false);
+    if (reply.ok) onOpened();
+    else setError(reply.error.message);
+  };
+
+  const input = (name: keyof typeof fields, label: string, hint: string, required = false) => (
+    <label className="block text-sm">
+      <span className="font-medium">{label}</span>
+      <input
+        name={name}
+        required={required}
+        value={fields[name]}
+        onChange={(e) => setFields({ ...fields, [name]: e.target.value })}
+        placeholder={hint}
+        className="mt-1 block w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono text-xs dark:border-zinc-700 dark:bg-zinc-900"
+      />
+    </label>
+  );
+
+  return (
+    <Card title="Open a model and an SAE" className="mt-6">
+      <form className="grid gap-3" onSubmit={(e) => void submit(e)} aria-label="Open a model and an SAE">
+        {input('model', 'Model folder', 'folder with model.onnx (or onnx/model.onnx), config.json, tokenizer.json', true)}
+        {input('sae', 'SAE', 'SAELens / sparsify folder, or a Gemma Scope params.npz', true)}
+        {input('hook', 'Hook (optional)', "e.g. blocks.6.hook_resid_post; default: the SAE's own")}
+        {input('corpus', 'Corpus to index (optional)', '.jsonl, .txt, .parquet, or a folder of them')}
+        <div className="flex items-center gap-3">
+          <Button type="submit" disabled={busy}>
+            {busy ? 'Opening…' : 'Open'}
+          </Button>
+          {error && (
+            <p role="alert" className="text-sm text-rose-600 dark:text-rose-400">
+              {error}
+            </p>
+          )}
+        </div>
+      </form>
+    </Card>
   );
 }

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { createCore } from '../app/core.ts';
+import { referenceCases } from '../testing/fixtures.ts';
+
+/**
+ * First run opens the embedded demo and indexes its corpus in the background; the choice
+ * and the finished index survive a restart; a bad model is refused without losing the
+ * current one. A reference fixture stands in for the demo (same layout: demo/model, demo/sae,
+ * demo/corpus.jsonl).
+ */
+const ref = referenceCases().find((c) => c.name === 'gpt2-topk-l1post')!;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-workspace-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const resources = path.join(tmp, 'resources');
+fs.mkdirSync(path.join(resources, 'demo'), { recursive: true });
+fs.cpSync(ref.modelDir, path.join(resources, 'demo', 'model'), { recursive: true });
+fs.cpSync(ref.saeDir, path.join(resources, 'demo', 'sae'), { recursive: true });
+const docs = Array.from({ length: 30 }, (_, i) => JSON.stringify({ text: `Document ${i}: the cat sat on the mat, ${i * 7} times.` }));
+fs.writeFileSync(path.join(resources, 'demo', 'corpus.jsonl'), `${docs.join('\n')}\n`);
+const data = path.join(tmp, 'data');
+
+describe('workspace', () => {
+  test('first run: the demo opens and its corpus is indexed in the background', async () => {
+    const core = createCore({ host: 'serve', data: { flag: data }, resourcesDir: resources });
+    try {
+      const done = core.bus.next('job.state', (s) => s.kind === 'index' && ['done', 'failed', 'cancelled'].includes(s.state));
+      core.boot();
+      const final = await done;
+      assert.equal(final.state, 'done', final.error);
+      const info = await core.request('workspace.get');
+      assert.ok(info.ok);
+      assert.equal(info.value.selection?.demo, true);
+      assert.equal(info.value.index?.state, 'complete');
+      assert.equal(info.value.index?.documents, 30);
+      assert.equal(info.value.indexJob, null);
+
+      const enc = await core.request('prompt.encode', { text: 'the cat', top: 4 });
+      assert.ok(enc.ok, enc.ok ? '' : enc.error.message);
+      assert.equal(enc.value.hook, 'blocks.1.hook_resid_post');
+      assert.equal(enc.value.tokens.length, 7);
+      assert.ok(enc.value.tokens.every((t) => t.latents.length === 4));
+
+      const feature = enc.value.tokens[0]!.latents[0]![0];
+      const dash = await core.request('feature.get', { db: info.value.db!, id: feature });
+      assert.ok(dash.ok, dash.ok ? '' : dash.error.message);
+      assert.ok(dash.value.count > 0);
+
+      // the reference case's own prompt and clamp, known to change its continuation
+      const cmp = await core.request('steer.compare', {
+        prompt: ref.expected.prompt_text,
+        maxNewTokens: 8,
+        interventions: ref.expected.clamps.map(([feature, value]) => ({ feature, mode: 'clamp' as const, value })),
+      });
+      assert.ok(cmp.ok, cmp.ok ? '' : cmp.error.message);
+      assert.deepEqual(cmp.value.baseline.ids, ref.expected.baseline_ids.slice(0, 8));
+      assert.deepEqual(cmp.value.steered.ids, ref.expected.steered_ids.slice(0, 8));
+      assert.equal(cmp.value.baseline.tokens.length, 8);
+
+      const bad = await core.request('steer.compare', { prompt: 'x', interventions: [{ feature: 9999, mode: 'clamp', value: 1 }] });
+      assert.ok(!bad.ok);
+      assert.match(bad.error.message, /feature 9999 is out of range/);
+    } finally {
+      await core.close();
+    }
+  });
+
+  test('restart: the selection is remembered and a complete index is not rebuilt', async () => {
+    const core = createCore({ host: 'serve', data: { flag: data }, resourcesDir: resources });
+    try {
+      const started: string[] = [];
+      core.bus.on('job.state', (s) => started.push(s.kind));
+      core.boot();
+      const info = await core.request('workspace.get');
+      assert.ok(info.ok);
+      assert.equal(info.value.selection?.demo, true);
+      assert.equal(info.value.index?.state, 'complete');
+      assert.deepEqual(started, []);
+    } finally {
+      await core.close();
+    }
+  });
+
+  test('opening a model that does not load keeps the current one and says why', async () => {
+    const core = createCore({ host: 'serve', data: { flag: data }, resourcesDir: resources });
+    try {
+      const reply = await core.request('workspace.open', { model: path.join(tmp, 'nope'), sae: ref.saeDir });
+      assert.ok(!reply.ok);
+      assert.match(reply.error.message, /nope.*no such file or folder/);
+      const info = await core.request('workspace.get');
+      assert.ok(info.ok);
+      assert.equal(info.value.selection?.demo, true);
+    } finally {
+      await core.close();
+    }
+  });
+
+  test('without a demo and nothing chosen, the engine requests say what to do', async () => {
+    const core = createCore({ host: 'serve', data: { flag: path.join(tmp, 'empty') }, resourcesDir: path.join(tmp, 'none') });
+    try {
+      const reply = await core.request('prompt.encode', { text: 'hi' });
+      assert.ok(!reply.ok);
+      assert.match(reply.error.message, /no model is open: choose a model and an SAE in Models first/);
+    } finally {
+      await core.close();
+    }
+  });
+});

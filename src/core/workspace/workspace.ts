@@ -1,0 +1,161 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { IndexStartResult, IndexStatus } from '../../shared/index-types.ts';
+import { AppError } from '../../shared/reply.ts';
+import type { Selection, WorkspaceInfo } from '../../shared/workspace-types.ts';
+import type { CoreServices } from '../app/services.ts';
+import { Engine } from '../model/engine.ts';
+import { demoSelection, findResources } from './demo.ts';
+import { readSettings, writeSettings } from './settings.ts';
+
+/** How the workspace reaches the index module (through core's own handlers, so it is one code path). */
+export interface IndexAccess {
+  start(p: { model: string; sae: string; hook?: string; corpus: string; db: string }): Promise<IndexStartResult>;
+  status(db: string): Promise<IndexStatus>;
+}
+
+const words = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The model, SAE and corpus the app works on, remembered in settings.json, with the engine
+ * loaded for them (long-lived: ONNX sessions are kept) and their activation index.
+ */
+export class Workspace {
+  private selection: Selection | null;
+  private engine: Promise<Engine> | null = null;
+  private indexJob: string | null = null;
+  private error: string | null = null;
+
+  constructor(
+    private readonly core: Omit<CoreServices, 'workspace'>,
+    private readonly index: IndexAccess,
+  ) {
+    this.selection = readSettings(core.data.dir).selection ?? null;
+  }
+
+  /** The index file of a selection: one per (model, SAE, hook, corpus), named for the corpus. */
+  dbFor(sel: Selection): string | null {
+    if (!sel.corpus) return null;
+    const key = crypto
+      .createHash('sha256')
+      .update(JSON.stringify([path.resolve(sel.model), path.resolve(sel.sae), sel.hook ?? '', path.resolve(sel.corpus)]))
+      .digest('hex')
+      .slice(0, 10);
+    const name = path.basename(sel.corpus, path.extname(sel.corpus));
+    return path.join(this.core.data.dir, 'indexes', `${name}-${key}.sqlite`);
+  }
+
+  /**
+   * First run: with nothing chosen, open the embedded demo; then make sure the selection's
+   * index exists and is complete, starting (or resuming) the index job in the background.
+   */
+  async boot(resourcesDir?: string): Promise<void> {
+    if (!this.selection) {
+      const res = findResources(resourcesDir);
+      if (!res) return;
+      this.select(demoSelection(res));
+    }
+    await this.ensureIndex();
+    // load the engine now, so the first prompt does not wait for it (errors land in info())
+    void this.currentEngine().catch(() => undefined);
+  }
+
+  private select(sel: Selection): void {
+    this.selection = sel;
+    writeSettings(this.core.data.dir, { ...readSettings(this.core.data.dir), selection: sel });
+  }
+
+  /** Starts the index job unless the index is complete or a job is already on it. */
+  private async ensureIndex(): Promise<void> {
+    const sel = this.selection;
+    const db = sel && this.dbFor(sel);
+    if (!sel?.corpus || !db) return;
+    if (this.indexJob && this.core.jobs.get(this.indexJob)?.state === 'running') return;
+    if (fs.existsSync(db)) {
+      const st = await this.index.status(db).catch(() => null);
+      if (st?.state === 'complete') return;
+    }
+    try {
+      const started = await this.index.start({
+        model: sel.model,
+        sae: sel.sae,
+        corpus: sel.corpus,
+        db,
+        ...(sel.hook ? { hook: sel.hook } : {}),
+      });
+      this.indexJob = started.job;
+      this.error = null;
+    } catch (e) {
+      this.error = `indexing ${path.basename(sel.corpus)} could not start: ${words(e)}`;
+    }
+  }
+
+  /** The engine for the current selection, opened on first use. */
+  async currentEngine(): Promise<Engine> {
+    const sel = this.selection;
+    if (!sel) throw new AppError('unavailable', 'no model is open: choose a model and an SAE in Models first');
+    if (!this.engine) {
+      const opening = Engine.open({
+        model: sel.model,
+        sae: sel.sae,
+        cacheDir: path.join(this.core.data.dir, 'graph-cache'),
+        ...(sel.hook ? { hook: sel.hook } : {}),
+      });
+      this.engine = opening;
+      opening.then(
+        () => (this.error = null),
+        (e: unknown) => {
+          this.error = words(e);
+          if (this.engine === opening) this.engine = null;
+        },
+      );
+    }
+    try {
+      return await this.engine;
+    } catch (e) {
+      throw new AppError('bad_request', words(e));
+    }
+  }
+
+  /** Opens a new selection: the engine must load (else nothing changes), then its index is ensured. */
+  async open(sel: Selection): Promise<WorkspaceInfo> {
+    const engine = await Engine.open({
+      model: sel.model,
+      sae: sel.sae,
+      cacheDir: path.join(this.core.data.dir, 'graph-cache'),
+      ...(sel.hook ? { hook: sel.hook } : {}),
+    }).catch((e: unknown) => {
+      throw new AppError('bad_request', words(e));
+    });
+    const old = this.engine;
+    this.engine = Promise.resolve(engine);
+    this.indexJob = null;
+    this.error = null;
+    this.select(sel);
+    if (old) void old.then((e) => e.close()).catch(() => undefined);
+    await this.ensureIndex();
+    return this.info();
+  }
+
+  /** The workspace as the UI shows it. */
+  async info(): Promise<WorkspaceInfo> {
+    const sel = this.selection;
+    const db = sel ? this.dbFor(sel) : null;
+    let engine: WorkspaceInfo['engine'] = null;
+    const loaded = this.engine ? await this.engine.catch(() => null) : null;
+    if (loaded) {
+      const c = loaded.sae.config;
+      engine = { hook: loaded.hook, architecture: c.architecture, dIn: c.dIn, dSae: c.dSae, provider: loaded.activeProvider };
+    }
+    const index = db && fs.existsSync(db) ? await this.index.status(db).catch(() => null) : null;
+    const running = this.indexJob && ['queued', 'running'].includes(this.core.jobs.get(this.indexJob)?.state ?? '') ? this.indexJob : null;
+    return { selection: sel, engine, db, index, indexJob: running, error: this.error };
+  }
+
+  async close(): Promise<void> {
+    const e = this.engine;
+    this.engine = null;
+    if (e) await e.then((x) => x.close()).catch(() => undefined);
+  }
+}
