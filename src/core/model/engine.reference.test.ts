@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { referenceCases } from '../testing/fixtures.ts';
 import { assertLatentsMatch, assertLogprobsClose, saePathOf } from '../testing/reference-asserts.ts';
+import { fractionOfVarianceUnexplained } from '../sae/metrics.ts';
 import { Engine } from './engine.ts';
 
 /**
@@ -37,20 +38,8 @@ describe('engine reproduces the PyTorch reference cases', () => {
         const cap = await engine.capture([e.prompt_ids], 1, { reconstruction: true });
         const hx = cap.hookInput!;
         const rx = cap.reconstruction!;
-        const d = engine.sae.config.dIn;
-        const T = e.prompt_ids.length;
-        let err = 0;
-        let tot = 0;
-        for (let j = 0; j < d; j++) {
-          let mean = 0;
-          for (let t = 0; t < T; t++) mean += hx[t * d + j]! / T;
-          for (let t = 0; t < T; t++) {
-            const x = hx[t * d + j]!;
-            err += (x - rx[t * d + j]!) ** 2;
-            tot += (x - mean) ** 2;
-          }
-        }
-        assert.ok(Math.abs(err / tot - e.fvu) <= 1e-3 * Math.max(1, e.fvu), `FVU ${err / tot} vs ${e.fvu}`);
+        const fvu = fractionOfVarianceUnexplained(hx, rx, e.prompt_ids.length, engine.sae.config.dIn);
+        assert.ok(Math.abs(fvu - e.fvu) <= 1e-3 * Math.max(1, e.fvu), `FVU ${fvu} vs ${e.fvu}`);
 
         const interventions = e.clamps.map(([feature, value]) => ({ feature, mode: 'clamp' as const, value }));
         const { baseline, steered } = await engine.compare(e.prompt_ids, { maxNewTokens: e.max_new_tokens, interventions });

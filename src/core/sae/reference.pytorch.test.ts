@@ -9,6 +9,7 @@ import { referenceCases } from '../testing/fixtures.ts';
 import { assertLatentsMatch, saePathOf } from '../testing/reference-asserts.ts';
 import { loadSae } from './load.ts';
 import { encodeSae, reconstruct } from './reference.ts';
+import { fractionOfVarianceUnexplained } from './metrics.ts';
 
 /**
  * reference.ts against the independent PyTorch implementation: the hook activations come
@@ -44,17 +45,8 @@ describe('reference.ts reproduces the PyTorch latents, L0 and FVU', () => {
       }
 
       const xHat = reconstruct(sae, a, x, T);
-      let err = 0;
-      let tot = 0;
-      for (let j = 0; j < dIn; j++) {
-        let mean = 0;
-        for (let t = 0; t < T; t++) mean += x[t * dIn + j]! / T;
-        for (let t = 0; t < T; t++) {
-          err += (x[t * dIn + j]! - xHat[t * dIn + j]!) ** 2;
-          tot += (x[t * dIn + j]! - mean) ** 2;
-        }
-      }
-      assert.ok(Math.abs(err / tot - e.fvu) <= 1e-3 * Math.max(1, e.fvu), `FVU ${err / tot} vs ${e.fvu}`);
+      const fvu = fractionOfVarianceUnexplained(x, xHat, T, dIn);
+      assert.ok(Math.abs(fvu - e.fvu) <= 1e-3 * Math.max(1, e.fvu), `FVU ${fvu} vs ${e.fvu}`);
     });
   }
 });
