@@ -65,6 +65,19 @@ export interface DensityBin {
   readonly count: number;
 }
 
+/** Across-feature figures of a complete index. */
+export interface IndexStatusSummary {
+  /** Features never active. */
+  readonly dead: number;
+  /** Features with density > 0.1. */
+  readonly dense: number;
+  /** log10(density) of the live features, 50 bins over [log10(1/tokens), 0]. */
+  readonly densityHistogram: readonly DensityBin[];
+  readonly truncatedTokens: number;
+  readonly emptyDocuments: number;
+  readonly skippedLines: number;
+}
+
 /** Where an index file stands and what it was built from. */
 export interface IndexStatus {
   /** The database file. */
@@ -85,14 +98,7 @@ export interface IndexStatus {
   /** File size with its WAL. */
   readonly bytes: number;
   /** Across features, once complete. */
-  readonly summary?: {
-    readonly dead: number;
-    readonly dense: number;
-    readonly densityHistogram: readonly DensityBin[];
-    readonly truncatedTokens: number;
-    readonly emptyDocuments: number;
-    readonly skippedLines: number;
-  };
+  readonly summary?: IndexStatusSummary;
 }
 
 /** What `index.start` answers: the job doing the work and the database it writes. */

@@ -1,5 +1,5 @@
 /** Shapes shared by the index's writer, finalize phase and reader. */
-import type { DensityBin } from '../../shared/index-types.ts';
+import type { DensityBin, IndexStatusSummary } from '../../shared/index-types.ts';
 
 export type { DensityBin };
 
@@ -71,20 +71,11 @@ export interface Progress {
   readonly docHash: number;
 }
 
-/** Across-feature figures, computed by the finalize phase. */
-export interface IndexSummary {
+/** Across-feature figures, computed by the finalize phase: what the status shows, plus totals. */
+export interface IndexSummary extends IndexStatusSummary {
   readonly tokens: number;
   readonly documents: number;
   readonly windows: number;
   readonly activations: number;
   readonly features: number;
-  /** Features never active. */
-  readonly dead: number;
-  /** Features with density > 0.1. */
-  readonly dense: number;
-  /** log10(density) of the live features, 50 bins over [log10(1/tokens), 0]. */
-  readonly densityHistogram: readonly DensityBin[];
-  readonly truncatedTokens: number;
-  readonly emptyDocuments: number;
-  readonly skippedLines: number;
 }
