@@ -44,6 +44,8 @@ describe('first run opens the embedded demo', () => {
     // the index completes in the background; the panel updates on the job's events
     await ws.getByTestId('index-state').filter({ hasText: 'complete' }).waitFor({ timeout: 120_000 });
     assert.match((await ws.getByTestId('index-state').textContent()) ?? '', /complete · [\d,]+ tokens, 200 documents/);
+    // the engine loads in the background; its facts appear when it is ready
+    await ws.getByText('standard · d_in 64 · 256 latents').waitFor();
     await page.screenshot({ path: path.join(resultsDir, 'models-demo.png') });
 
     await page.getByRole('link', { name: 'Jobs' }).click();

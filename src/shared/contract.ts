@@ -33,14 +33,7 @@ import {
   type WorkspaceInfo,
 } from './workspace-types.ts';
 
-export type {
-  ContinuationView,
-  EncodedPrompt,
-  EncodedToken,
-  Selection,
-  SteerComparison,
-  WorkspaceInfo,
-} from './workspace-types.ts';
+export type { ContinuationView, EncodedPrompt, EncodedToken, Selection, SteerComparison, WorkspaceInfo } from './workspace-types.ts';
 
 export type {
   DensityBin,
@@ -56,8 +49,8 @@ export type {
 // Shared shapes
 // ---------------------------------------------------------------------------------------
 
-/** Execution provider names as onnxruntime-node spells them (mirrors src/core/model/providers.ts). */
-export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
+import type { ProviderName } from './providers.ts';
+export { providerNames, type ProviderName } from './providers.ts';
 
 /** Whether one execution provider really runs here. */
 export interface ProviderStatus {
@@ -150,6 +143,8 @@ export type JobProgress = z.infer<typeof jobProgress>;
  * them; clients subscribe by name.
  */
 export const events = {
+  /** The workspace changed outside a request: its engine finished loading or failed to (fetch `workspace.get`). */
+  'workspace.changed': z.object({}),
   /** A running job reports progress; throttled to a few per second per job. */
   'job.progress': jobProgress,
   /** A job changed state (queued → running → done | failed | cancelled). */

@@ -3,6 +3,7 @@
  * their own file so src/shared/contract.ts only lists them. Pure: zod and types only.
  */
 import { z } from 'zod';
+import { providerNames } from './providers.ts';
 
 /** One activating token shown in its context. */
 export interface FeatureExample {
@@ -116,7 +117,7 @@ export const indexStartPayload = z
     model: z.string().min(1),
     sae: z.string().min(1),
     hook: z.string().min(1).optional(),
-    provider: z.enum(['cuda', 'dml', 'coreml', 'webgpu', 'cpu']).optional(),
+    provider: z.enum(providerNames).optional(),
     /** A .jsonl, .txt/.md or .parquet file, or a folder of them. */
     corpus: z.string().min(1),
     textField: z.string().min(1).optional(),

@@ -1,17 +1,19 @@
 import path from 'node:path';
 import { resolveDataDir } from '../../core/app/data-dir.ts';
 import { Engine } from '../../core/model/engine.ts';
-import type { ProviderName } from '../../core/model/providers.ts';
+import { isProviderName, providerNames } from '../../shared/providers.ts';
 import { CliError, dataOption, type OptionSpec } from '../command.ts';
-
-const PROVIDERS: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'];
 
 /** Options every engine command takes: which model, SAE, hook, provider, data folder. */
 export const engineOptions = {
-  model: { type: 'string', valueName: 'DIR', description: 'Model folder (HF layout: model.onnx or onnx/model*.onnx, config.json, tokenizer.json).' },
+  model: {
+    type: 'string',
+    valueName: 'DIR',
+    description: 'Model folder (HF layout: model.onnx or onnx/model*.onnx, config.json, tokenizer.json).',
+  },
   sae: { type: 'string', valueName: 'PATH', description: 'SAE folder (SAELens, sparsify, switch) or file (Gemma Scope params.npz).' },
   hook: { type: 'string', valueName: 'NAME', description: "Hook, e.g. blocks.6.hook_resid_post (default: the SAE's own)." },
-  provider: { type: 'string', valueName: 'EP', description: `Force an execution provider (${PROVIDERS.join(', ')}).` },
+  provider: { type: 'string', valueName: 'EP', description: `Force an execution provider (${providerNames.join(', ')}).` },
   data: dataOption,
 } as const satisfies Record<string, OptionSpec>;
 
@@ -33,8 +35,9 @@ interface EngineValues {
 export async function openEngine(v: EngineValues): Promise<Engine> {
   if (!v.model) throw new CliError('--model DIR is required', 2);
   if (!v.sae) throw new CliError('--sae PATH is required', 2);
-  if (v.provider && !PROVIDERS.includes(v.provider as ProviderName)) {
-    throw new CliError(`--provider must be one of ${PROVIDERS.join(', ')}, got "${v.provider}"`, 2);
+  const provider = v.provider;
+  if (provider !== undefined && !isProviderName(provider)) {
+    throw new CliError(`--provider must be one of ${providerNames.join(', ')}, got "${v.provider}"`, 2);
   }
   const cacheDir = path.join(resolveDataDir({ flag: v.data }).dir, 'graph-cache');
   try {
@@ -43,7 +46,7 @@ export async function openEngine(v: EngineValues): Promise<Engine> {
       sae: path.resolve(v.sae),
       cacheDir,
       ...(v.hook ? { hook: v.hook } : {}),
-      ...(v.provider ? { provider: v.provider as ProviderName } : {}),
+      ...(provider ? { provider } : {}),
     });
   } catch (e) {
     throw new CliError((e as Error).message);

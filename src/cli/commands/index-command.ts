@@ -2,12 +2,10 @@ import path from 'node:path';
 import { resolveDataDir } from '../../core/app/data-dir.ts';
 import type { IndexProgress } from '../../core/index/indexer.ts';
 import { startIndexWorker } from '../../core/index/worker-client.ts';
-import type { ProviderName } from '../../core/model/providers.ts';
+import { providerNames } from '../../shared/providers.ts';
 import { CliError, defineCommand } from '../command.ts';
 import { engineOptions, positiveInt } from './engine-options.ts';
 import { cliErrors, countOption } from './index-options.ts';
-
-const PROVIDERS: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'];
 
 function choice<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
@@ -65,7 +63,7 @@ export const indexCommand = defineCommand({
     if (!values.sae) throw new CliError('--sae PATH is required', 2);
     if (!values.corpus) throw new CliError('--corpus PATH is required', 2);
     if (!values.db) throw new CliError('--db FILE is required', 2);
-    const provider = values.provider === undefined ? undefined : choice('provider', values.provider, PROVIDERS, 'cpu');
+    const provider = values.provider === undefined ? undefined : choice('provider', values.provider, providerNames, 'cpu');
     const optional = (name: string, v: string | undefined): number | undefined => (v === undefined ? undefined : positiveInt(name, v, 1));
     const options = {
       model: path.resolve(values.model),

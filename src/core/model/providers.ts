@@ -4,8 +4,9 @@ import ort from 'onnxruntime-node';
 import { GraphBuilder, valueInfo } from './onnx/builder.ts';
 import { DataType, encodeModel } from './onnx/proto.ts';
 
-/** Execution provider names as onnxruntime-node spells them. */
-export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
+import type { ProviderName } from '../../shared/providers.ts';
+
+export type { ProviderName };
 
 export interface ProviderStatus {
   readonly name: ProviderName;
@@ -45,7 +46,14 @@ function tinyModel(): Uint8Array {
 
 const cache = new Map<ProviderName, Promise<ProviderStatus>>();
 
-const LINUX_LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
+const LINUX_LIB_DIRS = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/usr/lib64',
+  '/usr/lib',
+  '/lib/x86_64-linux-gnu',
+  '/usr/local/lib',
+];
 
 /**
  * On Linux, onnxruntime's WebGPU provider runs on Vulkan; without the loader library its
@@ -71,7 +79,9 @@ async function probeOne(name: ProviderName): Promise<ProviderStatus> {
     if (!y || y[0] !== 3) return { name, available: false, reason: 'probe returned a wrong result' };
     return { name, available: true };
   } catch (e) {
-    let reason = String((e as Error).message ?? e).split('\n')[0]!.slice(0, 300);
+    let reason = String((e as Error).message ?? e)
+      .split('\n')[0]!
+      .slice(0, 300);
     if (name === 'cuda' && /Failed to load shared library/.test(reason)) {
       reason = 'CUDA provider libraries are not installed (run `npm run setup:cuda`; needs CUDA 12 and cuDNN 9)';
     }

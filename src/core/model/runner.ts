@@ -23,7 +23,11 @@ export interface ForwardResult {
 }
 
 const i64 = (values: readonly number[], dims: readonly number[]): ort.Tensor =>
-  new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
 
 /**
  * One long-lived ONNX Runtime session over a (possibly spliced) model, with the plumbing
@@ -32,11 +36,22 @@ const i64 = (values: readonly number[], dims: readonly number[]): ort.Tensor =>
  * leaks memory in onnxruntime-node.
  */
 export class ModelRunner {
+  /** Names of the past inputs (`past_key_values.N.key|value`), empty when the export has no cache. */
+  readonly pastInputs: readonly string[];
+  /** True when the export takes a cache and returns the next one. */
+  readonly hasCache: boolean;
+  private readonly inputs: ReadonlySet<string>;
+
   private constructor(
     readonly session: ort.InferenceSession,
     readonly file: string,
     readonly providers: readonly ProviderName[],
-  ) {}
+  ) {
+    // fixed for the session's life: read once, not on every token
+    this.inputs = new Set(session.inputNames);
+    this.pastInputs = session.inputNames.filter((n) => n.startsWith('past_key_values.') || n.startsWith('past.'));
+    this.hasCache = this.pastInputs.length > 0 && session.outputNames.some((n) => n.startsWith('present'));
+  }
 
   static async create(file: string, providers: readonly ProviderName[]): Promise<ModelRunner> {
     const session = await ort.InferenceSession.create(file, {
@@ -49,15 +64,6 @@ export class ModelRunner {
 
   private meta(name: string): ort.InferenceSession.ValueMetadata | undefined {
     return this.session.inputMetadata.find((m) => m.name === name);
-  }
-
-  /** Names of the past inputs (`past_key_values.N.key|value`), empty when the export has no cache. */
-  get pastInputs(): string[] {
-    return this.session.inputNames.filter((n) => n.startsWith('past_key_values.') || n.startsWith('past.'));
-  }
-
-  get hasCache(): boolean {
-    return this.pastInputs.length > 0 && this.session.outputNames.some((n) => n.startsWith('present'));
   }
 
   private emptyPast(name: string, batch: number): ort.Tensor {
@@ -75,7 +81,7 @@ export class ModelRunner {
     const B = args.ids.length;
     const T = args.ids[0]?.length ?? 0;
     const start = args.start ?? 0;
-    const names = new Set(this.session.inputNames);
+    const names = this.inputs;
     const feeds: Record<string, ort.Tensor> = {};
     feeds['input_ids'] = i64(args.ids.flat(), [B, T]);
     const total = (this.hasCache ? start : 0) + T;

@@ -24,6 +24,8 @@ const words = (e: unknown): string => (e instanceof Error ? e.message : String(e
 export class Workspace {
   private selection: Selection | null;
   private engine: Promise<Engine> | null = null;
+  /** The engine once `engine` has resolved: info() reports it without waiting for a load. */
+  private loaded: Engine | null = null;
   private indexJob: string | null = null;
   private error: string | null = null;
 
@@ -91,23 +93,32 @@ export class Workspace {
     }
   }
 
+  private openEngine(sel: Selection): Promise<Engine> {
+    return Engine.open({
+      model: sel.model,
+      sae: sel.sae,
+      cacheDir: path.join(this.core.data.dir, 'graph-cache'),
+      ...(sel.hook ? { hook: sel.hook } : {}),
+    });
+  }
+
   /** The engine for the current selection, opened on first use. */
   async currentEngine(): Promise<Engine> {
     const sel = this.selection;
     if (!sel) throw new AppError('unavailable', 'no model is open: choose a model and an SAE in Models first');
     if (!this.engine) {
-      const opening = Engine.open({
-        model: sel.model,
-        sae: sel.sae,
-        cacheDir: path.join(this.core.data.dir, 'graph-cache'),
-        ...(sel.hook ? { hook: sel.hook } : {}),
-      });
+      const opening = this.openEngine(sel);
       this.engine = opening;
       opening.then(
-        () => (this.error = null),
+        (e) => {
+          if (this.engine === opening) this.loaded = e;
+          this.error = null;
+          this.core.bus.emit('workspace.changed', {});
+        },
         (e: unknown) => {
           this.error = words(e);
           if (this.engine === opening) this.engine = null;
+          this.core.bus.emit('workspace.changed', {});
         },
       );
     }
@@ -120,16 +131,12 @@ export class Workspace {
 
   /** Opens a new selection: the engine must load (else nothing changes), then its index is ensured. */
   async open(sel: Selection): Promise<WorkspaceInfo> {
-    const engine = await Engine.open({
-      model: sel.model,
-      sae: sel.sae,
-      cacheDir: path.join(this.core.data.dir, 'graph-cache'),
-      ...(sel.hook ? { hook: sel.hook } : {}),
-    }).catch((e: unknown) => {
+    const engine = await this.openEngine(sel).catch((e: unknown) => {
       throw new AppError('bad_request', words(e));
     });
     const old = this.engine;
     this.engine = Promise.resolve(engine);
+    this.loaded = engine;
     this.indexJob = null;
     this.error = null;
     this.select(sel);
@@ -143,7 +150,7 @@ export class Workspace {
     const sel = this.selection;
     const db = sel ? this.dbFor(sel) : null;
     let engine: WorkspaceInfo['engine'] = null;
-    const loaded = this.engine ? await this.engine.catch(() => null) : null;
+    const loaded = this.loaded;
     if (loaded) {
       const c = loaded.sae.config;
       engine = { hook: loaded.hook, architecture: c.architecture, dIn: c.dIn, dSae: c.dSae, provider: loaded.activeProvider };
@@ -156,6 +163,7 @@ export class Workspace {
   async close(): Promise<void> {
     const e = this.engine;
     this.engine = null;
+    this.loaded = null;
     if (e) await e.then((x) => x.close()).catch(() => undefined);
   }
 }

@@ -14,6 +14,7 @@ export function Models() {
     if (info?.indexJob && p.job === info.indexJob) setProgress(p);
   });
   useEvent('job.state', reload);
+  useEvent('workspace.changed', reload);
 
   return (
     <>
