@@ -78,6 +78,9 @@ test('index.pause holds the job, index.resume lets it finish; jobs.cancel stops 
   const db2 = path.join(tmp, 'cancelled.sqlite');
   const second = await ask('index.start', { ...payload, db: db2 });
   await core.bus.next('job.progress', (p) => p.job === second.job && p.phase === 'index' && p.done > 0);
+  // held first, so a fast machine cannot finish the corpus before the cancel lands
+  await ask('index.pause', { job: second.job });
+  await core.bus.next('job.progress', (p) => p.job === second.job && p.phase === 'paused');
   await ask('jobs.cancel', { job: second.job });
   const cancelled = await core.bus.next('job.state', (s) => s.job === second.job && s.state !== 'running');
   assert.equal(cancelled.state, 'cancelled');
