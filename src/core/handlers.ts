@@ -3,14 +3,27 @@
  * import its handler factory and type here and add one entry to each of the two lists.
  */
 import type { ContractHandlers, RequestName } from '../shared/contract.ts';
+import { annotationHandlers, type AnnotationHandlers } from './annotations/handlers.ts';
 import { appHandlers, type AppHandlers } from './app/handlers.ts';
 import { jobsHandlers, type JobsHandlers } from './app/jobs-handlers.ts';
 import type { CoreServices } from './app/services.ts';
+import { explorerHandlers, type ExplorerHandlers } from './explorer/handlers.ts';
+import { healthHandlers, type HealthHandlers } from './health/handlers.ts';
+import { hubHandlers, type HubHandlers } from './hub/handlers.ts';
 import { indexHandlers, type IndexHandlers } from './index/handlers.ts';
+import { steerHandlers, type SteerHandlers } from './steer/handlers.ts';
 import { workspaceHandlers, type WorkspaceHandlers } from './workspace/handlers.ts';
 
 /** Every request's handler. Must cover the contract exactly (checked below). */
-export type Handlers = AppHandlers & JobsHandlers & IndexHandlers & WorkspaceHandlers;
+export type Handlers = AppHandlers &
+  JobsHandlers &
+  IndexHandlers &
+  WorkspaceHandlers &
+  ExplorerHandlers &
+  AnnotationHandlers &
+  SteerHandlers &
+  HubHandlers &
+  HealthHandlers;
 
 /** Builds the handler map for one core instance. */
 export function createHandlers(core: CoreServices): Handlers {
@@ -19,6 +32,11 @@ export function createHandlers(core: CoreServices): Handlers {
     ...jobsHandlers(core),
     ...indexHandlers(core),
     ...workspaceHandlers(core),
+    ...explorerHandlers(core),
+    ...annotationHandlers(core),
+    ...steerHandlers(core),
+    ...hubHandlers(core),
+    ...healthHandlers(core),
   } satisfies ContractHandlers;
 }
 

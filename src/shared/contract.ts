@@ -4,7 +4,8 @@
  * IPC in src/main, HTTP + server-sent events in src/server) expose exactly this, through
  * one generic loop (src/core/app/dispatch.ts); the renderer gets the same `api` either way.
  *
- * To add a request: declare it in `requests` below (JSDoc, payload schema, result type),
+ * To add a request: declare it in `requests` below, or in its area's request map in
+ * src/shared/<area>-types.ts (JSDoc, payload schema, result type),
  * implement it in a core feature module's handler map, and merge that map in
  * src/core/handlers.ts. Nothing in the transports changes.
  *
@@ -12,6 +13,12 @@
  * objects, arrays, strings, finite numbers, booleans and null only.
  */
 import { z } from 'zod';
+import { annotationRequests } from './annotation-types.ts';
+import { explorerRequests } from './explorer-types.ts';
+import { healthRequests } from './health-types.ts';
+import { hubRequests } from './hub-types.ts';
+import { empty, request, type RequestDef } from './request-def.ts';
+import { steerEvents, steerRequests } from './steer-types.ts';
 import {
   featureGetPayload,
   featureSamplePayload,
@@ -164,6 +171,7 @@ export const events = {
     /** Epoch milliseconds. */
     time: z.number(),
   }),
+  ...steerEvents,
 } as const satisfies Record<string, z.ZodType>;
 
 /** The name of an event. */
@@ -184,23 +192,7 @@ export function isEventName(name: string): name is EventName {
 // Requests
 // ---------------------------------------------------------------------------------------
 
-/**
- * One request: the schema its payload must match (checked by the transports before core
- * sees it) and, as a type only, its result.
- */
-export interface RequestDef<P extends z.ZodType, R> {
-  readonly payload: P;
-  /** Type-level only: never set at runtime. */
-  readonly result?: R;
-}
-
-/** Declares a request whose result is `R`: `request<Result>()(payloadSchema)`. */
-export function request<R>() {
-  return <P extends z.ZodType>(payload: P): RequestDef<P, R> => ({ payload });
-}
-
-/** The payload of a request that takes nothing. Unknown keys are rejected, so typos show. */
-const empty = z.object({}).strict();
+export { request, type RequestDef } from './request-def.ts';
 
 /**
  * Every request, by name (`area.verb`). Payloads are zod schemas; results are types.
@@ -258,6 +250,13 @@ export const requests = {
 
   /** Default and steered continuations of a prompt, same settings and seed. */
   'steer.compare': request<SteerComparison>()(steerComparePayload),
+
+  // Each feature area declares its requests in src/shared/<area>-types.ts.
+  ...explorerRequests,
+  ...annotationRequests,
+  ...steerRequests,
+  ...hubRequests,
+  ...healthRequests,
 } as const;
 
 /** The name of a request. */

@@ -1,7 +1,10 @@
 import type { Command } from '../command.ts';
+import { compareCommand } from './compare.ts';
 import { encodeCommand } from './encode.ts';
+import { evaluateCommand } from './evaluate.ts';
 import { featureCommand } from './feature.ts';
 import { indexCommand } from './index-command.ts';
+import { pullCommand } from './pull.ts';
 import { sampleCommand } from './sample.ts';
 import { serveCommand } from './serve.ts';
 import { steerCommand } from './steer.ts';
@@ -19,4 +22,7 @@ export const commands: readonly Command[] = [
   indexCommand,
   featureCommand,
   sampleCommand,
+  pullCommand,
+  evaluateCommand,
+  compareCommand,
 ];

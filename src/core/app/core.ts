@@ -52,7 +52,8 @@ export function createCore(options: CoreOptions): Core {
     start: (p) => call<IndexStartResult>('index.start', p),
     status: (db) => call<IndexStatus>('index.status', { db }),
   });
-  const services: CoreServices = { host: options.host, data, bus, jobs, workspace };
+  const closers: (() => void | Promise<void>)[] = [];
+  const services: CoreServices = { host: options.host, data, bus, jobs, workspace, onClose: (fn) => void closers.push(fn) };
   const handlers = createHandlers(services);
   return {
     ...services,
@@ -67,6 +68,8 @@ export function createCore(options: CoreOptions): Core {
     },
     close: async () => {
       await jobs.cancelAll();
+      // feature modules' own resources (open databases, servers) go before the engine
+      for (const fn of closers.splice(0).reverse()) await fn();
       await workspace.close();
     },
   };

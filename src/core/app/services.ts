@@ -20,4 +20,9 @@ export interface CoreServices {
   readonly jobs: JobRegistry;
   /** The model, SAE and corpus the app works on, and the engine loaded for them. */
   readonly workspace: Workspace;
+  /**
+   * Registers cleanup to run when core closes (after jobs are cancelled, before the
+   * engine is released), e.g. closing a feature module's SQLite database. Last in, first out.
+   */
+  readonly onClose: (fn: () => void | Promise<void>) => void;
 }

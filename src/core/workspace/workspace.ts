@@ -30,7 +30,7 @@ export class Workspace {
   private error: string | null = null;
 
   constructor(
-    private readonly core: Omit<CoreServices, 'workspace'>,
+    private readonly core: Omit<CoreServices, 'workspace' | 'onClose'>,
     private readonly index: IndexAccess,
   ) {
     this.selection = readSettings(core.data.dir).selection ?? null;

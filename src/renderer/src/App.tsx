@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import { AppShell } from './components/AppShell.tsx';
 import { useRoute, useRouteShortcuts, type RouteId } from './routes.ts';
 import { Features } from './screens/Features.tsx';
+import { Health } from './screens/Health.tsx';
 import { Jobs } from './screens/Jobs.tsx';
 import { Models } from './screens/Models.tsx';
 import { Overview } from './screens/Overview.tsx';
@@ -13,6 +14,7 @@ const screens: Record<RouteId, ComponentType> = {
   models: Models,
   features: Features,
   steer: Steer,
+  health: Health,
   jobs: Jobs,
   settings: Settings,
 };

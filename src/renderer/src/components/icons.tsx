@@ -25,6 +25,7 @@ export const icons = {
   models: (p: SVGProps<SVGSVGElement>) => <Icon {...p} d="M12 3l8 4.5v9L12 21l-8-4.5v-9L12 3zm0 0v18m8-13.5L12 12 4 7.5" />,
   features: (p: SVGProps<SVGSVGElement>) => <Icon {...p} d="M11 4a7 7 0 105.2 11.7L21 20.5M8 11h6m-3-3v6" />,
   steer: (p: SVGProps<SVGSVGElement>) => <Icon {...p} d="M4 6h10m4 0h2M4 12h4m4 0h8M4 18h12m4 0h0M14 4v4m-6 2v4m8 2v4" />,
+  health: (p: SVGProps<SVGSVGElement>) => <Icon {...p} d="M3 12h4l2-5 4 10 2-5h6" />,
   jobs: (p: SVGProps<SVGSVGElement>) => <Icon {...p} d="M4 6h16M4 12h10M4 18h6m9-5v6m-3-3h6" />,
   settings: (p: SVGProps<SVGSVGElement>) => (
     <Icon
