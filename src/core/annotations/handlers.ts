@@ -1,5 +1,6 @@
 import type { ContractHandlers } from '../../shared/contract.ts';
 import type { annotationRequests } from '../../shared/annotation-types.ts';
+import { AppError } from '../../shared/reply.ts';
 import type { CoreServices } from '../app/services.ts';
 
 /** Handlers of every request declared in src/shared/annotation-types.ts. */
@@ -8,5 +9,14 @@ export type AnnotationHandlers = Pick<ContractHandlers, keyof typeof annotationR
 /** Builds this area's handlers for one core instance. */
 export function annotationHandlers(core: CoreServices): AnnotationHandlers {
   void core;
-  return {};
+  const todo = (name: string) => () => Promise.reject(new AppError('unavailable', `${name} is being built`));
+  return {
+    'annotation.identity': todo('annotation.identity'),
+    'annotation.get': todo('annotation.get'),
+    'annotation.set': todo('annotation.set'),
+    'annotation.all': todo('annotation.all'),
+    'annotation.lists': todo('annotation.lists'),
+    'annotation.export': todo('annotation.export'),
+    'annotation.import': todo('annotation.import'),
+  };
 }
