@@ -154,9 +154,11 @@ describe('serve host on loopback', () => {
     const asset = await send(server.port, { path: '/assets/a.js' });
     assert.equal(asset.status, 200);
     assert.match(String(asset.headers['content-type']), /javascript/);
-    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/nope.js']) {
+    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/nope.js', '//evil.example/secret.txt']) {
       assert.equal((await send(server.port, { path: p })).status, 404, p);
     }
+    // "//" is the app's own page (clients joining a base URL ending in "/" ask for it), not a host
+    assert.equal((await send(server.port, { path: '//' })).status, 200);
   });
 
   test('GET /api/events streams an emitted event', async () => {

@@ -86,7 +86,8 @@ export async function startServeHost(options: ServeOptions): Promise<ServeHost> 
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     securityHeaders(res);
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // "//x" would parse as a protocol-relative URL (host x): collapse leading slashes first.
+    const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), 'http://localhost');
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
 
     if (!hostAllowed(req.headers.host)) {

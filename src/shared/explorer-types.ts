@@ -37,8 +37,12 @@ export const featureQuery = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('id'), text: z.string().min(1).max(2000) }).strict(),
   /** Label, notes and tags text (SQLite FTS5 syntax allowed; plain words match as prefixes). */
   z.object({ kind: z.literal('text'), text: z.string().min(1).max(500) }).strict(),
-  /** Features whose top-activating tokens contain this text (e.g. " Paris"); ranked by how often. */
-  z.object({ kind: z.literal('token'), text: z.string().min(1).max(200) }).strict(),
+  /**
+   * Features whose top-activating tokens contain this text (e.g. " Paris"), case-insensitive,
+   * surrounding spaces ignored; `exact`: the whole token must match. Ranked by how many of the
+   * feature's top examples fire on a matching token (the score).
+   */
+  z.object({ kind: z.literal('token'), text: z.string().min(1).max(200), exact: z.boolean().optional() }).strict(),
   /** Features whose decoder rows are nearest (cosine) to this feature's. */
   z.object({ kind: z.literal('similar'), feature: featureId }).strict(),
 ]);
@@ -184,7 +188,8 @@ export const explorerRequests = {
   /**
    * Searches the features of an index's SAE: by id, label/notes/tags text (FTS5), top-token
    * text or decoder similarity; filtered by density, max, labelled, starred or list; sorted
-   * and paged. Labels come from the workspace SAE's annotations.
+   * and paged. Labels come from the annotations of the SAE the index was built from (the
+   * workspace SAE's when it is the same weights).
    */
   'feature.search': request<FeatureSearchResult>()(featureSearchPayload),
 

@@ -1,19 +1,212 @@
-import type { ContractHandlers } from '../../shared/contract.ts';
-import type { explorerRequests } from '../../shared/explorer-types.ts';
+import path from 'node:path';
+import type { Annotation } from '../../shared/annotation-types.ts';
+import type { ContractHandlers, Payload } from '../../shared/contract.ts';
+import type { explorerRequests, FeatureSearchResult, NearFeature } from '../../shared/explorer-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import type { CoreServices } from '../app/services.ts';
+import { hashCacheDir, saeHash } from '../annotations/identity.ts';
+import { annotationStore, workspaceSaeKey } from '../annotations/service.ts';
+import { resolveIndexPath } from '../index/db-path.ts';
+import { searchTopTokens } from '../index/top-tokens.ts';
+import { loadSae } from '../sae/load.ts';
+import type { Sae } from '../sae/types.ts';
+import { decoderCosines, nearestFeatures } from './decoder.ts';
+import { FeatureTables, type FeatureTable } from './feature-table.ts';
+import { parseIds } from './id-query.ts';
+import { LogitEffects } from './logits.ts';
+import { rankPrompt } from './prompt-rank.ts';
+import { searchPage, type Candidate } from './search.ts';
 
 /** Handlers of every request declared in src/shared/explorer-types.ts. */
 export type ExplorerHandlers = Pick<ContractHandlers, keyof typeof explorerRequests>;
 
-/** Builds this area's handlers for one core instance. */
+/** A feature's label, null when it has none (blank counts as none). */
+const labelOf = (a: Annotation | undefined): string | null => (a && a.label.trim() !== '' ? a.label : null);
+
+const words = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Builds this area's handlers for one core instance: feature search over an index's
+ * statistics joined with annotations, prompt ranking and the decoder / unembedding views
+ * of the workspace SAE.
+ */
 export function explorerHandlers(core: CoreServices): ExplorerHandlers {
-  void core;
-  const todo = (name: string) => () => Promise.reject(new AppError('unavailable', `${name} is being built`));
+  const tables = new FeatureTables();
+  const logits = new LogitEffects();
+  /** An SAE loaded for an index that is not the workspace's (one kept). */
+  let other: { path: string; sae: Sae } | null = null;
+  /** Annotations by feature, per SAE hash, as of the store's version. */
+  let annCache: { key: string; version: number; map: Map<number, Annotation> } | null = null;
+  core.onClose(() => {
+    tables.close();
+    logits.clear();
+    other = null;
+  });
+
+  const store = () => annotationStore(core);
+  const tableOf = (db: string): { file: string; table: FeatureTable } => {
+    const file = resolveIndexPath(core.data.dir, db);
+    return { file, table: tables.table(file) };
+  };
+
+  const annotationsOf = (key: string | null): Map<number, Annotation> => {
+    if (!key) return new Map();
+    const s = store();
+    if (!annCache || annCache.key !== key || annCache.version !== s.version) {
+      annCache = { key, version: s.version, map: new Map(s.all(key).map((a) => [a.feature, a])) };
+    }
+    return annCache.map;
+  };
+
+  /** The annotation key of the SAE an index was built from, or why there is none. */
+  const indexSaeKey = (table: FeatureTable): { key: string | null; why: string | null } => {
+    try {
+      return { key: saeHash(table.settings.sae, hashCacheDir(core)), why: null };
+    } catch (e) {
+      return { key: null, why: `labels unavailable: ${words(e)}` };
+    }
+  };
+
+  /** The loaded SAE at a path: the workspace engine's when it is that SAE, else loaded once. */
+  const saeAt = async (saePath: string): Promise<Sae> => {
+    const sel = (await core.workspace.info()).selection;
+    if (sel && path.resolve(sel.sae) === path.resolve(saePath)) return (await core.workspace.currentEngine()).sae;
+    if (other?.path !== path.resolve(saePath)) {
+      try {
+        other = { path: path.resolve(saePath), sae: loadSae(saePath) };
+      } catch (e) {
+        throw new AppError('unavailable', `the index's SAE cannot be loaded for decoder similarity: ${words(e)}`);
+      }
+    }
+    return other.sae;
+  };
+
+  /** Refuses an index built for another SAE than the workspace's (its densities would belong to other features). */
+  const checkSameSae = async (db: string, table: FeatureTable): Promise<void> => {
+    const ours = await workspaceSaeKey(core).catch(() => null);
+    const theirs = indexSaeKey(table).key;
+    if (ours && theirs && ours !== theirs) {
+      throw new AppError(
+        'bad_request',
+        `the index ${db} was built for the SAE ${table.settings.sae}, not the open one: choose that SAE's index`,
+      );
+    }
+  };
+
+  const checkId = (id: number, dSae: number): void => {
+    if (id >= dSae) throw new AppError('not_found', `no feature ${id}: this SAE has features 0–${dSae - 1}`);
+  };
+
+  const search = async (p: Payload<'feature.search'>): Promise<FeatureSearchResult> => {
+    const { file, table } = tableOf(p.db);
+    const { key, why } = indexSaeKey(table);
+    const notes: string[] = [];
+    if (!table.complete) notes.push(`${path.basename(file)} is still being indexed: statistics cover part of the corpus`);
+    const needsLabels = p.query.kind === 'text' || p.filters?.labelled !== undefined || p.filters?.starred || p.filters?.list;
+    if (why && needsLabels) notes.push(why);
+    const annotations = annotationsOf(key);
+    const n = table.dSae;
+    let candidates: Candidate[];
+    let scored = true;
+    const q = p.query;
+    switch (q.kind) {
+      case 'all':
+        candidates = Array.from({ length: n }, (_, id) => ({ id, score: null }));
+        scored = false;
+        break;
+      case 'id': {
+        const parsed = parseIds(q.text, n);
+        if (parsed.note) notes.push(parsed.note);
+        candidates = parsed.ids.map((id) => ({ id, score: null }));
+        scored = false;
+        break;
+      }
+      case 'text':
+        candidates = key
+          ? store()
+              .search(key, q.text)
+              .map((h) => ({ id: h.feature, score: h.score }))
+          : [];
+        break;
+      case 'token': {
+        const hits = searchTopTokens(tables.reader(file).db, q.text, q.exact ?? false);
+        if (!hits) {
+          notes.push(
+            table.complete
+              ? `${path.basename(file)} was built before token search existed: rebuild the index for token search`
+              : 'token search works once the index is finished',
+          );
+        }
+        candidates = (hits ?? []).map((h) => ({ id: h.feature, score: h.hits }));
+        break;
+      }
+      case 'similar': {
+        checkId(q.feature, n);
+        const sae = await saeAt(table.settings.sae);
+        if (sae.config.dSae !== n) {
+          throw new AppError(
+            'conflict',
+            `the SAE at ${table.settings.sae} has ${sae.config.dSae} features, the index ${n}: rebuild the index`,
+          );
+        }
+        const cos = decoderCosines(sae, q.feature);
+        candidates = [];
+        for (let id = 0; id < n; id++) if (id !== q.feature) candidates.push({ id, score: cos[id]! });
+        break;
+      }
+    }
+    return searchPage(table, annotations, candidates, p, notes.length ? notes.join('; ') : null, scored);
+  };
+
   return {
-    'feature.search': todo('feature.search'),
-    'prompt.rank': todo('prompt.rank'),
-    'feature.logits': todo('feature.logits'),
-    'feature.nearest': todo('feature.nearest'),
+    'feature.search': search,
+
+    'prompt.rank': async (p) => {
+      const engine = await core.workspace.currentEngine();
+      const dSae = engine.sae.config.dSae;
+      let table: FeatureTable | undefined;
+      if (p.db) {
+        table = tableOf(p.db).table;
+        if (table.dSae !== dSae) {
+          throw new AppError('bad_request', `the index ${p.db} is for an SAE with ${table.dSae} features; the open SAE has ${dSae}`);
+        }
+        await checkSameSae(p.db, table);
+      } else if (p.maxDensity !== undefined) {
+        throw new AppError('bad_request', 'a density cutoff needs an index (db) to read densities from');
+      }
+      const key = await workspaceSaeKey(core).catch(() => null);
+      const annotations = annotationsOf(key);
+      const t = table;
+      return rankPrompt(engine, p.text, {
+        span: p.span,
+        sort: p.sort,
+        ignoreBos: p.ignoreBos,
+        top: p.top,
+        limit: p.limit,
+        ...(t && p.maxDensity !== undefined ? { exclude: (id: number) => t.density(id) > p.maxDensity! } : {}),
+        density: (id) => (t ? t.density(id) : null),
+        label: (id) => labelOf(annotations.get(id)),
+      });
+    },
+
+    'feature.logits': async ({ id, k }) => {
+      const engine = await core.workspace.currentEngine();
+      checkId(id, engine.sae.config.dSae);
+      return logits.effects(engine, id, k);
+    },
+
+    'feature.nearest': async ({ id, n, db }) => {
+      const engine = await core.workspace.currentEngine();
+      checkId(id, engine.sae.config.dSae);
+      const table = db ? tableOf(db).table : undefined;
+      if (db && table) await checkSameSae(db, table);
+      const annotations = annotationsOf(await workspaceSaeKey(core).catch(() => null));
+      return nearestFeatures(engine.sae, id, n).map((f): NearFeature => ({
+        id: f.id,
+        cosine: f.cosine,
+        label: labelOf(annotations.get(f.id)),
+        density: table && f.id < table.dSae ? table.density(f.id) : null,
+      }));
+    },
   };
 }

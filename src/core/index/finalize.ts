@@ -12,6 +12,7 @@ import {
 } from './bins.ts';
 import { decodeChunk, encodeVarints } from './codec.ts';
 import { CHUNK_MAX } from './store.ts';
+import { TOP_TOKENS_META, TopTokenWriter } from './top-tokens.ts';
 import type { DensityBin, IndexSummary, Progress } from './types.ts';
 
 /** Features per finalize transaction (a kill loses at most this much finalize work). */
@@ -26,6 +27,8 @@ export interface FeatureStats {
   readonly intervals: Uint32Array;
   /** Ordinals (index in the feature's position-sorted activations) of the top examples, strongest first. */
   readonly top: number[];
+  /** Global token positions of the top examples, in the same order. */
+  readonly topPositions: number[];
   /** Per interval, the ordinals of its uniform sample, ascending. */
   readonly samples: number[][];
 }
@@ -50,8 +53,8 @@ export function featureStats(chunks: readonly ChunkRow[], seed: number, feature:
   let count = 0;
   let sum = 0;
   let max = 0;
-  // top: [value, ordinal] strongest first; ties keep the earlier position
-  const top: [number, number][] = [];
+  // top: [value, ordinal, position] strongest first; ties keep the earlier position
+  const top: [number, number, number][] = [];
   for (const c of chunks) {
     decodeChunk(c.data, c.first, c.n, pos, val);
     for (let i = 0; i < c.n; i++) {
@@ -62,7 +65,7 @@ export function featureStats(chunks: readonly ChunkRow[], seed: number, feature:
       if (top.length < TOP_EXAMPLES || v > top[top.length - 1]![0]) {
         let at = top.length;
         while (at > 0 && top[at - 1]![0] < v) at--;
-        top.splice(at, 0, [v, o]);
+        top.splice(at, 0, [v, o, pos[i]!]);
         if (top.length > TOP_EXAMPLES) top.pop();
       }
     }
@@ -89,6 +92,7 @@ export function featureStats(chunks: readonly ChunkRow[], seed: number, feature:
     histogram,
     intervals,
     top: top.map(([, ord]) => ord),
+    topPositions: top.map(([, , p]) => p),
     samples: reservoirs.map((r) => [...r.items].sort((a, b) => a - b)),
   };
 }
@@ -174,6 +178,10 @@ export function finalizeIndex(
     'insert or replace into features (id, count, sum, max, histogram, intervals, top, samples) values (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   let next = ((db.prepare('select max(id) from features').pluck().get() as number | null) ?? -1) + 1;
+  // top tokens are recorded when finalize covers every feature (a run begun before migration 2 does not)
+  const topTokens =
+    next === 0 || db.prepare('select 1 from meta where key = ?').pluck().get(TOP_TOKENS_META) ? new TopTokenWriter(db) : undefined;
+  let first = next === 0;
   while (next < dSae) {
     if (hooks.shouldStop()) return undefined;
     const end = Math.min(dSae, next + FEATURES_PER_COMMIT);
@@ -186,9 +194,15 @@ export function finalizeIndex(
     }
     for (let f = next; f < end; f++) rows.push({ f, s: featureStats(byFeature.get(f) ?? [], seed, f) });
     db.transaction(() => {
+      if (first) topTokens?.start();
       // dead features get no row: the reader answers zeros for them
-      for (const { f, s } of rows) if (s.count) put.run(f, s.count, s.sum, s.max, ...encodeStats(s));
+      for (const { f, s } of rows) {
+        if (!s.count) continue;
+        put.run(f, s.count, s.sum, s.max, ...encodeStats(s));
+        topTokens?.add(f, s.topPositions);
+      }
     })();
+    first = false;
     next = end;
     hooks.progress(next, dSae);
   }

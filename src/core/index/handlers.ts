@@ -4,6 +4,7 @@ import type { ContractHandlers, Payload } from '../../shared/contract.ts';
 import type { IndexStatus } from '../../shared/index-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import type { CoreServices } from '../app/services.ts';
+import { indexesDir as indexesDirOf, resolveIndexPath } from './db-path.ts';
 import { IndexReader } from './reader.ts';
 import { startIndexWorker, type IndexWorkerHandle } from './worker-client.ts';
 
@@ -21,18 +22,12 @@ const MAX_READERS = 8;
  * through the job registry; queries go through cached read-only IndexReaders.
  */
 export function indexHandlers(core: CoreServices): IndexHandlers {
-  const indexesDir = path.join(core.data.dir, 'indexes');
+  const indexesDir = indexesDirOf(core.data.dir);
   const workers = new Map<string, { handle: IndexWorkerHandle; db: string }>();
   const readers = new Map<string, IndexReader>();
 
   /** An index path: absolute as given, or a name inside the data folder's indexes/. */
-  const resolveDb = (db: string): string => {
-    if (path.isAbsolute(db)) return path.normalize(db);
-    const file = path.resolve(indexesDir, path.extname(db) ? db : `${db}.sqlite`);
-    if (path.relative(indexesDir, file).startsWith('..'))
-      throw new AppError('bad_request', `index names stay inside ${indexesDir}: "${db}"`);
-    return file;
-  };
+  const resolveDb = (db: string): string => resolveIndexPath(core.data.dir, db);
 
   const reader = (db: string): IndexReader => {
     const file = resolveDb(db);

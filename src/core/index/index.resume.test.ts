@@ -189,3 +189,16 @@ test('pause holds the worker between batches; cancel stops it; running again res
   assert.equal(noop.complete, true);
   assert.equal(noop.tokens_per_second, 0);
 });
+
+test('an index finished before schema 2 is finalized again on its next run and ends as a new one', async () => {
+  const db = path.join(tmp, 'schema1.sqlite');
+  fs.copyFileSync(path.join(tmp, 'reference.sqlite'), db);
+  // Turn the copy into what an older build left: no top-token tables, user_version 1.
+  const raw = openDatabase(db);
+  raw.exec('DROP TABLE top_tokens; DROP TABLE token_text; PRAGMA user_version = 1;');
+  raw.close();
+
+  const r = await runIndex(base(db));
+  assert.equal(r.complete, true);
+  assert.deepEqual(dumpIndex(db), reference);
+});

@@ -13,6 +13,7 @@ import { Engine } from '../model/engine.ts';
 import { binOf, HISTOGRAM_BINS, INTERVAL_SAMPLES, INTERVALS, TOP_EXAMPLES } from './bins.ts';
 import { runIndex, type IndexJobOptions } from './indexer.ts';
 import { IndexReader } from './reader.ts';
+import { featureTopTokens } from './top-tokens.ts';
 import { bosCase, referenceCase, writeJsonlCorpus } from './test-support.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'index-stats-'));
@@ -127,7 +128,16 @@ function compare(b: Brute, db: string, context: number, dSae: number): void {
         `feature ${f}: top examples`,
       );
       for (const e of d.top) checkExample(b, context, f, e, 4, reader);
+      // top-token records: the tokens the top examples activate on, counted
+      const hits = new Map<number, number>();
+      for (const [p] of expectedTop) {
+        const id = b.windows[Math.floor(p / context)]![p % context]!;
+        hits.set(id, (hits.get(id) ?? 0) + 1);
+      }
+      assert.deepEqual(new Map(featureTopTokens(reader.db, f).map((r) => [r.token, r.hits])), hits, `feature ${f}: top tokens`);
     }
+    const recorded = reader.db.prepare('select count(distinct feature) from top_tokens').pluck().get();
+    assert.equal(recorded, dSae - dead, 'every live feature has top tokens, no dead one has');
     const summary = reader.summary!;
     assert.equal(summary.dead, dead);
     assert.equal(summary.activations, total);

@@ -72,7 +72,9 @@ export function dumpIndex(file: string): unknown {
     }
     const { batches: _b, ...progress } = r.progress;
     void _b;
-    return { summary: r.summary, progress, features, windows, documents, acts };
+    const topTokens = r.db.prepare('select token, feature, hits from top_tokens order by token, feature').all();
+    const tokenText = r.db.prepare('select * from token_text order by token').all();
+    return { summary: r.summary, progress, features, windows, documents, acts, topTokens, tokenText };
   } finally {
     r.close();
   }

@@ -7,7 +7,8 @@ import { openModelFolder, type ModelFolder } from './model-folder.ts';
 import { SaeIO, type VariantKind, type VariantOptions } from './onnx/variants.ts';
 import { ModelFileError } from './onnx/proto.ts';
 import { chooseProviders, type ProviderName } from './providers.ts';
-import { ModelRunner } from './runner.ts';
+import { ModelRunner, type KvCache } from './runner.ts';
+import { halfToFloat } from '../util/halffloat.ts';
 import { TextTokenizer } from './tokenizer.ts';
 import { variantFile } from './variant-cache.ts';
 
@@ -44,6 +45,18 @@ export interface CaptureResult {
   readonly hookInput?: Float32Array;
   readonly reconstruction?: Float32Array;
 }
+
+/** Logits of a batch of equal-length rows, float32, row-major [batch, length, vocab]. */
+export interface LogitsResult {
+  readonly batch: number;
+  /** Positions returned per row (the row length minus any clean prefix). */
+  readonly length: number;
+  readonly vocab: number;
+  readonly data: Float32Array;
+}
+
+/** The graph a logits run goes through: untouched, hook replaced by the SAE reconstruction, or by zeros. */
+export type LogitsVariant = 'base' | 'replace' | 'zero';
 
 export interface Continuation extends GenerateResult {
   readonly text: string;
@@ -156,6 +169,39 @@ export class Engine {
           }
         : {}),
     };
+  }
+
+  /** True when the model takes and returns a KV cache (needed for `logits` with a clean prefix). */
+  async hasKvCache(): Promise<boolean> {
+    return (await this.runner('base')).hasCache;
+  }
+
+  /**
+   * Next-token logits of equal-length rows through the untouched model (`base`), or with the
+   * hook tensor replaced by the SAE reconstruction (`replace`) or by zeros (`zero`). With
+   * `cleanPrefix` n > 0 (models with KV-cache I/O only), the first n positions run through
+   * the untouched model and the variant runs on the rest attending to their clean keys and
+   * values, so the edit spares those positions (as SAELens keeps BOS unreplaced); only the
+   * rest's logits are returned.
+   */
+  async logits(rows: readonly (readonly number[])[], variant: LogitsVariant, opts: { cleanPrefix?: number } = {}): Promise<LogitsResult> {
+    const runner = await this.runner(variant);
+    const n = opts.cleanPrefix ?? 0;
+    let past: KvCache | undefined;
+    let ids = rows;
+    if (n > 0) {
+      const base = await this.runner('base');
+      if (!base.hasCache || !runner.hasCache)
+        throw new Error(`${this.folder.onnxFile}: the model has no KV-cache I/O, so it cannot keep a clean prefix`);
+      past = (await base.forward({ ids: rows.map((r) => r.slice(0, n)) })).present;
+      ids = rows.map((r) => r.slice(n));
+    }
+    const { outputs } = await runner.forward({ ids, start: n, ...(past ? { past } : {}) });
+    const t = outputs['logits'];
+    if (!t) throw new Error(`${runner.file}: the model has no "logits" output`);
+    const vocab = Number(t.dims[t.dims.length - 1]);
+    const data = t.type === 'float16' ? Float32Array.from(t.data as Uint16Array, (h) => halfToFloat(h)) : (t.data as Float32Array);
+    return { batch: ids.length, length: ids[0]?.length ?? 0, vocab, data };
   }
 
   /** The `top` strongest nonzero latents at every position of `ids`. */

@@ -3,6 +3,9 @@ import { href, routes, useRoute, type RouteId } from '../routes.ts';
 import { icons, Logo } from './icons.tsx';
 import { cx } from './ui.tsx';
 
+/** Screens whose content uses the whole width (tables, charts side by side); the others keep a reading width. */
+const wideRoutes: ReadonlySet<RouteId> = new Set(['features']);
+
 /** The frame around every screen: navigation on the left, the screen on the right. */
 export function AppShell({ transport, children }: { transport: 'ipc' | 'http'; children: ReactNode }) {
   const route = useRoute();
@@ -49,7 +52,7 @@ export function AppShell({ transport, children }: { transport: 'ipc' | 'http'; c
         </p>
       </aside>
       <main id="main" ref={main} tabIndex={-1} className="min-w-0 flex-1 overflow-y-auto focus:outline-none">
-        <div className="mx-auto max-w-5xl px-8 py-8">{children}</div>
+        <div className={cx('mx-auto px-8 py-8', wideRoutes.has(route) ? 'max-w-[100rem]' : 'max-w-5xl')}>{children}</div>
       </main>
     </div>
   );

@@ -1,19 +1,47 @@
-import { Placeholder } from '../components/Placeholder.tsx';
 import { ScreenHeader } from '../components/ui.tsx';
+import { useRouteParams } from '../routes.ts';
+import { AnnotationsView } from './features/AnnotationsView.tsx';
+import { FeaturePage } from './features/FeaturePage.tsx';
+import { FeatureTabs, type FeaturesTab } from './features/FeatureTabs.tsx';
+import { Notice } from './features/explorer-ui.tsx';
+import { PromptInspector } from './features/PromptInspector.tsx';
+import { SearchView } from './features/SearchView.tsx';
+import { IndexGate, EngineGate } from './features/WorkspaceGate.tsx';
+import { useExplorerWorkspace } from './features/use-explorer-workspace.ts';
 
-/** Feature search and dashboards (filled in by a later issue). */
+/** Which view `#/features/...` names: search, a feature page, the prompt inspector or annotations. */
+function viewOf(path: readonly string[]): { tab: FeaturesTab | null; feature: number | null } {
+  const head = path[0];
+  if (head === undefined) return { tab: 'search', feature: null };
+  if (head === 'prompt' || head === 'annotations') return { tab: head, feature: null };
+  if (/^\d+$/.test(head)) return { tab: null, feature: Number(head) };
+  return { tab: null, feature: null };
+}
+
+/** The feature explorer: search, feature pages, the prompt inspector, annotations. */
 export function Features() {
+  const { path, query } = useRouteParams();
+  const ws = useExplorerWorkspace();
+  const { tab, feature } = viewOf(path);
+
   return (
     <>
-      <ScreenHeader title="Features" lead="Search and inspect SAE latents over an indexed corpus." />
-      <Placeholder
-        plans={[
-          'Index a corpus: every token’s top SAE latents, stored compactly in SQLite, resumable.',
-          'Search features by label, note and top tokens; sort by density or max activation.',
-          'Per feature: activation histogram, top examples and samples from each activation range, with token highlighting.',
-          'Label features, keep notes and lists, import and export them.',
-        ]}
+      <ScreenHeader
+        title="Features"
+        lead="Search the SAE’s latents over the indexed corpus, open a feature to see where it fires, inspect prompts, and label what you find."
       />
+      <FeatureTabs current={tab} feature={feature} />
+      <div className="mt-5">
+        {tab === 'search' && <IndexGate ws={ws}>{(w) => <SearchView workspace={w} params={query} />}</IndexGate>}
+        {tab === 'prompt' && <EngineGate ws={ws}>{(db) => <PromptInspector db={db} initialText={query.get('text') ?? ''} />}</EngineGate>}
+        {tab === 'annotations' && <AnnotationsView />}
+        {feature !== null && <IndexGate ws={ws}>{(w) => <FeaturePage key={feature} id={feature} workspace={w} />}</IndexGate>}
+        {tab === null && feature === null && (
+          <Notice title="No such page">
+            “{path.join('/')}” is not a feature id. Feature pages are at #/features/&lt;id&gt;, e.g. #/features/320.
+          </Notice>
+        )}
+      </div>
     </>
   );
 }

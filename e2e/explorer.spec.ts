@@ -1,0 +1,435 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright';
+import type { Annotation } from '../src/shared/annotation-types.ts';
+import type { FeatureDashboard, WorkspaceInfo } from '../src/shared/contract.ts';
+import type { PromptRanking } from '../src/shared/explorer-types.ts';
+import { launchChromium, resultsDir, startServeChild, tempDir, type ServeChild } from './harness.ts';
+
+/**
+ * The feature explorer in Chromium through the serve host, on the real embedded demo (GPT-2
+ * 2.6M + TopK SAE, 1536 features, its Brown-corpus index built on first run). Its README
+ * names feature 320 "spans of time" (strongest on ' years'): search by token and by prompt
+ * find it, its page samples a dragged activation range, it gets annotated, and the
+ * annotations are exported and imported back. Screenshots of each screen go to test-results/.
+ */
+
+/** Calls the contract over HTTP as the page does (same origin, same cookie). */
+async function api<T>(page: Page, name: string, payload: unknown): Promise<T> {
+  const reply = await page.evaluate(
+    async ([n, p]) => {
+      const r = await fetch(`/api/${n}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(p) });
+      return (await r.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
+    },
+    [name, payload] as const,
+  );
+  assert.ok(reply.ok, `${name}: ${reply.error?.message}`);
+  return reply.value as T;
+}
+
+/** Console errors and uncaught exceptions (a CSP violation shows up here). */
+function collectErrors(page: Page, into: string[]): void {
+  page.on('console', (m) => {
+    if (m.type() === 'error') into.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => into.push(`${page.url()}: ${e.message}`));
+  // Which request failed and why (the console line alone only gives the status).
+  page.on('response', (r) => {
+    if (r.status() < 400) return;
+    void r
+      .text()
+      .catch(() => '')
+      .then((body) =>
+        into.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()} ${r.request().postData() ?? ''} → ${body}`),
+      );
+  });
+}
+
+/** Scrolls the screen so `selector` is in view, then saves a screenshot. */
+async function shot(page: Page, name: string, scrollTo?: string): Promise<void> {
+  if (scrollTo) await page.locator(scrollTo).first().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(resultsDir, `explorer-${name}.png`) });
+}
+
+const FEATURE = 320; // "spans of time" in resources/demo/README.md
+
+describe('feature explorer on the embedded demo', () => {
+  let server: ServeChild;
+  let browser: Browser;
+  let dataDir: string;
+  let page: Page;
+  let info: WorkspaceInfo;
+  const errors: string[] = [];
+
+  before(async () => {
+    dataDir = tempDir('e2e-explorer');
+    fs.mkdirSync(resultsDir, { recursive: true });
+    [server, browser] = await Promise.all([startServeChild({ dataDir }), launchChromium()]);
+    page = await browser.newPage({ viewport: { width: 1440, height: 960 }, colorScheme: 'light', acceptDownloads: true });
+    collectErrors(page, errors);
+  });
+  after(async () => {
+    await Promise.all([browser?.close(), server?.stop()]);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('while the demo is indexed the explorer says so, then shows every feature', async () => {
+    await page.goto(`${server.url}#/features`);
+    // The first run indexes the demo corpus in the background (~15-30 s); the screen waits with progress.
+    const waiting = page.getByTestId('explorer-indexing');
+    const results = page.getByTestId('feature-results');
+    await Promise.race([waiting.waitFor({ timeout: 60_000 }), results.waitFor({ timeout: 60_000 })]);
+    // the job's progress events turn into a percentage
+    const percent = waiting.filter({ hasText: /Indexing… \d+%/ });
+    await Promise.race([percent.waitFor({ timeout: 60_000 }), results.waitFor({ timeout: 180_000 })]);
+    if (await percent.isVisible()) await shot(page, 'indexing');
+    await results.waitFor({ timeout: 180_000 });
+    info = await api<WorkspaceInfo>(page, 'workspace.get', {});
+    assert.equal(info.index?.state, 'complete');
+    const dSae = info.index!.dSae;
+    await page
+      .getByTestId('result-count')
+      .filter({ hasText: `${dSae.toLocaleString('en-US')} features` })
+      .waitFor();
+    // virtualised: far fewer rows in the DOM than features
+    const drawn = await page.getByTestId('feature-row').count();
+    assert.ok(drawn > 5 && drawn < 100, `${drawn} rows drawn for ${dSae} features`);
+    // scrolling to the end loads the last page
+    await results.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.locator(`[data-testid="feature-row"][data-feature="${dSae - 1}"]`).waitFor();
+    await shot(page, 'search-all');
+  });
+
+  test('keyboard: / focuses search, j/k move, Enter opens', async () => {
+    await page.goto(`${server.url}#/features`);
+    await page.getByTestId('feature-row').first().waitFor();
+    await page.locator('main').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('/');
+    assert.equal(await page.locator('[aria-label="Search features"]:focus').count(), 1, '/ focuses the search box');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    await page.keyboard.press('k');
+    const active = page.locator('[data-testid="feature-row"][aria-selected="true"]');
+    assert.equal(await active.getAttribute('data-feature'), '0', 'j j k lands on the first row (ids ascending)');
+    await page.keyboard.press('j');
+    assert.equal(await active.getAttribute('data-feature'), '1');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/features\/1$/);
+    await page.locator('[data-testid="feature-page"][data-feature="1"]').waitFor();
+  });
+
+  test('search by top token finds the "years" feature', async () => {
+    await page.goto(`${server.url}#/features`);
+    await page.getByLabel('Search by').selectOption('token');
+    await page.getByLabel('Search features').fill('years');
+    const first = page.getByTestId('feature-row').first();
+    await page
+      .getByTestId('result-count')
+      .filter({ hasNotText: /^1,536 features$/ })
+      .waitFor();
+    await first.waitFor();
+    const top = await page
+      .getByTestId('feature-row')
+      .evaluateAll((rows) => rows.slice(0, 5).map((r) => Number(r.getAttribute('data-feature'))));
+    assert.ok(top.includes(FEATURE), `feature ${FEATURE} is among the first token matches for "years": ${top.join(', ')}`);
+    // the search lives in the URL, so Back from a feature page restores it
+    assert.match(page.url(), /mode=token/);
+    assert.match(page.url(), /q=years/);
+    await shot(page, 'search-token');
+  });
+
+  test('search by prompt: features per token and ranked over a selected span', async () => {
+    await page.goto(`${server.url}#/features/prompt`);
+    const text = 'The house was built two hundred years ago.';
+    await page.getByLabel('Prompt', { exact: true }).fill(text);
+    await page.keyboard.press('Control+Enter');
+    const tokens = page.getByTestId('prompt-token');
+    await tokens.first().waitFor();
+    const pieces = await page.getByTestId('prompt-tokens').getByRole('button').allTextContents();
+    const years = pieces.findIndex((p) => p.trim() === 'years');
+    assert.ok(years > 0, `a " years" token among ${JSON.stringify(pieces)}`);
+
+    await page.getByRole('button', { name: `Token ${years}: " years"` }).click();
+    await page
+      .getByTestId('rank-span')
+      .filter({ hasText: `Tokens ${years}–${years}` })
+      .waitFor();
+    await page.locator(`[data-testid="ranking"][data-answers="${years}-${years + 1}:max"]`).waitFor();
+    const shown = await page.getByTestId('ranked-feature').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-feature'))));
+    const expected = await api<PromptRanking>(page, 'prompt.rank', {
+      text,
+      db: info.db,
+      span: { from: years, to: years + 1 },
+      sort: 'max',
+      top: 5,
+      limit: 50,
+    });
+    assert.deepEqual(
+      shown,
+      expected.ranking.map((f) => f.id),
+      'the page shows core’s ranking for the span',
+    );
+    assert.ok(shown.slice(0, 3).includes(FEATURE), `feature ${FEATURE} ranks near the top on " years": ${shown.slice(0, 5).join(', ')}`);
+
+    // drag over "two hundred": a two-token span, ranked by sum
+    await page.getByRole('radio', { name: 'sum' }).click();
+    const two = pieces.findIndex((p) => p.trim() === 'two');
+    await page.getByRole('button', { name: `Token ${two}: " two"` }).hover();
+    await page.mouse.down();
+    await page.getByRole('button', { name: `Token ${two + 1}: " hundred"` }).hover();
+    await page.mouse.up();
+    await page
+      .getByTestId('rank-span')
+      .filter({ hasText: `Tokens ${two}–${two + 1}` })
+      .waitFor();
+    await page.locator(`[data-testid="ranking"][data-answers="${two}-${two + 2}:sum"]`).waitFor();
+    await shot(page, 'prompt-inspector');
+
+    // a feature chip opens its page
+    await page.getByRole('button', { name: `Token ${years}: " years"` }).click();
+    await page.locator(`[data-testid="ranking"][data-answers="${years}-${years + 1}:sum"]`).waitFor();
+    await page.locator(`[data-testid="ranked-feature"][data-feature="${FEATURE}"]`).click();
+    await page.waitForURL(new RegExp(`#/features/${FEATURE}$`));
+    await page.locator(`[data-testid="feature-page"][data-feature="${FEATURE}"]`).waitFor();
+  });
+
+  test('feature page: statistics, examples, context sizes, and a sample of a dragged range', async () => {
+    await page.goto(`${server.url}#/features/${FEATURE}`);
+    const dash = await api<FeatureDashboard>(page, 'feature.get', { db: info.db, id: FEATURE });
+    await page
+      .getByTestId('stat-count')
+      .filter({ hasText: dash.count.toLocaleString('en-US') })
+      .waitFor();
+    await page.getByTestId('top-examples').getByTestId('example').first().waitFor();
+    assert.equal((await page.getByTestId('interval-title').allTextContents()).length, 10);
+    assert.match((await page.getByTestId('interval-title').first().textContent()) ?? '', /^Interval [\d.]+–[\d.]+ · Contains [\d.]+%$/i);
+    await page.getByTestId('logit-effects').or(page.getByTestId('logits-unavailable')).waitFor();
+    await page.getByTestId('nearest-feature').first().waitFor();
+
+    // the strongest example: its activating token carries the value, shaded at full strength
+    const active = page.getByTestId('top-examples').locator('[data-active]').first();
+    assert.ok(Math.abs(Number(await active.getAttribute('data-value')) - dash.max) < 1e-6 * dash.max);
+    assert.match((await active.getAttribute('title')) ?? '', /years/);
+
+    // context toggle: 5 tokens a side at most
+    await page.getByRole('radio', { name: '5 tokens' }).first().click();
+    const lengths = await page
+      .getByTestId('top-examples')
+      .getByTestId('token-strip')
+      .evaluateAll((strips) => strips.map((s) => s.children.length));
+    assert.ok(lengths.length > 0 && lengths.every((n) => n <= 11), `strips of ≤ 11 tokens: ${lengths.join(',')}`);
+    await page.getByRole('radio', { name: '64 tokens' }).first().click();
+    const longer = await page
+      .getByTestId('top-examples')
+      .getByTestId('token-strip')
+      .first()
+      .evaluate((s) => s.children.length);
+    assert.ok(longer > 11, `64 tokens a side shows more context (${longer})`);
+    await page.getByRole('radio', { name: '16 tokens' }).first().click();
+
+    // drag across the histogram from bin 5 to bin 20
+    const grid = page.getByTestId('activation-histogram').locator('.recharts-cartesian-grid');
+    const box = (await grid.boundingBox())!;
+    const x = (bin: number) => box.x + ((bin + 0.5) * box.width) / dash.histogram.length;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(x(5), y);
+    await page.mouse.down();
+    await page.mouse.move(x(12), y, { steps: 5 });
+    await page.mouse.move(x(20), y, { steps: 5 });
+    await page.mouse.up();
+    const sample = page.getByTestId('range-sample');
+    await sample.waitFor();
+    const lo = Number(await sample.getAttribute('data-lo'));
+    const hi = Number(await sample.getAttribute('data-hi'));
+    const width = dash.max / dash.histogram.length;
+    assert.ok(Math.abs(lo - 5 * width) < 1e-9 && Math.abs(hi - 21 * width) < 1e-9, `range ${lo}–${hi} is bins 5–20 of max ${dash.max}`);
+    const values = await sample.getByTestId('example').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+    assert.ok(values.length > 0, 'the sample has examples');
+    assert.ok(
+      values.every((v) => v >= lo && v < hi),
+      `every sampled value lies in [${lo}, ${hi}): ${values.join(', ')}`,
+    );
+    const matching = Number(await sample.getAttribute('data-matching'));
+    const inBins = dash.histogram.slice(5, 21).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(matching - inBins) <= 2, `matching ${matching} ≈ the histogram's count over bins 5–20 (${inBins})`);
+    assert.match(await page.getByRole('textbox', { name: 'Activation range' }).inputValue(), /^[\d.]+–[\d.]+$/);
+    await shot(page, 'feature-sample', '[data-testid="activation-histogram"]');
+
+    // re-roll: a fresh sample of the same range
+    const seed = await page.getByTestId('sample-summary').getAttribute('data-seed');
+    await page.getByRole('button', { name: 'Re-roll: draw another random sample' }).click();
+    await page
+      .getByTestId('sample-summary')
+      .and(page.locator(`:not([data-seed="${seed}"])`))
+      .waitFor();
+    assert.equal(Number(await sample.getAttribute('data-matching')), matching);
+
+    // bottom 10% of max
+    await page.getByRole('button', { name: 'Bottom 10% of max' }).click();
+    await page.locator('[data-testid="range-sample"][data-lo="0"]').waitFor();
+    const low = await page
+      .getByTestId('range-sample')
+      .getByTestId('example')
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+    assert.ok(
+      low.every((v) => v < dash.max * 0.1),
+      `bottom-10% values stay below ${dash.max * 0.1}`,
+    );
+    // a typed range
+    await page.getByRole('textbox', { name: 'Activation range' }).fill('2-3');
+    await page.getByRole('button', { name: 'Sample', exact: true }).click();
+    await page.locator('[data-testid="range-sample"][data-lo="2"][data-hi="3"]').waitFor();
+    await shot(page, 'feature-page', '[data-testid="feature-page"]');
+  });
+
+  test('annotate: saved as you type, kept across reloads, and flushed when leaving at once', async () => {
+    await page.goto(`${server.url}#/features/${FEATURE}`);
+    const editor = page.getByTestId('annotation-editor');
+    await editor.getByLabel('Label').waitFor();
+    await editor.getByLabel('Label').fill('spans of time');
+    await editor.getByLabel('Notes').fill('Units of time after a number: years, months, weeks.');
+    await editor.getByLabel('Tags').fill('time, units');
+    await editor.getByRole('button', { name: 'Star', exact: true }).click();
+    await editor.getByLabel('Add to a new list').fill('demo picks');
+    await editor.getByLabel('Add to a new list').press('Enter');
+    await editor.getByRole('button', { name: 'demo picks' }).waitFor();
+    await page.locator('[data-testid="save-status"][data-state="saved"]').waitFor();
+    const stored = await api<Annotation>(page, 'annotation.get', { feature: FEATURE });
+    assert.equal(stored.label, 'spans of time');
+    assert.deepEqual(stored.tags, ['time', 'units']);
+    assert.equal(stored.starred, true);
+    assert.deepEqual(stored.lists, ['demo picks']);
+    await shot(page, 'annotation');
+
+    await page.reload();
+    await page.getByTestId('annotation-editor').getByLabel('Label').waitFor();
+    assert.equal(await page.getByTestId('annotation-editor').getByLabel('Label').inputValue(), 'spans of time');
+    assert.equal(await page.getByTestId('annotation-editor').getByRole('button', { name: 'Unstar' }).getAttribute('aria-pressed'), 'true');
+    assert.equal(await page.getByTestId('annotation-editor').getByLabel('Notes').inputValue(), stored.notes);
+
+    // typing then leaving before the debounce fires still saves
+    await page.goto(`${server.url}#/features/444`);
+    await page.getByTestId('annotation-editor').getByLabel('Label').fill('numbers and years');
+    await page.getByRole('link', { name: 'Search', exact: true }).click();
+    let label = '';
+    for (let i = 0; i < 50 && label !== 'numbers and years'; i++) {
+      label = (await api<Annotation | null>(page, 'annotation.get', { feature: 444 }))?.label ?? '';
+      if (label !== 'numbers and years') await page.waitForTimeout(100);
+    }
+    assert.equal(label, 'numbers and years', 'the label typed just before leaving was saved');
+  });
+
+  test('search by label text and filter by star and list', async () => {
+    await page.goto(`${server.url}#/features`);
+    await page.getByLabel('Search features').fill('spans');
+    await page
+      .getByTestId('result-count')
+      .filter({ hasText: /^1 feature$/ })
+      .waitFor();
+    const row = page.getByTestId('feature-row').first();
+    assert.equal(await row.getAttribute('data-feature'), String(FEATURE));
+    assert.match((await row.textContent()) ?? '', /spans of time/);
+
+    await page.getByLabel('Search features').fill('');
+    await page.getByRole('checkbox', { name: 'Starred' }).check();
+    await page
+      .getByTestId('result-count')
+      .filter({ hasText: /^1 feature$/ })
+      .waitFor();
+    assert.equal(await page.getByTestId('feature-row').first().getAttribute('data-feature'), String(FEATURE));
+    await page.getByRole('checkbox', { name: 'Starred' }).uncheck();
+    await page.getByRole('combobox', { name: 'Labelled' }).selectOption('yes');
+    await page
+      .getByTestId('result-count')
+      .filter({ hasText: /^2 features$/ })
+      .waitFor();
+    await page.getByRole('combobox', { name: 'Labelled' }).selectOption('any');
+    await page.getByRole('combobox', { name: 'In list' }).selectOption('demo picks');
+    await page
+      .getByTestId('result-count')
+      .filter({ hasText: /^1 feature$/ })
+      .waitFor();
+    await shot(page, 'search-filtered');
+  });
+
+  test('export JSON, CSV and Neuronpedia JSONL, then import the JSON back', async () => {
+    await page.goto(`${server.url}#/features/annotations`);
+    await page.getByTestId('annotation-row').first().waitFor();
+    assert.equal(await page.getByTestId('annotation-row').count(), 2);
+
+    const download = async (button: string): Promise<{ name: string; text: string; file: string }> => {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button, exact: true }).click()]);
+      const file = path.join(dataDir, `download-${d.suggestedFilename()}`);
+      await d.saveAs(file);
+      return { name: d.suggestedFilename(), text: fs.readFileSync(file, 'utf8'), file };
+    };
+    const json = await download('JSON');
+    assert.match(json.name, /\.json$/);
+    assert.ok(json.text.includes('spans of time') && json.text.includes('numbers and years'), 'the JSON holds both labels');
+    JSON.parse(json.text);
+    const csv = await download('CSV');
+    assert.match(csv.name, /\.csv$/);
+    assert.ok(
+      csv.text.split(/\r?\n/).some((line) => line.startsWith(`${FEATURE},`) && line.includes('spans of time')),
+      csv.text,
+    );
+    const np = await download('Neuronpedia JSONL');
+    const lines = np.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(lines.length, 2, 'one explanation per labelled feature');
+    assert.ok(lines.some((l) => JSON.stringify(l).includes('spans of time')));
+    await page.getByTestId('export-status').waitFor();
+
+    // relabel one feature, then import the export: the stored label wins and the clash is reported
+    await page.goto(`${server.url}#/features/${FEATURE}`);
+    await page.getByTestId('annotation-editor').getByLabel('Label').fill('time spans');
+    await page.locator('[data-testid="save-status"][data-state="saved"]').waitFor();
+    await page.goto(`${server.url}#/features/annotations`);
+    await page.getByLabel('Import annotations from a JSON file').setInputFiles(json.file);
+    const report = page.getByTestId('import-result');
+    await report.waitFor();
+    const text = (await report.textContent()) ?? '';
+    assert.match(text, /0 added/);
+    assert.match(text, /1 conflict\b/);
+    assert.ok(text.includes('time spans') && text.includes('spans of time'), text);
+    const kept = await api<Annotation>(page, 'annotation.get', { feature: FEATURE });
+    assert.equal(kept.label, 'time spans');
+
+    // a file with a feature this workspace has not annotated adds it
+    const file = JSON.parse(json.text) as { annotations: Annotation[] };
+    const added: Annotation = {
+      ...file.annotations.find((a) => a.feature === FEATURE)!,
+      feature: 66,
+      label: 'adjectives of public life',
+      lists: [],
+    };
+    file.annotations.push(added);
+    const edited = path.join(dataDir, 'edited.json');
+    fs.writeFileSync(edited, JSON.stringify(file));
+    await page.getByLabel('Import annotations from a JSON file').setInputFiles(edited);
+    await report.filter({ hasText: /1 added/ }).waitFor();
+    assert.match((await report.textContent()) ?? '', /1 conflict\b/);
+    await page.locator('[data-testid="annotation-row"]').filter({ hasText: 'adjectives of public life' }).waitFor();
+    assert.equal(await page.getByTestId('annotation-row').count(), 3);
+    await shot(page, 'annotations');
+  });
+
+  test('dark theme renders the feature page', async () => {
+    const dark = await browser.newPage({ viewport: { width: 1440, height: 960 }, colorScheme: 'dark' });
+    collectErrors(dark, errors);
+    await dark.goto(`${server.url}#/features/444`);
+    await dark.getByTestId('top-examples').getByTestId('example').first().waitFor();
+    assert.equal(await dark.locator('html').getAttribute('class'), 'dark');
+    await dark.screenshot({ path: path.join(resultsDir, 'explorer-feature-dark.png') });
+    await dark.close();
+  });
+
+  test('no console errors or CSP violations on any screen', () => {
+    assert.deepEqual(errors, []);
+  });
+});

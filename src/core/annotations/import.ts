@@ -1,0 +1,73 @@
+/** Reading an exported annotations JSON file back (validated with zod) before the store merges it. */
+import { z } from 'zod';
+import type { SaeIdentity } from '../../shared/annotation-types.ts';
+import { AppError } from '../../shared/reply.ts';
+import { EXPORT_FORMAT } from './export.ts';
+import type { ImportedAnnotation } from './store.ts';
+
+const annotationSchema = z.object({
+  feature: z.number().int().nonnegative(),
+  label: z.string().max(500).optional(),
+  notes: z.string().max(100_000).optional(),
+  tags: z.array(z.string().max(64)).max(100).optional(),
+  starred: z.boolean().optional(),
+  lists: z.array(z.string().max(100)).max(100).optional(),
+  updatedAt: z.number().finite().optional(),
+});
+
+const fileSchema = z.object({
+  format: z.literal(EXPORT_FORMAT),
+  version: z.number().int().min(1),
+  identity: z
+    .object({
+      model: z.string(),
+      sae: z.string(),
+      hook: z.string(),
+      saeHash: z.string(),
+      dSae: z.number().int(),
+    })
+    .partial()
+    .optional(),
+  annotations: z.array(annotationSchema),
+});
+
+/** A parsed import file. */
+export interface ParsedImport {
+  readonly identity: Partial<SaeIdentity> | undefined;
+  readonly annotations: readonly ImportedAnnotation[];
+}
+
+/** Parses and validates an exported JSON file's content; a bad file is a `bad_request` naming the problem. */
+export function parseImport(content: string): ParsedImport {
+  let json: unknown;
+  try {
+    json = JSON.parse(content);
+  } catch (e) {
+    throw new AppError('bad_request', `the file is not JSON (${(e as Error).message}); import takes a JSON file exported by SAE Explorer`);
+  }
+  const r = fileSchema.safeParse(json);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    const where = first?.path.length ? ` at ${first.path.join('.')}` : '';
+    throw new AppError('bad_request', `not an SAE Explorer annotations file: ${first?.message ?? 'invalid'}${where}`);
+  }
+  return { identity: r.data.identity, annotations: r.data.annotations };
+}
+
+/**
+ * Why a file's identity differs from the workspace SAE's, or null when it matches (or the
+ * file names none); also mentions features left out for being beyond the SAE's width.
+ */
+export function importWarning(file: Partial<SaeIdentity> | undefined, ours: SaeIdentity, outOfRange: number): string | null {
+  const parts: string[] = [];
+  if (file?.saeHash && file.saeHash !== ours.saeHash) {
+    parts.push(
+      `the file's annotations were made for the SAE ${file.sae ?? '(unnamed)'} (weights ${file.saeHash.slice(0, 12)}…), ` +
+        `not the open SAE ${ours.sae} (weights ${ours.saeHash.slice(0, 12)}…); they were imported anyway`,
+    );
+  } else if (file?.hook && file.hook !== ours.hook) {
+    parts.push(`the file names the hook ${file.hook}, the open SAE runs at ${ours.hook}`);
+  }
+  if (outOfRange) parts.push(`${outOfRange} annotation(s) of features beyond this SAE's ${ours.dSae} were left out`);
+  return parts.length ? parts.join('; ') : null;
+}

@@ -1,0 +1,91 @@
+/**
+ * The part of `feature.search` after the query: filters over index statistics and
+ * annotations, sorting, paging and the rows' shape. Pure (no I/O), so it is cheap to test
+ * and fast: one pass over at most d_sae candidates.
+ */
+import type { Annotation } from '../../shared/annotation-types.ts';
+import type { FeatureFilters, FeatureRow, FeatureSearchResult, featureSortKeys } from '../../shared/explorer-types.ts';
+import type { FeatureTable } from './feature-table.ts';
+
+/** A feature a query matched, with its score when the query has one. */
+export interface Candidate {
+  readonly id: number;
+  readonly score: number | null;
+}
+
+/** How to order and page the matches. */
+export interface SearchView {
+  readonly filters?: FeatureFilters | undefined;
+  readonly sort: (typeof featureSortKeys)[number];
+  readonly order?: 'asc' | 'desc' | undefined;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+const labelled = (a: Annotation | undefined): boolean => !!a && a.label.trim() !== '';
+
+/** Applies filters, sort and paging to a query's candidates. */
+export function searchPage(
+  table: FeatureTable,
+  annotations: ReadonlyMap<number, Annotation>,
+  candidates: readonly Candidate[],
+  view: SearchView,
+  note: string | null,
+  /** Whether the query ranks its candidates itself (text, token, similar); else relevance is id order. */
+  scored: boolean,
+): FeatureSearchResult {
+  const f = view.filters ?? {};
+  const keep = candidates.filter(({ id }) => {
+    if (id < 0 || id >= table.dSae) return false;
+    if (f.densityMin !== undefined || f.densityMax !== undefined) {
+      const d = table.density(id);
+      if (f.densityMin !== undefined && d < f.densityMin) return false;
+      if (f.densityMax !== undefined && d > f.densityMax) return false;
+    }
+    const m = table.max[id]!;
+    if (f.maxMin !== undefined && m < f.maxMin) return false;
+    if (f.maxMax !== undefined && m > f.maxMax) return false;
+    if (f.labelled !== undefined || f.starred !== undefined || f.list !== undefined) {
+      const a = annotations.get(id);
+      if (f.labelled !== undefined && labelled(a) !== f.labelled) return false;
+      if (f.starred !== undefined && (a?.starred ?? false) !== f.starred) return false;
+      if (f.list !== undefined && !a?.lists.includes(f.list)) return false;
+    }
+    return true;
+  });
+
+  const byRelevance = view.sort === 'relevance' && scored;
+  const key: (id: number, score: number | null) => number =
+    view.sort === 'density'
+      ? (id) => table.count[id]!
+      : view.sort === 'count'
+        ? (id) => table.count[id]!
+        : view.sort === 'max'
+          ? (id) => table.max[id]!
+          : byRelevance
+            ? (_, score) => score ?? -Infinity
+            : (id) => id;
+  const idOrder = view.sort === 'id' || (view.sort === 'relevance' && !scored);
+  const desc = (view.order ?? (idOrder ? 'asc' : 'desc')) === 'desc';
+  const sign = desc ? -1 : 1;
+  const sorted = keep
+    .map((c) => ({ c, k: key(c.id, c.score) }))
+    .sort((a, b) => (a.k === b.k ? a.c.id - b.c.id : a.k < b.k ? -sign : sign))
+    .map((x) => x.c);
+
+  const rows: FeatureRow[] = sorted.slice(view.offset, view.offset + view.limit).map(({ id, score }) => {
+    const a = annotations.get(id);
+    return {
+      id,
+      count: table.count[id]!,
+      density: table.density(id),
+      max: table.max[id]!,
+      spark: table.spark(id),
+      label: labelled(a) ? a!.label : null,
+      starred: a?.starred ?? false,
+      tags: a?.tags ?? [],
+      score,
+    };
+  });
+  return { total: keep.length, rows, note };
+}

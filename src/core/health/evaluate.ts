@@ -1,0 +1,222 @@
+/**
+ * Evaluates an SAE on a corpus: the same windows the index cuts (corpus reader, windowing,
+ * BOS rule), each batch run four times through the engine's graphs — capture with the
+ * reconstruction (latents, x, x̂), and the untouched, reconstructed (replace variant) and
+ * zero-ablated models (logits) — with the vocab-wide losses computed by a small ONNX
+ * kernel on the same providers. Windows of a batch are right-padded to one length: in a
+ * causal model later tokens change nothing before them, and padded positions count nowhere.
+ */
+import { DEFAULT_EVAL_TOKENS, type BosHandling, type HealthMetrics } from '../../shared/health-types.ts';
+import { AppError } from '../../shared/reply.ts';
+import type { Engine, LogitsResult } from '../model/engine.ts';
+import { openCorpus } from '../index/corpus.ts';
+import { initialProgress } from '../index/store.ts';
+import type { InvalidUtf8 } from '../index/utf8.ts';
+import { corpusWindows, type PendingWindow } from '../index/windows.ts';
+import { HealthAccumulator } from './accumulator.ts';
+import { nextTokenLosses } from './kernels.ts';
+
+/** What to evaluate on and how. */
+export interface EvaluateOptions {
+  readonly corpus: string;
+  readonly textField?: string | undefined;
+  /** Window length in tokens, BOS included (default 128, as the index). */
+  readonly context?: number | undefined;
+  /** Stop once this many tokens are in (default DEFAULT_EVAL_TOKENS). */
+  readonly maxTokens?: number | undefined;
+  /** A malformed JSONL line: skip it with a warning (default) or stop. */
+  readonly onBadLine?: 'skip' | 'stop' | undefined;
+  readonly invalidUtf8?: InvalidUtf8 | undefined;
+  /** Windows per batch (default: by context and vocabulary size, so logits stay ~128 MB a variant). */
+  readonly batch?: number | undefined;
+}
+
+/** How the evaluation reports while it runs. */
+export interface EvaluateHooks {
+  progress?(phase: 'evaluate', done: number, total: number | null): void;
+  log?(level: 'info' | 'warn', message: string): void;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Metrics plus what they were computed over. */
+export interface EvaluationOutcome extends HealthMetrics {
+  readonly tokens: number;
+  readonly predictions: number;
+  readonly documents: number;
+  readonly windows: number;
+  readonly context: number;
+  readonly max_tokens: number;
+  readonly bos: BosHandling;
+  readonly seconds: number;
+}
+
+/** Default window length (the index's). */
+export const DEFAULT_CONTEXT = 128;
+/** Logit values per variant and batch (float32: 128 MB). */
+const LOGITS_BUDGET = 1 << 25;
+/** Tokens per batch at most (small vocabularies). */
+const TOKENS_PER_BATCH = 4096;
+/** First capture K for SAEs without a fixed k (doubled while some token fills it). */
+const ADAPTIVE_K = 64;
+
+function modelMaxPositions(config: Record<string, unknown>): number | undefined {
+  for (const k of ['n_positions', 'max_position_embeddings', 'n_ctx']) if (typeof config[k] === 'number') return config[k];
+  return undefined;
+}
+
+/** Copies [B, T, V] logits without their first `n` positions. */
+function dropPositions(r: LogitsResult, n: number): Float32Array {
+  if (n === 0) return r.data;
+  const T = r.length - n;
+  const out = new Float32Array(r.batch * T * r.vocab);
+  for (let b = 0; b < r.batch; b++) out.set(r.data.subarray((b * r.length + n) * r.vocab, (b + 1) * r.length * r.vocab), b * T * r.vocab);
+  return out;
+}
+
+function checkCancel(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AppError('cancelled', 'evaluation cancelled');
+}
+
+/** Runs the evaluation to the end of the corpus or the token budget. */
+export async function evaluateSae(engine: Engine, options: EvaluateOptions, hooks: EvaluateHooks = {}): Promise<EvaluationOutcome> {
+  const t0 = performance.now();
+  const cfg = engine.sae.config;
+  const context = options.context ?? DEFAULT_CONTEXT;
+  const maxTokens = options.maxTokens ?? DEFAULT_EVAL_TOKENS;
+  const bosId = cfg.prependBos ? engine.tokenizer.bosId : undefined;
+  if (cfg.prependBos && bosId === undefined)
+    hooks.log?.('warn', 'the SAE was trained with prepend_bos but the tokenizer names no BOS token: windows start without one');
+  if (!Number.isInteger(context) || context < (bosId === undefined ? 1 : 2))
+    throw new AppError('bad_request', `context must be an integer ≥ ${bosId === undefined ? 1 : 2}, got ${context}`);
+  const maxPos = modelMaxPositions(engine.folder.config);
+  if (maxPos !== undefined && context > maxPos)
+    throw new AppError('bad_request', `context ${context} is longer than the model's ${maxPos} positions`);
+
+  const bos: BosHandling = bosId === undefined ? 'none' : (await engine.hasKvCache()) ? 'kept-clean' : 'replaced';
+  if (bos === 'replaced')
+    hooks.log?.('warn', 'the model has no KV-cache I/O: the BOS position is reconstructed too (it counts in no metric)');
+  const skip = bosId === undefined ? 0 : 1; // positions that count in no metric
+  const prefix = bos === 'kept-clean' ? 1 : 0; // positions run clean in the replace pass
+  const vocabGuess = typeof engine.folder.config['vocab_size'] === 'number' ? engine.folder.config['vocab_size'] : 50_257;
+  const batchRows =
+    options.batch ?? Math.max(1, Math.min(Math.floor(TOKENS_PER_BATCH / context), Math.floor(LOGITS_BUDGET / (context * vocabGuess))));
+  const exactK = cfg.architecture === 'topk' || cfg.architecture === 'switch' ? cfg.k : undefined;
+  let k = exactK ?? Math.min(cfg.dSae, ADAPTIVE_K);
+
+  const corpus = openCorpus(options.corpus, { textField: options.textField ?? 'text', invalidUtf8: options.invalidUtf8 ?? 'error' });
+  let bytesDone = 0;
+  const gen = corpusWindows(corpus, initialProgress(0), 0, {
+    context,
+    bosId,
+    maxTokens,
+    onBadLine: options.onBadLine ?? 'skip',
+    tokenize: (text) => engine.tokenizer.encode(text, false),
+    warn: (m) => hooks.log?.('warn', m),
+    onBytes: (b) => (bytesDone = b),
+  });
+  const acc = new HealthAccumulator(cfg.dIn, cfg.dSae);
+  let documents = 0;
+  let windows = 0;
+  let ended = false;
+
+  const report = (): void => {
+    const estimate = bytesDone > 0 ? Math.max(acc.tokens, Math.round((acc.tokens * corpus.totalBytes) / bytesDone)) : null;
+    hooks.progress?.('evaluate', acc.tokens, ended ? acc.tokens : estimate === null ? maxTokens : Math.min(maxTokens, estimate));
+  };
+
+  const runBatch = async (ws: PendingWindow[]): Promise<void> => {
+    const lens = ws.map((w) => w.ids.length);
+    const T = Math.max(...lens);
+    const rows = ws.map((w) =>
+      w.ids.length === T ? w.ids : [...w.ids, ...new Array<number>(T - w.ids.length).fill(w.ids[w.ids.length - 1]!)],
+    );
+
+    // latents, x and x̂; K grows until no counted token fills it (every active latent seen)
+    let cap;
+    for (;;) {
+      cap = await engine.capture(rows, k, { reconstruction: true });
+      const K = cap.k;
+      let full = false;
+      if (exactK === undefined && K < cfg.dSae) {
+        for (let r = 0; r < rows.length && !full; r++)
+          for (let t = skip; t < lens[r]!; t++)
+            if (cap.values[(r * T + t) * K + K - 1]! > 0) {
+              full = true;
+              break;
+            }
+      }
+      if (!full) break;
+      k = Math.min(cfg.dSae, k * 2);
+    }
+    const { values, indices, hookInput, reconstruction } = cap;
+    for (let r = 0; r < rows.length; r++)
+      for (let t = skip; t < lens[r]!; t++)
+        acc.addToken(values, indices, (r * T + t) * cap.k, cap.k, hookInput!, reconstruction!, (r * T + t) * cfg.dIn);
+    checkCancel(hooks.signal);
+
+    const clean = await engine.logits(rows, 'base', { cleanPrefix: prefix });
+    const recon = await engine.logits(rows, 'replace', { cleanPrefix: prefix });
+    const zero = await engine.logits(rows, 'zero');
+    const L = clean.length; // positions prefix .. T − 1
+    const target = new BigInt64Array(rows.length * L);
+    for (let r = 0; r < rows.length; r++)
+      for (let p = 0; p < L; p++) {
+        const next = p + prefix + 1;
+        target[r * L + p] = BigInt(next < lens[r]! ? rows[r]![next]! : 0);
+      }
+    const losses = await nextTokenLosses(
+      engine.providers,
+      { clean: clean.data, recon: recon.data, zero: dropPositions(zero, prefix) },
+      target,
+      clean.vocab,
+    );
+    for (let r = 0; r < rows.length; r++)
+      for (let t = skip; t < lens[r]!; t++) {
+        const i = r * L + t - prefix;
+        acc.addPosition(
+          t + 1 < lens[r]!,
+          losses.nllClean[i]!,
+          losses.nllRecon[i]!,
+          losses.nllZero[i]!,
+          losses.klRecon[i]!,
+          losses.klZero[i]!,
+        );
+      }
+    windows += ws.length;
+    documents += ws.filter((w) => w.newDocument).length;
+  };
+
+  report();
+  try {
+    for (;;) {
+      checkCancel(hooks.signal);
+      const ws: PendingWindow[] = [];
+      while (ws.length < batchRows) {
+        const r = await gen.next();
+        if (r.done) {
+          ended = true;
+          break;
+        }
+        ws.push(r.value);
+      }
+      if (ws.length) await runBatch(ws);
+      report();
+      if (ended) break;
+    }
+  } finally {
+    await gen.return(initialProgress(0));
+  }
+  if (acc.tokens === 0) throw new AppError('bad_request', `${corpus.root}: the corpus has no tokens to evaluate on`);
+  if (acc.predictions === 0) throw new AppError('bad_request', `${corpus.root}: every window is one token long; nothing to predict`);
+  return {
+    ...acc.metrics(),
+    tokens: acc.tokens,
+    predictions: acc.predictions,
+    documents,
+    windows,
+    context,
+    max_tokens: maxTokens,
+    bos,
+    seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
+  };
+}

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { createCore, type Core } from '../app/core.ts';
+import { Engine } from '../model/engine.ts';
+import { referenceCases } from '../testing/fixtures.ts';
+import { evaluateSae } from './evaluate.ts';
+import { healthDbFile } from './store.ts';
+
+/**
+ * The health requests through core: an evaluation job on the workspace, its report stored
+ * in <data>/health.sqlite (kept across restarts), listed and exported; comparisons paged
+ * from a cache.
+ */
+const ref = referenceCases().find((c) => c.name === 'gpt2-topk-l1post')!;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-health-handlers-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const data = path.join(tmp, 'data');
+const corpus = path.join(tmp, 'corpus.jsonl');
+fs.writeFileSync(
+  corpus,
+  `${Array.from({ length: 60 }, (_, i) => JSON.stringify({ text: `Document ${i}: the cat sat on the mat, ${i * 7} times over.` })).join('\n')}\n`,
+);
+
+async function value<T>(reply: Promise<{ ok: true; value: T } | { ok: false; error: { code: string; message: string } }>): Promise<T> {
+  const r = await reply;
+  assert.ok(r.ok, r.ok ? '' : `${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+
+describe('health requests', () => {
+  test('evaluate the workspace, get, list, export; the report survives a restart', async () => {
+    let core: Core = createCore({ host: 'cli', data: { flag: data } });
+    try {
+      assert.equal(await value(core.request('health.get', {})), null);
+      // nothing open yet
+      const none = await core.request('health.evaluate', {});
+      assert.ok(!none.ok && none.error.code === 'unavailable');
+
+      await value(core.request('workspace.open', { model: ref.modelDir, sae: ref.saeDir, corpus }));
+      const progress: number[] = [];
+      const off = core.bus.on('job.progress', (p) => p.phase === 'evaluate' && progress.push(p.done));
+      const started = await value(core.request('health.evaluate', { maxTokens: 1500 }));
+      assert.equal(started.running, false);
+      // the same evaluation again while it runs: the same job
+      const again = await value(core.request('health.evaluate', { maxTokens: 1500 }));
+      assert.deepEqual(again, { job: started.job, running: true });
+      const final = await core.jobs.wait(started.job);
+      off();
+      assert.equal(final.state, 'done', final.error);
+      assert.equal(progress.at(-1), 1500);
+
+      const report = await value(core.request('health.get', {}));
+      assert.ok(report);
+      assert.equal(report.tokens, 1500);
+      assert.equal(report.max_tokens, 1500);
+      assert.equal(report.hook, 'blocks.1.hook_resid_post');
+      assert.equal(report.corpus, corpus);
+      assert.equal(report.density_source, 'evaluation');
+      assert.equal(report.l0, 8); // TopK k = 8
+      // the stored figures are what the evaluation computes on the same windows
+      const engine = await Engine.open({ model: ref.modelDir, sae: ref.saeDir, cacheDir: path.join(tmp, 'cache'), provider: 'cpu' });
+      try {
+        const direct = await evaluateSae(engine, { corpus, maxTokens: 1500, context: report.context });
+        for (const k of ['fvu', 'ce_clean', 'ce_recon', 'ce_zero', 'kl_recon'] as const) {
+          assert.ok(Math.abs(report[k]! - direct[k]!) < 1e-4, `${k}: ${report[k]} vs ${direct[k]}`);
+        }
+        assert.equal(report.dead, direct.dead);
+      } finally {
+        await engine.close();
+      }
+
+      const list = await value(core.request('health.list', {}));
+      assert.deepEqual(
+        list.map((r) => r.id),
+        [report.id],
+      );
+      const exported = await value(core.request('health.export', {}));
+      assert.match(exported.fileName, /^health-sae-corpus-1500\.json$/);
+      assert.deepEqual(JSON.parse(exported.json), report);
+      const missing = await core.request('health.export', { id: 999 });
+      assert.ok(!missing.ok && missing.error.code === 'not_found');
+      // another budget is another report; without a budget the newest is answered
+      assert.equal(await value(core.request('health.get', { maxTokens: 7 })), null);
+      assert.ok(fs.existsSync(healthDbFile(data)));
+    } finally {
+      await core.close();
+    }
+
+    core = createCore({ host: 'cli', data: { flag: data } });
+    try {
+      const again = await value(core.request('health.get', { model: ref.modelDir, sae: ref.saeDir, corpus, maxTokens: 1500 }));
+      assert.equal(again?.tokens, 1500);
+      const byId = await value(core.request('health.get', { id: again!.id }));
+      assert.deepEqual(byId, again);
+    } finally {
+      await core.close();
+    }
+  });
+
+  test('compare the workspace SAE with itself: every latent matched at cosine 1, paged', async () => {
+    const core = createCore({ host: 'cli', data: { flag: data } });
+    try {
+      const first = await value(core.request('health.compare', { b: ref.saeDir, limit: 10 }));
+      assert.equal(first.a.current, true);
+      assert.equal(first.b.current, true);
+      assert.equal(first.pairs.total, 512);
+      assert.equal(first.pairs.items.length, 10);
+      assert.deepEqual(first.shares, { above_0_9: 1, above_0_8: 1, above_0_7: 1 });
+      assert.ok(first.pairs.items.every((p) => p.a === p.b && Math.abs(p.cosine - 1) < 1e-5));
+      const page = await value(core.request('health.compare', { b: ref.saeDir, offset: 500, limit: 50, order: 'latent' }));
+      assert.deepEqual(
+        page.pairs.items.map((p) => p.a),
+        Array.from({ length: 12 }, (_, i) => 500 + i),
+      );
+      assert.equal(page.seconds, 0); // from the cache
+      const other = referenceCases().find((c) => c.name === 'gpt2-relu-l2pre')!;
+      const refused = await core.request('health.compare', { b: other.saeDir });
+      assert.ok(!refused.ok && refused.error.code === 'bad_request' && /same hook/.test(refused.error.message));
+      const gone = await core.request('health.compare', { b: path.join(tmp, 'no-such-sae') });
+      assert.ok(!gone.ok && gone.error.code === 'not_found');
+    } finally {
+      await core.close();
+    }
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * health.sqlite in the data folder: the stored evaluation reports, one per (model, SAE,
+ * hook, corpus, token budget). WAL, numbered migrations in `user_version`, one writer.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import type { HealthReport } from '../../shared/health-types.ts';
+import { AppError } from '../../shared/reply.ts';
+import { openDatabase } from '../app/sqlite.ts';
+import { migrations } from './migrations/index.ts';
+
+/** A report before it has a row id. */
+export type NewReport = Omit<HealthReport, 'id'>;
+
+/** Which report to find: `hook` null matches any hook; `maxTokens` absent matches any budget (newest wins). */
+export interface ReportQuery {
+  readonly model: string;
+  readonly sae: string;
+  readonly hook: string | null;
+  readonly corpus: string;
+  readonly maxTokens?: number | undefined;
+}
+
+interface Row {
+  readonly id: number;
+  readonly report: string;
+}
+
+const fromRow = (r: Row): HealthReport => ({ ...(JSON.parse(r.report) as NewReport), id: r.id });
+
+/** The file name of health.sqlite inside a data folder. */
+export function healthDbFile(dataDir: string): string {
+  return path.join(dataDir, 'health.sqlite');
+}
+
+/** Stored evaluation reports. */
+export class HealthStore {
+  readonly db: Database.Database;
+
+  constructor(readonly file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = openDatabase(file);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      // a CLI run and the app may write at once: wait for the other's transaction
+      this.db.pragma('busy_timeout = 5000');
+      this.migrate();
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
+  }
+
+  private migrate(): void {
+    const version = Number(this.db.pragma('user_version', { simple: true }));
+    if (version > migrations.length) {
+      throw new AppError(
+        'conflict',
+        `${this.file} was made by a newer SAE Explorer (schema ${version}, this build knows ${migrations.length})`,
+      );
+    }
+    for (let v = version; v < migrations.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(migrations[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  /** Stores a report, replacing the one of the same identity; returns it with its id. */
+  put(report: NewReport): HealthReport {
+    const row = this.db
+      .prepare(
+        `insert into evaluations (model, sae, hook, corpus, max_tokens, created_at, report) values (?, ?, ?, ?, ?, ?, ?)
+         on conflict (model, sae, hook, corpus, max_tokens) do update set created_at = excluded.created_at, report = excluded.report
+         returning id`,
+      )
+      .get(report.model, report.sae, report.hook, report.corpus, report.max_tokens, report.created_at, JSON.stringify(report)) as {
+      id: number;
+    };
+    return { ...report, id: row.id };
+  }
+
+  /** The newest report matching `q`, or null. */
+  find(q: ReportQuery): HealthReport | null {
+    const row = this.db
+      .prepare(
+        `select id, report from evaluations
+         where model = ? and sae = ? and corpus = ? and (? is null or hook = ?) and (? is null or max_tokens = ?)
+         order by created_at desc, id desc limit 1`,
+      )
+      .get(q.model, q.sae, q.corpus, q.hook, q.hook, q.maxTokens ?? null, q.maxTokens ?? null) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  /** The report with row id `id`, or null. */
+  byId(id: number): HealthReport | null {
+    const row = this.db.prepare('select id, report from evaluations where id = ?').get(id) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  /** Every report, newest first (at most `limit`). */
+  list(limit = 500): HealthReport[] {
+    return (this.db.prepare('select id, report from evaluations order by created_at desc, id desc limit ?').all(limit) as Row[]).map(
+      fromRow,
+    );
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
