@@ -98,7 +98,9 @@ export function variantFile(onnxFile: string, sae: Sae, opts: VariantOptions, ca
   buildVariant(model, sae, opts);
   fs.mkdirSync(dir, { recursive: true });
   for (const rel of externalFiles(model)) {
-    const src = path.resolve(path.dirname(onnxFile), rel);
+    // the real file: in the HF cache the snapshot entry is a relative symlink, and a hard link
+    // to it (Linux links the symlink itself) would dangle from here
+    const src = fs.realpathSync(path.resolve(path.dirname(onnxFile), rel));
     const dst = path.join(dir, rel);
     fs.mkdirSync(path.dirname(dst), { recursive: true });
     if (fs.existsSync(dst)) continue;

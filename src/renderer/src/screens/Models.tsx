@@ -1,13 +1,41 @@
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { JobProgress, WorkspaceInfo } from '../../../shared/contract.ts';
 import { useApi, useEvent, useRequest } from '../api/api-context.tsx';
 import { Badge, Button, Card, ErrorNote, ScreenHeader } from '../components/ui.tsx';
+import { AddPanel } from './models/AddPanel.tsx';
+import { Downloads, usePulls } from './models/Downloads.tsx';
+import type { OpenTarget } from './models/format.ts';
 
-/** The model + SAE the app works on, its index, and a form to open another. */
+/** The fields of the open form. */
+interface OpenFields {
+  model: string;
+  sae: string;
+  hook: string;
+  corpus: string;
+}
+
+/**
+ * The model + SAE the app works on, its index, and a form to open another; below it, where
+ * models and SAEs come from (catalog, hub repo, local folder, HF cache) and the downloads.
+ */
 export function Models() {
   const { state, reload } = useRequest('workspace.get');
   const [progress, setProgress] = useState<JobProgress | null>(null);
   const info = state.status === 'ready' ? state.value : null;
+  const [fields, setFields] = useState<OpenFields>({ model: '', sae: '', hook: '', corpus: '' });
+  const [filled, setFilled] = useState<OpenTarget | null>(null);
+  const formRef = useRef<HTMLDivElement>(null);
+  const { pulls, progress: pullProgress, reload: reloadPulls } = usePulls();
+  const [cacheVersion, setCacheVersion] = useState(0);
+  const use = (target: OpenTarget, path: string): void => {
+    setFields((f) => ({ ...f, [target]: path }));
+    setFilled(target);
+    formRef.current?.scrollIntoView?.({ behavior: 'smooth', block: 'center' });
+  };
+  // a finished download adds to the HF cache listing
+  useEvent('job.state', (s) => {
+    if (s.kind === 'download' && s.state === 'done') setCacheVersion((v) => v + 1);
+  });
 
   // the index job's progress streams in; a finished job means the workspace changed
   useEvent('job.progress', (p) => {
@@ -29,7 +57,11 @@ export function Models() {
         </p>
       )}
       {info && <Current info={info} progress={progress} />}
-      <OpenForm onOpened={reload} />
+      <div ref={formRef}>
+        <OpenForm fields={fields} setFields={setFields} filled={filled} onOpened={reload} />
+      </div>
+      <AddPanel use={use} onPulled={reloadPulls} cacheVersion={cacheVersion} />
+      <Downloads pulls={pulls} progress={pullProgress} use={use} />
     </>
   );
 }
@@ -92,9 +124,19 @@ function Current({ info, progress }: { info: WorkspaceInfo; progress: JobProgres
   );
 }
 
-function OpenForm({ onOpened }: { onOpened: () => void }) {
+function OpenForm({
+  fields,
+  setFields,
+  filled,
+  onOpened,
+}: {
+  fields: OpenFields;
+  setFields: (f: OpenFields) => void;
+  /** The field a picker or download filled last, to say so. */
+  filled: OpenTarget | null;
+  onOpened: () => void;
+}) {
   const api = useApi();
-  const [fields, setFields] = useState({ model: '', sae: '', hook: '', corpus: '' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => setError(null), [fields]);
@@ -134,6 +176,11 @@ function OpenForm({ onOpened }: { onOpened: () => void }) {
         {input('sae', 'SAE', 'SAELens / sparsify folder, or a Gemma Scope params.npz', true)}
         {input('hook', 'Hook (optional)', "e.g. blocks.6.hook_resid_post; default: the SAE's own")}
         {input('corpus', 'Corpus to index (optional)', '.jsonl, .txt, .parquet, or a folder of them')}
+        {filled && (
+          <p className="text-xs text-zinc-500" data-testid="open-filled">
+            The {filled === 'sae' ? 'SAE' : 'model folder'} field was filled from below; open when both are set.
+          </p>
+        )}
         <div className="flex items-center gap-3">
           <Button type="submit" disabled={busy}>
             {busy ? 'Opening…' : 'Open'}

@@ -1,0 +1,201 @@
+/**
+ * One blob from the hub into the cache: written to `blobs/<etag>.incomplete`, resumed with
+ * a Range request after a dropped connection or an earlier interrupted run, checked against
+ * its etag (sha256 for LFS files, the git blob sha1 otherwise), then renamed into place.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../../shared/reply.ts';
+import type { HubClient } from './client.ts';
+import { HubUnreachableError } from './errors.ts';
+
+/** What to fetch and where. */
+export interface BlobRequest {
+  /** Where the bytes are (CDN URL for LFS files). */
+  readonly url: string;
+  /** The final blob path; `<blob>.incomplete` holds the bytes meanwhile. */
+  readonly blob: string;
+  readonly size: number;
+  readonly etag: string;
+  /** Path inside the repo, for messages. */
+  readonly file: string;
+  readonly repo: string;
+}
+
+/** How the download reports and stops. */
+export interface BlobCallbacks {
+  readonly signal: AbortSignal;
+  /** Bytes already on disk from an earlier run, before the first request. */
+  onResume?(bytes: number): void;
+  /** New bytes written (called per chunk). */
+  onBytes?(bytes: number): void;
+  /** The whole file is being hashed. */
+  onVerify?(): void;
+  /** Transient failures that are retried. */
+  onRetry?(message: string): void;
+}
+
+/** How often a dropped connection is retried (each from where it stopped). */
+export const MAX_ATTEMPTS = 6;
+
+/** The hash the etag is, or null when it is neither a sha256 nor a git sha1 (then only the size is checked). */
+function hasherFor(etag: string, size: number): Hash | null {
+  if (/^[0-9a-f]{64}$/.test(etag)) return createHash('sha256');
+  if (/^[0-9a-f]{40}$/.test(etag)) return createHash('sha1').update(`blob ${size}\0`);
+  return null;
+}
+
+/** Hashes what an earlier run left in `file` (its first `bytes` bytes). */
+async function hashExisting(hash: Hash | null, file: string, bytes: number): Promise<void> {
+  if (!hash || bytes === 0) return;
+  const stream = fs.createReadStream(file, { start: 0, end: bytes - 1 });
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+}
+
+/** Hashes a whole file and compares it with its etag; false when they differ. Files whose etag is no hash pass. */
+export async function blobMatches(file: string, etag: string, size: number): Promise<boolean> {
+  const stat = fs.statSync(file);
+  if (stat.size !== size) return false;
+  const hash = hasherFor(etag, size);
+  if (!hash) return true;
+  await hashExisting(hash, file, size);
+  return hash.digest('hex') === etag;
+}
+
+const delay = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal.reason instanceof Error ? signal.reason : new AppError('cancelled', 'cancelled'));
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/**
+ * Downloads a blob. On cancel the `.incomplete` file stays for the next run to resume; on a
+ * checksum mismatch it is deleted (its bytes are wrong) and the error says so.
+ */
+export async function downloadBlob(client: HubClient, req: BlobRequest, cb: BlobCallbacks): Promise<void> {
+  const partial = `${req.blob}.incomplete`;
+  fs.mkdirSync(path.dirname(req.blob), { recursive: true });
+  let have = fs.existsSync(partial) ? fs.statSync(partial).size : 0;
+  if (have > req.size) {
+    fs.rmSync(partial, { force: true });
+    have = 0;
+  }
+  let hash = hasherFor(req.etag, req.size);
+  await hashExisting(hash, partial, have);
+  if (have > 0) cb.onResume?.(have);
+
+  if (req.size === 0) fs.writeFileSync(partial, '');
+  let lastError = '';
+  for (let attempt = 1; have < req.size; attempt++) {
+    if (attempt > MAX_ATTEMPTS) {
+      throw new HubUnreachableError(
+        `downloading "${req.file}" from "${req.repo}" failed ${MAX_ATTEMPTS} times (${lastError}); pull again to resume from byte ${have}`,
+      );
+    }
+    if (attempt > 1) await delay(Math.min(2000, 100 * 2 ** (attempt - 2)), cb.signal);
+    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+    if (have > 0) headers['range'] = `bytes=${have}-`;
+    let res: Response;
+    try {
+      res = await client.fetch(req.url, { headers, signal: cb.signal });
+    } catch (e) {
+      if (cb.signal.aborted || !(e instanceof HubUnreachableError)) throw e;
+      lastError = e.message;
+      cb.onRetry?.(`${req.file}: ${e.message}; retrying`);
+      continue;
+    }
+    if (res.status === 416 && have > 0) {
+      // the server has nothing past `have`: either we already hold everything, or the partial file is bad
+      await res.body?.cancel();
+      fs.rmSync(partial, { force: true });
+      have = 0;
+      hash = hasherFor(req.etag, req.size);
+      continue;
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      const err = new AppError(
+        res.status === 401 || res.status === 403 ? 'forbidden' : res.status === 404 ? 'not_found' : 'unavailable',
+        `downloading "${req.file}" from "${req.repo}": the server answered ${res.status}`,
+      );
+      if (res.status >= 500 || res.status === 429) {
+        lastError = err.message;
+        cb.onRetry?.(`${err.message}; retrying`);
+        continue;
+      }
+      throw err;
+    }
+    if (have > 0 && res.status !== 206) {
+      // the server ignored the Range: start over
+      fs.rmSync(partial, { force: true });
+      have = 0;
+      hash = hasherFor(req.etag, req.size);
+    }
+    if (!res.body) throw new AppError('internal', `no body downloading "${req.file}"`);
+    const reader = res.body.getReader();
+    // a pending read does not always end when the fetch is aborted: cancel the reader too
+    const onAbort = (): void => void reader.cancel().catch(() => {});
+    cb.signal.addEventListener('abort', onAbort, { once: true });
+    const out = await fs.promises.open(partial, have > 0 ? 'a' : 'w');
+    const startedAt = have;
+    let dropped = false;
+    try {
+      // stop at the expected size: all bytes are here, whatever the connection does next
+      while (have < req.size) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        await out.write(value);
+        hash?.update(value);
+        have += value.byteLength;
+        cb.onBytes?.(value.byteLength);
+      }
+    } catch (e) {
+      // a dropped connection: keep what arrived and ask for the rest
+      lastError = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      dropped = true;
+    } finally {
+      cb.signal.removeEventListener('abort', onAbort);
+      void reader.cancel().catch(() => {});
+      await out.close();
+    }
+    if (cb.signal.aborted) throw cb.signal.reason instanceof Error ? cb.signal.reason : new AppError('cancelled', 'cancelled');
+    if (have < req.size) {
+      if (!dropped) lastError = 'the connection closed early';
+      cb.onRetry?.(`${req.file}: connection lost at byte ${have} (${lastError}); resuming`);
+      // a connection that keeps delivering before it drops is worth retrying again and again
+      if (have > startedAt) attempt = 0;
+      continue;
+    }
+  }
+
+  if (have !== req.size) {
+    fs.rmSync(partial, { force: true });
+    throw new AppError(
+      'conflict',
+      `"${req.file}" from "${req.repo}": got ${have} bytes, the hub said ${req.size}; the partial file was deleted, pull again`,
+    );
+  }
+  cb.onVerify?.();
+  if (hash) {
+    const got = hash.digest('hex');
+    if (got !== req.etag) {
+      fs.rmSync(partial, { force: true });
+      const kind = req.etag.length === 64 ? 'SHA-256' : 'git sha1';
+      throw new AppError(
+        'conflict',
+        `"${req.file}" from "${req.repo}" is corrupted: its ${kind} is ${got}, the hub says ${req.etag}; the download was deleted, pull again`,
+      );
+    }
+  }
+  // readable by all, like huggingface_hub's blobs, then into place
+  fs.chmodSync(partial, 0o644);
+  fs.renameSync(partial, req.blob);
+}

@@ -1,0 +1,71 @@
+import { useState } from 'react';
+import { useRequest } from '../../api/api-context.tsx';
+import { Badge, Button } from '../../components/ui.tsx';
+import { inputClass, type UsePath } from './format.ts';
+import { UseButtons } from './UseButtons.tsx';
+
+/**
+ * A folder picker over the host's file system (hub.browse), the same in the desktop app and
+ * in a browser on the serve host: model and SAE folders are marked and can be used at once.
+ */
+export function FolderTab({ use }: { use: UsePath }) {
+  const [dir, setDir] = useState<string | undefined>(undefined);
+  const [typed, setTyped] = useState('');
+  const { state } = useRequest('hub.browse', dir ? { dir } : {});
+  const listing = state.status === 'ready' ? state.value : null;
+  return (
+    <div data-testid="folder-picker">
+      <form
+        className="flex items-end gap-2"
+        aria-label="Go to a folder"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (typed.trim()) setDir(typed.trim());
+        }}
+      >
+        <label className="flex-1 text-sm">
+          <span className="font-medium">Folder</span>
+          <input
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            placeholder={listing?.dir ?? '/path/to/folder'}
+            className={inputClass}
+          />
+        </label>
+        <Button type="submit">Go</Button>
+      </form>
+      {state.status === 'error' && <p className="mt-2 text-sm text-rose-600 dark:text-rose-400">{state.error.message}</p>}
+      {listing && (
+        <>
+          <div className="mt-3 flex flex-wrap items-center gap-2 text-xs">
+            <span className="min-w-0 flex-1 break-all font-mono" data-testid="folder-current">
+              {listing.dir}
+            </span>
+            {listing.parent && <Button onClick={() => setDir(listing.parent ?? undefined)}>Up</Button>}
+            <UseButtons kind={null} path={listing.dir} use={use} />
+          </div>
+          <ul className="mt-2 max-h-80 divide-y divide-zinc-200 overflow-y-auto text-xs dark:divide-zinc-800">
+            {listing.entries.map((e) => (
+              <li key={e.path} className="flex items-center gap-2 py-1.5" data-testid="folder-entry" data-kind={e.kind ?? ''}>
+                {e.dir ? (
+                  <button
+                    type="button"
+                    className="min-w-0 flex-1 truncate text-left font-mono text-violet-700 hover:underline dark:text-violet-300"
+                    onClick={() => setDir(e.path)}
+                  >
+                    {e.name}/
+                  </button>
+                ) : (
+                  <span className="min-w-0 flex-1 truncate font-mono text-zinc-600 dark:text-zinc-400">{e.name}</span>
+                )}
+                {e.kind && <Badge tone="accent">{e.kind === 'sae' ? 'SAE' : 'model'}</Badge>}
+                {e.kind && <UseButtons kind={e.kind} path={e.path} use={use} />}
+              </li>
+            ))}
+            {listing.entries.length === 0 && <li className="py-2 text-zinc-500">Empty folder.</li>}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
