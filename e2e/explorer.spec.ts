@@ -6,7 +6,8 @@ import type { Browser, Page } from 'playwright';
 import type { Annotation } from '../src/shared/annotation-types.ts';
 import type { FeatureDashboard, WorkspaceInfo } from '../src/shared/contract.ts';
 import type { PromptRanking } from '../src/shared/explorer-types.ts';
-import { launchChromium, resultsDir, startServeChild, tempDir, type ServeChild } from './harness.ts';
+import { resultsDir, type ServeChild } from './harness.ts';
+import { callApi, startHost, type E2eHost } from './support.ts';
 
 /**
  * The feature explorer in Chromium through the serve host, on the real embedded demo (GPT-2
@@ -15,19 +16,6 @@ import { launchChromium, resultsDir, startServeChild, tempDir, type ServeChild }
  * find it, its page samples a dragged activation range, it gets annotated, and the
  * annotations are exported and imported back. Screenshots of each screen go to test-results/.
  */
-
-/** Calls the contract over HTTP as the page does (same origin, same cookie). */
-async function api<T>(page: Page, name: string, payload: unknown): Promise<T> {
-  const reply = await page.evaluate(
-    async ([n, p]) => {
-      const r = await fetch(`/api/${n}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(p) });
-      return (await r.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
-    },
-    [name, payload] as const,
-  );
-  assert.ok(reply.ok, `${name}: ${reply.error?.message}`);
-  return reply.value as T;
-}
 
 /** Console errors and uncaught exceptions (a CSP violation shows up here). */
 function collectErrors(page: Page, into: string[]): void {
@@ -58,22 +46,19 @@ const FEATURE = 320; // "spans of time" in resources/demo/README.md
 describe('feature explorer on the embedded demo', () => {
   let server: ServeChild;
   let browser: Browser;
-  let dataDir: string;
+  let tmp: string;
   let page: Page;
   let info: WorkspaceInfo;
   const errors: string[] = [];
+  let host: E2eHost;
 
   before(async () => {
-    dataDir = tempDir('e2e-explorer');
-    fs.mkdirSync(resultsDir, { recursive: true });
-    [server, browser] = await Promise.all([startServeChild({ dataDir }), launchChromium()]);
+    host = await startHost('e2e-explorer');
+    ({ server, browser, tmp } = host);
     page = await browser.newPage({ viewport: { width: 1440, height: 960 }, colorScheme: 'light', acceptDownloads: true });
     collectErrors(page, errors);
   });
-  after(async () => {
-    await Promise.all([browser?.close(), server?.stop()]);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => host?.close());
 
   test('while the demo is indexed the explorer says so, then shows every feature', async () => {
     await page.goto(`${server.url}#/features`);
@@ -86,7 +71,7 @@ describe('feature explorer on the embedded demo', () => {
     await Promise.race([percent.waitFor({ timeout: 60_000 }), results.waitFor({ timeout: 180_000 })]);
     if (await percent.isVisible()) await shot(page, 'indexing');
     await results.waitFor({ timeout: 180_000 });
-    info = await api<WorkspaceInfo>(page, 'workspace.get', {});
+    info = await callApi<WorkspaceInfo>(page, 'workspace.get', {});
     assert.equal(info.index?.state, 'complete');
     const dSae = info.index!.dSae;
     await page
@@ -159,7 +144,7 @@ describe('feature explorer on the embedded demo', () => {
       .waitFor();
     await page.locator(`[data-testid="ranking"][data-answers="${years}-${years + 1}:max"]`).waitFor();
     const shown = await page.getByTestId('ranked-feature').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-feature'))));
-    const expected = await api<PromptRanking>(page, 'prompt.rank', {
+    const expected = await callApi<PromptRanking>(page, 'prompt.rank', {
       text,
       db: info.db,
       span: { from: years, to: years + 1 },
@@ -198,7 +183,7 @@ describe('feature explorer on the embedded demo', () => {
 
   test('feature page: statistics, examples, context sizes, and a sample of a dragged range', async () => {
     await page.goto(`${server.url}#/features/${FEATURE}`);
-    const dash = await api<FeatureDashboard>(page, 'feature.get', { db: info.db, id: FEATURE });
+    const dash = await callApi<FeatureDashboard>(page, 'feature.get', { db: info.db, id: FEATURE });
     await page
       .getByTestId('stat-count')
       .filter({ hasText: dash.count.toLocaleString('en-US') })
@@ -297,7 +282,7 @@ describe('feature explorer on the embedded demo', () => {
     await editor.getByLabel('Add to a new list').press('Enter');
     await editor.getByRole('button', { name: 'demo picks' }).waitFor();
     await page.locator('[data-testid="save-status"][data-state="saved"]').waitFor();
-    const stored = await api<Annotation>(page, 'annotation.get', { feature: FEATURE });
+    const stored = await callApi<Annotation>(page, 'annotation.get', { feature: FEATURE });
     assert.equal(stored.label, 'spans of time');
     assert.deepEqual(stored.tags, ['time', 'units']);
     assert.equal(stored.starred, true);
@@ -316,7 +301,7 @@ describe('feature explorer on the embedded demo', () => {
     await page.getByRole('link', { name: 'Search', exact: true }).click();
     let label = '';
     for (let i = 0; i < 50 && label !== 'numbers and years'; i++) {
-      label = (await api<Annotation | null>(page, 'annotation.get', { feature: 444 }))?.label ?? '';
+      label = (await callApi<Annotation | null>(page, 'annotation.get', { feature: 444 }))?.label ?? '';
       if (label !== 'numbers and years') await page.waitForTimeout(100);
     }
     assert.equal(label, 'numbers and years', 'the label typed just before leaving was saved');
@@ -362,7 +347,7 @@ describe('feature explorer on the embedded demo', () => {
 
     const download = async (button: string): Promise<{ name: string; text: string; file: string }> => {
       const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button, exact: true }).click()]);
-      const file = path.join(dataDir, `download-${d.suggestedFilename()}`);
+      const file = path.join(tmp, `download-${d.suggestedFilename()}`);
       await d.saveAs(file);
       return { name: d.suggestedFilename(), text: fs.readFileSync(file, 'utf8'), file };
     };
@@ -397,7 +382,7 @@ describe('feature explorer on the embedded demo', () => {
     assert.match(text, /0 added/);
     assert.match(text, /1 conflict\b/);
     assert.ok(text.includes('time spans') && text.includes('spans of time'), text);
-    const kept = await api<Annotation>(page, 'annotation.get', { feature: FEATURE });
+    const kept = await callApi<Annotation>(page, 'annotation.get', { feature: FEATURE });
     assert.equal(kept.label, 'time spans');
 
     // a file with a feature this workspace has not annotated adds it
@@ -409,7 +394,7 @@ describe('feature explorer on the embedded demo', () => {
       lists: [],
     };
     file.annotations.push(added);
-    const edited = path.join(dataDir, 'edited.json');
+    const edited = path.join(tmp, 'edited.json');
     fs.writeFileSync(edited, JSON.stringify(file));
     await page.getByLabel('Import annotations from a JSON file').setInputFiles(edited);
     await report.filter({ hasText: /1 added/ }).waitFor();

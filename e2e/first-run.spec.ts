@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright';
-import { referenceCases } from '../src/core/testing/fixtures.ts';
-import { launchChromium, resultsDir, startServeChild, tempDir, type ServeChild } from './harness.ts';
+import { resultsDir, type ServeChild } from './harness.ts';
+import { startHost, type E2eHost } from './support.ts';
 
 /**
  * First run in a browser: with nothing chosen, the serve host opens the embedded demo and
@@ -15,24 +14,13 @@ describe('first run opens the embedded demo', () => {
   let server: ServeChild;
   let browser: Browser;
   let tmp: string;
+  let host: E2eHost;
   before(async () => {
-    tmp = tempDir('e2e-first-run');
-    const ref = referenceCases().find((c) => c.name === 'gpt2-relu-l2pre')!;
-    const demo = path.join(tmp, 'resources', 'demo');
-    fs.cpSync(ref.modelDir, path.join(demo, 'model'), { recursive: true });
-    fs.cpSync(ref.saeDir, path.join(demo, 'sae'), { recursive: true });
-    const docs = Array.from({ length: 200 }, (_, i) => JSON.stringify({ text: `Line ${i}: the quick brown fox jumps over the lazy dog.` }));
-    fs.writeFileSync(path.join(demo, 'corpus.jsonl'), `${docs.join('\n')}\n`);
-    fs.mkdirSync(resultsDir, { recursive: true });
-    [server, browser] = await Promise.all([
-      startServeChild({ dataDir: path.join(tmp, 'data'), env: { SAE_EXPLORER_RESOURCES: path.join(tmp, 'resources') } }),
-      launchChromium(),
-    ]);
+    const corpus = Array.from({ length: 200 }, (_, i) => ({ text: `Line ${i}: the quick brown fox jumps over the lazy dog.` }));
+    host = await startHost('e2e-first-run', { demo: { fixture: 'gpt2-relu-l2pre', corpus } });
+    ({ server, browser, tmp } = host);
   });
-  after(async () => {
-    await Promise.all([browser?.close(), server?.stop()]);
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => host?.close());
 
   test('Models shows the demo, indexing progress, then the complete index', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });

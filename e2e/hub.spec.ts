@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright';
 import { fixtureRepos, TestHub } from '../src/core/hub/test-hub-server.ts';
 import { referenceCases } from '../src/core/testing/fixtures.ts';
-import { launchChromium, resultsDir, startServeChild, tempDir, type ServeChild } from './harness.ts';
+import { resultsDir, type ServeChild } from './harness.ts';
+import { startHost, type E2eHost } from './support.ts';
 
 /**
  * Models screen against a local hub (HF_ENDPOINT) and a temporary HF cache (HF_HUB_CACHE):
@@ -18,41 +19,30 @@ describe('pulling from the HuggingFace Hub in the Models screen', () => {
   let hub: TestHub;
   let tmp: string;
   let page: Page;
+  let host: E2eHost;
   const SAE = 'jbloom/GPT2-Small-SAEs-Reformatted';
 
   before(async () => {
-    tmp = tempDir('e2e-hub');
-    const cases = referenceCases();
-    const ref = cases.find((c) => c.name === 'gpt2-relu-l2pre')!;
+    hub = await TestHub.start({ repos: fixtureRepos(referenceCases()) });
     // a small stand-in for the embedded demo (as first-run.spec does), so boot stays quick
-    const demo = path.join(tmp, 'resources', 'demo');
-    fs.cpSync(ref.modelDir, path.join(demo, 'model'), { recursive: true });
-    fs.cpSync(ref.saeDir, path.join(demo, 'sae'), { recursive: true });
-    fs.writeFileSync(path.join(demo, 'corpus.jsonl'), `${JSON.stringify({ text: 'a tiny corpus' })}\n`);
-    fs.mkdirSync(resultsDir, { recursive: true });
-    hub = await TestHub.start({ repos: fixtureRepos(cases) });
-    [server, browser] = await Promise.all([
-      startServeChild({
-        dataDir: path.join(tmp, 'data'),
-        env: {
-          SAE_EXPLORER_RESOURCES: path.join(tmp, 'resources'),
-          HF_ENDPOINT: hub.url,
-          HF_HUB_CACHE: path.join(tmp, 'hf-cache'),
-          HF_HOME: path.join(tmp, 'hf-home'),
-          HF_TOKEN: '',
-          HF_HUB_OFFLINE: '',
-        },
+    host = await startHost('e2e-hub', {
+      demo: { fixture: 'gpt2-relu-l2pre', corpus: [{ text: 'a tiny corpus' }] },
+      env: (tmp) => ({
+        HF_ENDPOINT: hub.url,
+        HF_HUB_CACHE: path.join(tmp, 'hf-cache'),
+        HF_HOME: path.join(tmp, 'hf-home'),
+        HF_TOKEN: '',
+        HF_HUB_OFFLINE: '',
       }),
-      launchChromium(),
-    ]);
+    });
+    ({ server, browser, tmp } = host);
     page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     await page.goto(server.openUrl);
     await page.getByRole('link', { name: 'Models' }).click();
   });
   after(async () => {
-    await Promise.all([browser?.close(), server?.stop()]);
+    await host?.close();
     await hub?.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   test('an SAE from the catalog: choose the layer, pull, watch bytes arrive, then its folder in the HF cache', async () => {

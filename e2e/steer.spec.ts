@@ -4,7 +4,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright';
 import type { SessionExport, SteerSession } from '../src/shared/steer-types.ts';
-import { launchChromium, resultsDir, startServeChild, tempDir, type ServeChild } from './harness.ts';
+import { resultsDir, type ServeChild } from './harness.ts';
+import { callApi, startHost, type E2eHost } from './support.ts';
 
 /**
  * Steering in Chromium through the serve host, on the real embedded demo (GPT-2 2.6M + TopK
@@ -12,19 +13,6 @@ import { launchChromium, resultsDir, startServeChild, tempDir, type ServeChild }
  * clamp changes the continuation, a run can be cancelled, sessions survive a restart of the
  * host, and export + import give the same session.
  */
-
-/** Calls the contract over HTTP as the page does (same origin, same cookie). */
-async function api<T>(page: Page, name: string, payload: unknown): Promise<T> {
-  const reply = await page.evaluate(
-    async ([n, p]) => {
-      const r = await fetch(`/api/${n}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(p) });
-      return (await r.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
-    },
-    [name, payload] as const,
-  );
-  assert.ok(reply.ok, `${name}: ${reply.error?.message}`);
-  return reply.value as T;
-}
 
 /** Sets the theme the way the Settings screen stores it, before the page's scripts run. */
 async function newPage(browser: Browser, theme: 'light' | 'dark'): Promise<Page> {
@@ -39,19 +27,16 @@ const continuation = async (page: Page, side: 'default' | 'steered'): Promise<st
 describe('steering on the embedded demo', () => {
   let server: ServeChild;
   let browser: Browser;
-  let dataDir: string;
+  let tmp: string;
   let page: Page;
   let first: { default: string; steered: string; id: string };
+  let host: E2eHost;
 
   before(async () => {
-    dataDir = tempDir('e2e-steer');
-    fs.mkdirSync(resultsDir, { recursive: true });
-    [server, browser] = await Promise.all([startServeChild({ dataDir }), launchChromium()]);
+    host = await startHost('e2e-steer');
+    ({ server, browser, tmp } = host);
   });
-  after(async () => {
-    await Promise.all([browser?.close(), server?.stop()]);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => host?.close());
 
   test('a strong clamp of feature 444 makes the steered text differ from the default', async () => {
     page = await newPage(browser, 'dark');
@@ -144,8 +129,7 @@ describe('steering on the embedded demo', () => {
   });
 
   test('sessions are listed after the serve host restarts', async () => {
-    await server.stop();
-    server = await startServeChild({ dataDir });
+    server = await host.restartServer();
     page = await newPage(browser, 'dark');
     await page.goto(new URL('#/steer', server.openUrl).href);
     const row = page.locator(`[data-testid="session-row"][data-session="${first.id}"]`);
@@ -162,7 +146,7 @@ describe('steering on the embedded demo', () => {
   test('export, then import, gives the same session', async () => {
     const row = page.locator(`[data-testid="session-row"][data-session="${first.id}"]`);
     const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: /^Export session/ }).click()]);
-    const file = path.join(dataDir, download.suggestedFilename());
+    const file = path.join(tmp, download.suggestedFilename());
     await download.saveAs(file);
     const exported = JSON.parse(fs.readFileSync(file, 'utf8')) as SessionExport;
     assert.equal(exported.format, 'sae-explorer.steer-session');
@@ -180,8 +164,8 @@ describe('steering on the embedded demo', () => {
     await page.locator('[data-testid="steer-status"][data-state="done"]').waitFor();
     assert.equal(await continuation(page, 'steered'), first.steered);
 
-    const original = await api<SteerSession>(page, 'session.get', { id: first.id });
-    const imported = await api<SteerSession>(page, 'session.get', { id: ids[0] });
+    const original = await callApi<SteerSession>(page, 'session.get', { id: first.id });
+    const imported = await callApi<SteerSession>(page, 'session.get', { id: ids[0] });
     for (const key of ['prompt', 'interventions', 'settings', 'outputs', 'identity', 'next', 'name', 'createdAt', 'state'] as const) {
       assert.deepEqual(imported[key], original[key], key);
     }
@@ -194,7 +178,7 @@ describe('steering on the embedded demo', () => {
     await page.getByRole('button', { name: /^Run/ }).click();
     await page.getByTestId('session-row').nth(3).waitFor();
     await page.locator('[data-testid="steer-status"][data-state="done"]').waitFor();
-    const list = await api<{ id: string; forkedFrom: string | null }[]>(page, 'session.list', {});
+    const list = await callApi<{ id: string; forkedFrom: string | null }[]>(page, 'session.list', {});
     assert.equal(list[0]!.forkedFrom, first.id);
     await page.screenshot({ path: path.join(resultsDir, 'steer-sessions.png') });
     await page.close();

@@ -8,19 +8,11 @@ import { promisify } from 'node:util';
 import { defineCommand, type CliIo } from './command.ts';
 import { commands } from './commands/index.ts';
 import { runCli } from './main.ts';
+import { runCliCaptured as cli } from './testing.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-cli-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (s) => (out += s), stderr: (s) => (err += s), signal: new AbortController().signal };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
 
 test('--help lists every command and exits 0', async () => {
   const r = await cli('--help');

@@ -4,6 +4,7 @@ import { chooseProviders } from '../../core/model/providers.ts';
 import { SaeFileError } from '../../core/sae/errors.ts';
 import { loadSae } from '../../core/sae/load.ts';
 import type { Sae } from '../../core/sae/types.ts';
+import { formatShare } from '../../shared/format.ts';
 import { isProviderName, providerNames } from '../../shared/providers.ts';
 import { CliError, defineCommand } from '../command.ts';
 import { positiveInt } from './engine-options.ts';
@@ -59,11 +60,10 @@ export const compareCommand = defineCommand({
       argmax: Array.from(c.argmax),
       seconds: c.seconds,
     };
-    const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
     const best = pairsPage(c, 0, top, 'desc').items;
     const text = [
       `A ${c.a.sae} (${c.a.d_sae} latents) vs B ${c.b.sae} (${c.b.d_sae} latents)${c.a.hook ? ` at ${c.a.hook}` : ''}`,
-      `best cosine > 0.9: ${pct(c.shares.above_0_9)} · > 0.8: ${pct(c.shares.above_0_8)} · > 0.7: ${pct(c.shares.above_0_7)} of A's latents`,
+      `best cosine > 0.9: ${formatShare(c.shares.above_0_9)} · > 0.8: ${formatShare(c.shares.above_0_8)} · > 0.7: ${formatShare(c.shares.above_0_7)} of A's latents`,
       `mean ${c.mean_max_cosine.toFixed(4)} · median ${c.median_max_cosine.toFixed(4)} · ${c.seconds}s`,
       'A latent → B latent  cosine',
       ...best.map((p) => `${String(p.a).padStart(8)} → ${String(p.b).padEnd(8)}  ${p.cosine.toFixed(4)}`),

@@ -5,55 +5,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { HealthStore, healthDbFile } from '../../core/health/store.ts';
+import { REPORT_NUMBER_FIELDS } from '../../core/health/test-support.ts';
 import { referenceCase } from '../../core/index/test-support.ts';
-import { runCli } from '../main.ts';
+import { runCliCaptured as cli } from '../testing.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-health-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const ref = referenceCase('gpt2-relu-l2pre');
 const data = path.join(tmp, 'data');
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), signal: new AbortController().signal });
-  return { code, out, err };
-}
-
 test('evaluate --json: every metric field, the prompt fixture’s FVU, and the report stored in the data folder', async () => {
   const corpus = path.join(tmp, 'prompt.txt');
   fs.writeFileSync(corpus, ref.expected.prompt_text);
-  const r = await cli(
-    'evaluate',
-    '--model',
-    ref.modelDir,
-    '--sae',
-    ref.saeDir,
-    '--corpus',
-    corpus,
-    '--max-tokens',
-    '1000',
-    '--data',
-    data,
-    '--json',
-  );
+  /** `evaluate` of the reference case's model and SAE, storing into `data`. */
+  const evaluate = (...more: string[]) => cli('evaluate', '--model', ref.modelDir, '--sae', ref.saeDir, '--data', data, ...more);
+  const r = await evaluate('--corpus', corpus, '--max-tokens', '1000', '--json');
   assert.equal(r.code, 0, r.err);
   const out = JSON.parse(r.out) as Record<string, unknown>;
-  for (const k of [
-    'l0',
-    'variance_explained',
-    'mse',
-    'l1',
-    'ce_clean',
-    'ce_recon',
-    'ce_zero',
-    'ce_loss_recovered',
-    'kl_recon',
-    'dead',
-    'dense',
-  ]) {
-    assert.equal(typeof out[k], 'number', k);
-  }
+  for (const k of REPORT_NUMBER_FIELDS) assert.equal(typeof out[k], 'number', k);
   assert.ok(Array.isArray(out['density_histogram']) && out['density_histogram'].length === 50);
   assert.ok(Math.abs((out['fvu'] as number) - ref.expected.fvu) < 1e-3);
   assert.equal(out['tokens'], ref.expected.prompt_ids.length);
@@ -64,24 +33,14 @@ test('evaluate --json: every metric field, the prompt fixture’s FVU, and the r
   } finally {
     store.close();
   }
-  const text = await cli('evaluate', '--model', ref.modelDir, '--sae', ref.saeDir, '--corpus', corpus, '--data', data);
+  const text = await evaluate('--corpus', corpus);
   assert.equal(text.code, 0, text.err);
   assert.match(text.out, /CE loss recovered\s+-?\d/);
 
-  const bad = await cli('evaluate', '--model', ref.modelDir, '--sae', ref.saeDir, '--data', data);
+  const bad = await evaluate();
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--corpus PATH is required/);
-  const missing = await cli(
-    'evaluate',
-    '--model',
-    ref.modelDir,
-    '--sae',
-    ref.saeDir,
-    '--corpus',
-    path.join(tmp, 'nope.jsonl'),
-    '--data',
-    data,
-  );
+  const missing = await evaluate('--corpus', path.join(tmp, 'nope.jsonl'));
   assert.equal(missing.code, 1);
   assert.match(missing.err, /corpus not found: .*nope\.jsonl/);
 });

@@ -5,19 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { referenceCase, writeJsonlCorpus } from '../../core/index/test-support.ts';
-import { runCli } from '../main.ts';
+import { runCliCaptured as cli } from '../testing.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-index-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const ref = referenceCase('gpt2-topk-l1post');
 const db = path.join(tmp, 'corpus.sqlite');
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), signal: new AbortController().signal });
-  return { code, out, err };
-}
 
 before(async () => {
   const corpus = path.join(tmp, 'corpus.jsonl');

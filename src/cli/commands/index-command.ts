@@ -2,6 +2,7 @@ import path from 'node:path';
 import { resolveDataDir } from '../../core/app/data-dir.ts';
 import type { IndexProgress } from '../../core/index/indexer.ts';
 import { startIndexWorker } from '../../core/index/worker-client.ts';
+import { etaSeconds } from '../../shared/format.ts';
 import { providerNames } from '../../shared/providers.ts';
 import { CliError, defineCommand } from '../command.ts';
 import { engineOptions, positiveInt } from './engine-options.ts';
@@ -91,7 +92,7 @@ export const indexCommand = defineCommand({
       lastPhase = p.phase;
       const seconds = (performance.now() - started) / 1000;
       const rate = seconds > 0 ? p.runDone / seconds : 0;
-      const eta = p.total !== null && rate > 0 ? Math.max(0, (p.total - p.done) / rate) : null;
+      const eta = etaSeconds(p.done, p.total, rate);
       if (json) {
         io.stderr(
           `${JSON.stringify({ phase: p.phase, done: p.done, total: p.total, rate: Math.round(rate), eta: eta === null ? null : Math.round(eta), batches: p.batches })}\n`,

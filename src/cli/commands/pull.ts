@@ -2,20 +2,9 @@ import { resolveDataDir } from '../../core/app/data-dir.ts';
 import { hubConfig } from '../../core/hub/env.ts';
 import { describePull, pullFromHub, type PullState } from '../../core/hub/pull.ts';
 import { hubKinds, hubPullPayload, type HubKind } from '../../shared/hub-types.ts';
+import { etaSeconds, formatBytes } from '../../shared/format.ts';
 import { AppError } from '../../shared/reply.ts';
 import { CliError, dataOption, defineCommand } from '../command.ts';
-
-/** Bytes as a short human string. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
 
 /** `REPO[:PATH]` → repo and path. */
 export function parseTarget(target: string): { repo: string; path?: string } {
@@ -80,7 +69,7 @@ export const pullCommand = defineCommand({
       lastShown = now;
       const seconds = (now - started) / 1000;
       const rate = seconds > 0 ? s.done / seconds : 0;
-      const eta = rate > 0 ? Math.max(0, (s.total - s.done) / rate) : null;
+      const eta = etaSeconds(s.done, s.total, rate);
       if (json) {
         io.stderr(
           `${JSON.stringify({ phase: 'download', done: s.done, total: s.total, rate: Math.round(rate), eta: eta === null ? null : Math.round(eta) })}\n`,

@@ -3,12 +3,10 @@
  * Every change is one transaction in a WAL database with synchronous=FULL, so a change is
  * on disk before the request that made it resolves.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Annotation, AnnotationConflict, AnnotationImportResult, AnnotationList, SaeIdentity } from '../../shared/annotation-types.ts';
 import { AppError } from '../../shared/reply.ts';
-import { openDatabase } from '../app/sqlite.ts';
+import { openStore } from '../app/open-store.ts';
 import { migrations } from './migrations/index.ts';
 
 /** The fields `set` may change (absent = unchanged). */
@@ -88,18 +86,8 @@ export class AnnotationStore {
   readonly #addList: Database.Statement;
 
   constructor(readonly file: string) {
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    this.db = openDatabase(file);
-    try {
-      this.db.pragma('journal_mode = WAL');
-      // FULL: each commit is synced before set() returns, so even power loss keeps it
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('busy_timeout = 5000');
-      this.#migrate();
-    } catch (e) {
-      this.db.close();
-      throw e;
-    }
+    // FULL: each commit is synced before set() returns, so even power loss keeps it
+    this.db = openStore(file, { migrations, synchronous: 'FULL', busyTimeoutMs: 5000 });
     this.#row = this.db.prepare('select feature, label, notes, tags, starred, updated_at from annotations where sae = ? and feature = ?');
     this.#rows = this.db.prepare('select feature, label, notes, tags, starred, updated_at from annotations where sae = ? order by feature');
     this.#listsOf = this.db.prepare('select list from list_members where sae = ? and feature = ? order by list').pluck();
@@ -112,22 +100,6 @@ export class AnnotationStore {
     this.#delete = this.db.prepare('delete from annotations where sae = ? and feature = ?');
     this.#clearLists = this.db.prepare('delete from list_members where sae = ? and feature = ?');
     this.#addList = this.db.prepare('insert or ignore into list_members (sae, list, feature) values (?, ?, ?)');
-  }
-
-  #migrate(): void {
-    const version = Number(this.db.pragma('user_version', { simple: true }));
-    if (version > migrations.length) {
-      throw new AppError(
-        'conflict',
-        `${this.file} was made by a newer SAE Explorer (schema ${version}, this build knows ${migrations.length})`,
-      );
-    }
-    for (let v = version; v < migrations.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(migrations[v]!);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
   }
 
   /** Bumped by every write, so readers can cache what they derive from the annotations. */

@@ -1,4 +1,5 @@
 import type { JobInfo, JobProgress, JobState } from '../../shared/contract.ts';
+import { etaSeconds } from '../../shared/format.ts';
 import { AppError } from '../../shared/reply.ts';
 import type { EventBus } from './events.ts';
 
@@ -142,7 +143,7 @@ export class JobRegistry {
     if (newPhase) entry.phaseStart = now;
     const seconds = (now - entry.phaseStart) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
-    const eta = total !== null && rate > 0 ? Math.max(0, (total - done) / rate) : null;
+    const eta = etaSeconds(done, total, rate);
     const progress: JobProgress = { job: entry.info.id, phase, done, total, rate, eta };
     entry.info = { ...entry.info, progress };
     const complete = total !== null && done >= total;

@@ -4,7 +4,7 @@
  * B (the nA × nB matrix is never held), on the engine's providers through a tiny Gemm +
  * ReduceMax + ArgMax graph (kernels.ts).
  */
-import type { CompareOrder, HealthCompareSide, HealthPair, SimilarityBin } from '../../shared/health-types.ts';
+import type { CompareOrder, HealthCompareSide, HealthComparison, HealthPair } from '../../shared/health-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import type { ProviderName } from '../model/providers.ts';
 import type { Sae } from '../sae/types.ts';
@@ -15,17 +15,13 @@ const BLOCK_BUDGET = 1 << 26;
 /** Bins of the similarity histogram over [0, 1]. */
 export const SIMILARITY_BINS = 50;
 
-/** A's best matches in B, with the summary figures. */
-export interface DecoderComparison {
+/** A's best matches in B, with the summary figures (those `health.compare` answers with). */
+export interface DecoderComparison extends Pick<HealthComparison, 'shares' | 'mean_max_cosine' | 'median_max_cosine' | 'histogram'> {
   readonly a: Omit<HealthCompareSide, 'current'>;
   readonly b: Omit<HealthCompareSide, 'current'>;
   /** Per A latent: its best cosine with B and B's latent giving it. */
   readonly max: Float32Array;
   readonly argmax: Int32Array;
-  readonly shares: { readonly above_0_9: number; readonly above_0_8: number; readonly above_0_7: number };
-  readonly mean_max_cosine: number;
-  readonly median_max_cosine: number;
-  readonly histogram: readonly SimilarityBin[];
   readonly seconds: number;
 }
 

@@ -2,12 +2,10 @@
  * health.sqlite in the data folder: the stored evaluation reports, one per (model, SAE,
  * hook, corpus, token budget). WAL, numbered migrations in `user_version`, one writer.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { HealthReport } from '../../shared/health-types.ts';
-import { AppError } from '../../shared/reply.ts';
-import { openDatabase } from '../app/sqlite.ts';
+import { openStore } from '../app/open-store.ts';
 import { migrations } from './migrations/index.ts';
 
 /** A report before it has a row id. */
@@ -39,34 +37,8 @@ export class HealthStore {
   readonly db: Database.Database;
 
   constructor(readonly file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = openDatabase(file);
-    try {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      // a CLI run and the app may write at once: wait for the other's transaction
-      this.db.pragma('busy_timeout = 5000');
-      this.migrate();
-    } catch (e) {
-      this.db.close();
-      throw e;
-    }
-  }
-
-  private migrate(): void {
-    const version = Number(this.db.pragma('user_version', { simple: true }));
-    if (version > migrations.length) {
-      throw new AppError(
-        'conflict',
-        `${this.file} was made by a newer SAE Explorer (schema ${version}, this build knows ${migrations.length})`,
-      );
-    }
-    for (let v = version; v < migrations.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(migrations[v]!);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
+    // a CLI run and the app may write at once: wait for the other's transaction
+    this.db = openStore(file, { migrations, synchronous: 'NORMAL', busyTimeoutMs: 5000 });
   }
 
   /** Stores a report, replacing the one of the same identity; returns it with its id. */

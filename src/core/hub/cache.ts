@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { filesUnder } from './walk.ts';
 
 /** A 40-hex git commit id. */
 export const COMMIT_HASH = /^[0-9a-f]{40}$/;
@@ -85,24 +86,10 @@ export class RepoCache {
   /** Every ref (branch, tag) and the commit it points at. */
   refs(): Map<string, string> {
     const out = new Map<string, string>();
-    const base = path.join(this.root, 'refs');
-    const walk = (dir: string, prefix: string): void => {
-      let entries: fs.Dirent[];
-      try {
-        entries = fs.readdirSync(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        const name = prefix ? `${prefix}/${e.name}` : e.name;
-        if (e.isDirectory()) walk(path.join(dir, e.name), name);
-        else {
-          const commit = fs.readFileSync(path.join(dir, e.name), 'utf8').trim();
-          if (COMMIT_HASH.test(commit)) out.set(name, commit);
-        }
-      }
-    };
-    walk(base, '');
+    for (const ref of filesUnder(path.join(this.root, 'refs'))) {
+      const commit = fs.readFileSync(ref.file, 'utf8').trim();
+      if (COMMIT_HASH.test(commit)) out.set(ref.path, commit);
+    }
     return out;
   }
 

@@ -14,6 +14,7 @@ import { blobMatches, downloadBlob } from './download.ts';
 import type { HubConfig } from './env.ts';
 import { HubUnreachableError } from './errors.ts';
 import { selectFiles, type ListedFile, type Selection } from './select.ts';
+import { filesUnder } from './walk.ts';
 
 /** What to pull. */
 export interface PullRequest {
@@ -73,29 +74,11 @@ function listingRoot(base: string): string {
 
 /** Every file under `root` in a snapshot folder (symlinks followed; dangling ones skipped). */
 function localListing(snapshot: string, root: string): ListedFile[] {
-  const out: ListedFile[] = [];
-  const walk = (rel: string): void => {
-    const dir = path.join(snapshot, ...rel.split('/').filter(Boolean));
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = rel ? `${rel}/${e.name}` : e.name;
-      let stat: fs.Stats;
-      try {
-        stat = fs.statSync(path.join(dir, e.name));
-      } catch {
-        continue;
-      }
-      if (stat.isDirectory()) walk(p);
-      else out.push({ path: p, size: stat.size });
-    }
-  };
-  walk(root);
-  return out;
+  const prefix = root.split('/').filter(Boolean).join('/');
+  return filesUnder(path.join(snapshot, ...prefix.split('/'))).map((f) => ({
+    path: prefix ? `${prefix}/${f.path}` : f.path,
+    size: f.size,
+  }));
 }
 
 /**
@@ -145,19 +128,29 @@ export function pullFromCache(config: HubConfig, req: PullRequest): HubPullResul
     return null;
   }
   if (!sel.files.every((f) => cache.cached(commit, f))) return null;
-  const bytes = sel.files.reduce((a, f) => a + fs.statSync(cache.pointer(commit, f)).size, 0);
+  return pullResult(cache, revision, commit, sel, sel.files, { downloaded: 0, cachedFiles: sel.files.length, offline: true });
+}
+
+/** A finished pull of `files` (in the snapshot of `commit`): what to open, and the byte count of the files. */
+function pullResult(
+  cache: RepoCache,
+  revision: string,
+  commit: string,
+  sel: Selection,
+  files: readonly string[],
+  how: Pick<HubPullResult, 'downloaded' | 'cachedFiles' | 'offline'>,
+): HubPullResult {
+  const snapshot = cache.snapshot(commit);
   return {
-    repo: req.repo,
+    repo: cache.repo,
     revision,
     commit,
     kind: sel.kind,
     path: sel.open ? cache.pointer(commit, sel.open) : snapshot,
     snapshot,
-    files: sel.files,
-    bytes,
-    downloaded: 0,
-    cachedFiles: sel.files.length,
-    offline: true,
+    files,
+    bytes: files.reduce((a, f) => a + fs.statSync(cache.pointer(commit, f)).size, 0),
+    ...how,
   };
 }
 
@@ -371,21 +364,7 @@ export async function pullFromHub(config: HubConfig, req: PullRequest, hooks: Pu
     }
   }
 
-  const snapshot = cache.snapshot(commit);
-  const bytes = files.reduce((a, f) => a + fs.statSync(cache.pointer(commit, f)).size, 0);
-  return {
-    repo: req.repo,
-    revision,
-    commit,
-    kind: sel.kind,
-    path: sel.open ? cache.pointer(commit, sel.open) : snapshot,
-    snapshot,
-    files,
-    bytes,
-    downloaded: t.done,
-    cachedFiles,
-    offline: false,
-  };
+  return pullResult(cache, revision, commit, sel, files, { downloaded: t.done, cachedFiles, offline: false });
 }
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/reply.ts';
+import { openStore } from '../app/open-store.ts';
 import { openDatabase } from '../app/sqlite.ts';
 import { migrations } from './migrations/index.ts';
 
@@ -14,24 +14,18 @@ export const SCHEMA_VERSION = migrations.length;
  * rows can be handed back at the end.
  */
 export function openIndexForWrite(file: string): Database.Database {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = openDatabase(file);
-  try {
-    const fresh =
-      db.pragma('user_version', { simple: true }) === 0 && db.prepare('select count(*) as n from sqlite_master').pluck().get() === 0;
+  return openStore(file, {
+    migrations,
     // auto_vacuum only takes effect before the first table exists
-    if (fresh) db.pragma('auto_vacuum = INCREMENTAL');
-    db.pragma('journal_mode = WAL');
+    beforeWal: (db) => {
+      const fresh =
+        db.pragma('user_version', { simple: true }) === 0 && db.prepare('select count(*) as n from sqlite_master').pluck().get() === 0;
+      if (fresh) db.pragma('auto_vacuum = INCREMENTAL');
+    },
     // WAL + NORMAL: a killed process loses nothing committed; only power loss could.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('journal_size_limit = 67108864');
-    db.pragma('cache_size = -32768');
-    migrate(db, file);
-    return db;
-  } catch (e) {
-    db.close();
-    throw e;
-  }
+    synchronous: 'NORMAL',
+    pragmas: ['journal_size_limit = 67108864', 'cache_size = -32768'],
+  });
 }
 
 /** Opens an existing index read-only; it must be at this build's schema version. */
@@ -49,17 +43,4 @@ export function openIndexForRead(file: string): Database.Database {
     throw new AppError('conflict', `${file} was made by a newer SAE Explorer (schema ${version}, this build reads ${SCHEMA_VERSION})`);
   }
   return db;
-}
-
-function migrate(db: Database.Database, file: string): void {
-  const version = Number(db.pragma('user_version', { simple: true }));
-  if (version > SCHEMA_VERSION) {
-    throw new AppError('conflict', `${file} was made by a newer SAE Explorer (schema ${version}, this build writes ${SCHEMA_VERSION})`);
-  }
-  for (let v = version; v < SCHEMA_VERSION; v++) {
-    db.transaction(() => {
-      db.exec(migrations[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
 }

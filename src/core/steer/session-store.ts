@@ -1,9 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/reply.ts';
 import { steerSessionSchema, type SessionSummary, type SteerSession } from '../../shared/steer-types.ts';
-import { openDatabase } from '../app/sqlite.ts';
+import { closeOnError, openStore } from '../app/open-store.ts';
 import { migrations } from './migrations/index.ts';
 
 /** The schema version this build writes and reads (`PRAGMA user_version`). */
@@ -62,21 +60,13 @@ export class SessionStore {
 
   /** Opens (creating if needed) the database and marks runs of processes that are gone as interrupted. */
   static open(file: string): SessionStore {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const db = openDatabase(file);
-    try {
-      db.pragma('journal_mode = WAL');
-      // WAL + NORMAL: a killed process loses nothing committed.
-      db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
-      migrate(db, file);
+    // WAL + NORMAL: a killed process loses nothing committed.
+    const db = openStore(file, { migrations, synchronous: 'NORMAL', busyTimeoutMs: 5000 });
+    return closeOnError(db, () => {
       const store = new SessionStore(file, db);
       store.recoverInterrupted();
       return store;
-    } catch (e) {
-      db.close();
-      throw e;
-    }
+    });
   }
 
   private recoverInterrupted(): void {
@@ -179,22 +169,6 @@ export class SessionStore {
 
   close(): void {
     this.db.close();
-  }
-}
-
-function migrate(db: Database.Database, file: string): void {
-  const version = Number(db.pragma('user_version', { simple: true }));
-  if (version > SESSIONS_SCHEMA_VERSION) {
-    throw new AppError(
-      'conflict',
-      `${file} was made by a newer SAE Explorer (schema ${version}, this build knows ${SESSIONS_SCHEMA_VERSION})`,
-    );
-  }
-  for (let v = version; v < SESSIONS_SCHEMA_VERSION; v++) {
-    db.transaction(() => {
-      db.exec(migrations[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
   }
 }
 

@@ -9,7 +9,8 @@ import type { PayloadInput } from '../../shared/contract.ts';
 import type { SideOutput, SteerSession } from '../../shared/steer-types.ts';
 import { openDatabase } from '../app/sqlite.ts';
 import { createCore, type Core } from '../app/core.ts';
-import { referenceCases, repoRoot } from '../testing/fixtures.ts';
+import { writeStandInDemo } from '../testing/demo.ts';
+import { repoRoot } from '../testing/fixtures.ts';
 
 /**
  * Steering runs and sessions on the embedded demo (GPT-2 2.6M + TopK SAE 1536 latents):
@@ -347,13 +348,9 @@ describe('a crash mid-run', () => {
 describe('feature figures from the index', () => {
   test('max activation and top tokens come from the workspace’s complete index', async () => {
     // a reference fixture as the "demo", with a small corpus, indexed by boot()
-    const ref = referenceCases().find((c) => c.name === 'gpt2-topk-l1post')!;
     const resources = path.join(tmp, 'resources');
-    fs.mkdirSync(path.join(resources, 'demo'), { recursive: true });
-    fs.cpSync(ref.modelDir, path.join(resources, 'demo', 'model'), { recursive: true });
-    fs.cpSync(ref.saeDir, path.join(resources, 'demo', 'sae'), { recursive: true });
-    const docs = Array.from({ length: 30 }, (_, i) => JSON.stringify({ text: `Document ${i}: the cat sat on the mat, ${i * 7} times.` }));
-    fs.writeFileSync(path.join(resources, 'demo', 'corpus.jsonl'), `${docs.join('\n')}\n`);
+    const corpus = Array.from({ length: 30 }, (_, i) => ({ text: `Document ${i}: the cat sat on the mat, ${i * 7} times.` }));
+    writeStandInDemo(resources, 'gpt2-topk-l1post', corpus);
     const core = createCore({ host: 'serve', data: { flag: path.join(tmp, 'indexed') }, resourcesDir: resources });
     try {
       const indexed = core.bus.next('job.state', (s) => s.kind === 'index' && ['done', 'failed', 'cancelled'].includes(s.state));

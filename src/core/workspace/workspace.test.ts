@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createCore } from '../app/core.ts';
+import { writeStandInDemo } from '../testing/demo.ts';
 import { referenceCases } from '../testing/fixtures.ts';
 
 /**
@@ -17,11 +18,11 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-workspace-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const resources = path.join(tmp, 'resources');
-fs.mkdirSync(path.join(resources, 'demo'), { recursive: true });
-fs.cpSync(ref.modelDir, path.join(resources, 'demo', 'model'), { recursive: true });
-fs.cpSync(ref.saeDir, path.join(resources, 'demo', 'sae'), { recursive: true });
-const docs = Array.from({ length: 30 }, (_, i) => JSON.stringify({ text: `Document ${i}: the cat sat on the mat, ${i * 7} times.` }));
-fs.writeFileSync(path.join(resources, 'demo', 'corpus.jsonl'), `${docs.join('\n')}\n`);
+writeStandInDemo(
+  resources,
+  ref.name,
+  Array.from({ length: 30 }, (_, i) => ({ text: `Document ${i}: the cat sat on the mat, ${i * 7} times.` })),
+);
 const data = path.join(tmp, 'data');
 
 describe('workspace', () => {

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { JobInfo } from '../../../shared/contract.ts';
+import { formatProgress } from '../../../shared/format.ts';
 import { useApi, useEvent, useRequest } from '../api/api-context.tsx';
 import { Badge, Button, Card, ErrorNote, ScreenHeader } from '../components/ui.tsx';
 
@@ -60,11 +61,7 @@ function JobRow({ job, onCancel }: { job: JobInfo; onCancel: () => void }) {
       {p && (
         <div className="mt-2">
           <progress className="h-1.5 w-full accent-violet-600" max={1} value={fraction} aria-label={`${job.title} progress`} />
-          <p className="mt-1 text-xs text-zinc-500">
-            {p.phase}: {p.done.toLocaleString()}
-            {p.total !== null && ` / ${p.total.toLocaleString()}`} · {p.rate.toFixed(1)}/s
-            {p.eta !== null && ` · ${Math.ceil(p.eta)} s left`}
-          </p>
+          <p className="mt-1 text-xs text-zinc-500">{formatProgress(p, { rateDigits: 1 })}</p>
         </div>
       )}
       {job.error && <p className="mt-1 text-xs text-rose-600 dark:text-rose-400">{job.error}</p>}

@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { JobProgress, WorkspaceInfo } from '../../../shared/contract.ts';
+import { formatProgress } from '../../../shared/format.ts';
 import { useApi, useEvent, useRequest } from '../api/api-context.tsx';
-import { Badge, Button, Card, ErrorNote, ScreenHeader } from '../components/ui.tsx';
+import { bindTextFields, SubmitRow } from '../components/TextField.tsx';
+import { Badge, Card, ErrorNote, ScreenHeader } from '../components/ui.tsx';
 import { AddPanel } from './models/AddPanel.tsx';
 import { Downloads, usePulls } from './models/Downloads.tsx';
 import type { OpenTarget } from './models/format.ts';
@@ -113,9 +115,7 @@ function Current({ info, progress }: { info: WorkspaceInfo; progress: JobProgres
         <div className="mt-3">
           <progress className="h-1.5 w-full accent-violet-600" max={1} value={fraction} aria-label="indexing progress" />
           <p className="mt-1 text-xs text-zinc-500">
-            {progress
-              ? `${progress.phase}: ${progress.done.toLocaleString()}${progress.total !== null ? ` / ${progress.total.toLocaleString()}` : ''} · ${progress.rate.toFixed(0)}/s${progress.eta !== null ? ` · ${Math.ceil(progress.eta)} s left` : ''}`
-              : 'Indexing in the background: the explorer is ready when it finishes.'}
+            {progress ? formatProgress(progress) : 'Indexing in the background: the explorer is ready when it finishes.'}
           </p>
         </div>
       )}
@@ -155,19 +155,7 @@ function OpenForm({
     else setError(reply.error.message);
   };
 
-  const input = (name: keyof typeof fields, label: string, hint: string, required = false) => (
-    <label className="block text-sm">
-      <span className="font-medium">{label}</span>
-      <input
-        name={name}
-        required={required}
-        value={fields[name]}
-        onChange={(e) => setFields({ ...fields, [name]: e.target.value })}
-        placeholder={hint}
-        className="mt-1 block w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono text-xs dark:border-zinc-700 dark:bg-zinc-900"
-      />
-    </label>
-  );
+  const input = bindTextFields(fields, setFields);
 
   return (
     <Card title="Open a model and an SAE" className="mt-6">
@@ -181,16 +169,7 @@ function OpenForm({
             The {filled === 'sae' ? 'SAE' : 'model folder'} field was filled from below; open when both are set.
           </p>
         )}
-        <div className="flex items-center gap-3">
-          <Button type="submit" disabled={busy}>
-            {busy ? 'Opening…' : 'Open'}
-          </Button>
-          {error && (
-            <p role="alert" className="text-sm text-rose-600 dark:text-rose-400">
-              {error}
-            </p>
-          )}
-        </div>
+        <SubmitRow label="Open" busyLabel="Opening…" busy={busy} error={error} />
       </form>
     </Card>
   );

@@ -4,7 +4,7 @@ import { useApi } from '../../api/api-context.tsx';
 import { Button } from '../../components/ui.tsx';
 import { InlineError } from './explorer-ui.tsx';
 import { formatCount } from './format.ts';
-import { saveTextFile } from './save-file.ts';
+import { saveTextFile } from '../../components/save-file.ts';
 
 const formatLabels: Record<(typeof annotationExportFormats)[number], string> = {
   json: 'JSON',

@@ -1,4 +1,5 @@
 import { useRequest } from '../../api/api-context.tsx';
+import { Checkbox } from '../../components/Checkbox.tsx';
 import { Button } from '../../components/ui.tsx';
 import { inputClass } from './explorer-ui.tsx';
 import { emptyFilters, hasFilters, type FilterForm } from './search-state.ts';
@@ -34,15 +35,9 @@ export function FilterBar({ form, onChange }: { form: FilterForm; onChange: (f: 
         <option value="yes">Labelled</option>
         <option value="no">Unlabelled</option>
       </select>
-      <label className="flex items-center gap-1.5">
-        <input
-          type="checkbox"
-          checked={form.starred}
-          onChange={(e) => onChange({ ...form, starred: e.target.checked })}
-          className="accent-violet-600"
-        />
+      <Checkbox checked={form.starred} onChange={(starred) => onChange({ ...form, starred })}>
         Starred
-      </label>
+      </Checkbox>
       <select
         aria-label="In list"
         value={form.list}

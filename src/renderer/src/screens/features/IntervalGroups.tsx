@@ -1,6 +1,6 @@
 import type { FeatureInterval } from '../../../../shared/contract.ts';
 import { ExampleList } from './ExampleList.tsx';
-import { formatCount } from './format.ts';
+import { formatCount, formatDensity } from './format.ts';
 import { formatRange } from './range.ts';
 
 /** The 10 activation intervals, strongest first, each with its seeded sample of examples. */
@@ -12,7 +12,7 @@ export function IntervalGroups({ intervals, context, max }: { intervals: readonl
         <details key={`${iv.lo}`} open={i < 3 && iv.count > 0} className="group rounded-lg border border-zinc-200 dark:border-zinc-800">
           <summary className="flex cursor-pointer items-center gap-3 px-3 py-2 text-xs font-medium tracking-wide text-zinc-600 uppercase select-none dark:text-zinc-300">
             <span data-testid="interval-title">
-              Interval {formatRange(iv)} · Contains {formatShare(iv.share)}
+              Interval {formatRange(iv)} · Contains {formatDensity(iv.share)}
             </span>
             <span className="ml-auto font-mono font-normal text-zinc-400 normal-case">{formatCount(iv.count)} activations</span>
           </summary>
@@ -23,10 +23,4 @@ export function IntervalGroups({ intervals, context, max }: { intervals: readonl
       ))}
     </div>
   );
-}
-
-function formatShare(share: number): string {
-  const pct = share * 100;
-  if (pct === 0) return '0%';
-  return pct >= 1 ? `${pct.toFixed(1)}%` : `${Number(pct.toPrecision(2))}%`;
 }

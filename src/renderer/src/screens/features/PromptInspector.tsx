@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Checkbox } from '../../components/Checkbox.tsx';
 import { Button, ErrorNote } from '../../components/ui.tsx';
 import { InlineError, inputClass, Loading, Notice, primaryButtonClass, Segmented } from './explorer-ui.tsx';
 import { parseNumberish } from './format.ts';
@@ -85,15 +86,9 @@ export function PromptInspector({ db, initialText }: { db: string | null; initia
               className={`${inputClass} w-20 py-1 text-xs`}
             />
           </label>
-          <label className="flex items-center gap-1.5">
-            <input
-              type="checkbox"
-              checked={options.ignoreBos}
-              onChange={(e) => setOptions({ ...options, ignoreBos: e.target.checked })}
-              className="accent-violet-600"
-            />
+          <Checkbox checked={options.ignoreBos} onChange={(ignoreBos) => setOptions({ ...options, ignoreBos })}>
             Ignore BOS
-          </label>
+          </Checkbox>
           {cutoffError && <InlineError>{cutoffError}</InlineError>}
         </div>
       </form>

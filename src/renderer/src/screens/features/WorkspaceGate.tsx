@@ -5,6 +5,19 @@ import { linkClass, Loading, Notice } from './explorer-ui.tsx';
 import { formatCount } from './format.ts';
 import { indexedWorkspace, type ExplorerWorkspace, type IndexedWorkspace } from './use-explorer-workspace.ts';
 
+/** What a gate shows before any model is open; `then` ends its sentence. */
+function NoModel({ then }: { then: string }) {
+  return (
+    <Notice title="No model loaded" testId="explorer-empty">
+      Open a model and an SAE on the{' '}
+      <a className={linkClass} href={href('models')}>
+        Models
+      </a>{' '}
+      screen{then}
+    </Notice>
+  );
+}
+
 /**
  * Shows `children` once the workspace has a complete index; until then says where things
  * stand and what to do (no model yet, indexing with its progress, an error).
@@ -15,17 +28,7 @@ export function IndexGate({ ws, children }: { ws: ExplorerWorkspace; children: (
   const { info, progress } = ws;
   const ready = indexedWorkspace(info);
   if (ready) return <>{children(ready)}</>;
-  if (!info.selection) {
-    return (
-      <Notice title="No model loaded" testId="explorer-empty">
-        Open a model and an SAE on the{' '}
-        <a className={linkClass} href={href('models')}>
-          Models
-        </a>{' '}
-        screen, with a corpus to index.
-      </Notice>
-    );
-  }
+  if (!info.selection) return <NoModel then=", with a corpus to index." />;
   if (info.indexJob || info.index) {
     const fraction = progress?.total ? Math.min(1, progress.done / progress.total) : null;
     return (
@@ -63,17 +66,7 @@ export function EngineGate({ ws, children }: { ws: ExplorerWorkspace; children: 
   if (ws.status === 'loading') return <Loading what="the workspace" />;
   if (ws.status === 'error') return <ErrorNote title="Could not read the workspace" message={ws.error.message} onRetry={ws.reload} />;
   const { info } = ws;
-  if (!info.selection) {
-    return (
-      <Notice title="No model loaded" testId="explorer-empty">
-        Open a model and an SAE on the{' '}
-        <a className={linkClass} href={href('models')}>
-          Models
-        </a>{' '}
-        screen to inspect prompts.
-      </Notice>
-    );
-  }
+  if (!info.selection) return <NoModel then=" to inspect prompts." />;
   if (!info.engine) {
     return info.error ? (
       <ErrorNote title="The model could not be loaded" message={info.error} onRetry={ws.reload} />

@@ -1,6 +1,6 @@
 /** Number formats shared by the explorer's views. Pure. */
 
-/** A density (fraction of tokens) as a percentage: 1.3%, 0.052%, 0.00045%. */
+/** A density or share (a fraction) as a percentage: 1.3%, 0.052%, 0.00045%. */
 export function formatDensity(d: number): string {
   if (!(d > 0)) return '0%';
   const pct = d * 100;

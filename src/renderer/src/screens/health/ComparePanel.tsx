@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
+import { formatShare } from '../../../../shared/format.ts';
 import type { CompareOrder, HealthComparison, HealthPair } from '../../../../shared/health-types.ts';
 import { useApi } from '../../api/api-context.tsx';
+import { bindTextFields, SubmitRow } from '../../components/TextField.tsx';
 import { Button, Card } from '../../components/ui.tsx';
 import { href } from '../../routes.ts';
-import { formatShare } from './format.ts';
 import { HealthHistogram } from './HealthHistogram.tsx';
 
 const PAGE = 25;
@@ -112,19 +113,7 @@ export function ComparePanel() {
     void fetchPage(0, 'desc');
   };
 
-  const input = (name: 'a' | 'b', label: string, hint: string) => (
-    <label className="block text-sm">
-      <span className="font-medium">{label}</span>
-      <input
-        name={name}
-        required={name === 'b'}
-        value={fields[name]}
-        onChange={(e) => setFields({ ...fields, [name]: e.target.value })}
-        placeholder={hint}
-        className="mt-1 block w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono text-xs dark:border-zinc-700 dark:bg-zinc-900"
-      />
-    </label>
-  );
+  const input = bindTextFields(fields, setFields);
 
   return (
     <Card title="Compare dictionaries" className="mt-6" data-testid="health-compare">
@@ -134,17 +123,8 @@ export function ComparePanel() {
       </p>
       <form className="grid gap-3" onSubmit={submit} aria-label="Compare dictionaries">
         {input('a', 'SAE A (optional)', "default: the workspace's SAE")}
-        {input('b', 'SAE B', 'SAE folder or file on the same hook')}
-        <div className="flex items-center gap-3">
-          <Button type="submit" disabled={busy}>
-            {busy ? 'Comparing…' : 'Compare'}
-          </Button>
-          {error && (
-            <p role="alert" className="text-sm text-rose-600 dark:text-rose-400">
-              {error}
-            </p>
-          )}
-        </div>
+        {input('b', 'SAE B', 'SAE folder or file on the same hook', true)}
+        <SubmitRow label="Compare" busyLabel="Comparing…" busy={busy} error={error} />
       </form>
       {result && (
         <div className="mt-5" data-testid="compare-result">

@@ -1,24 +1,14 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { JobProgress, WorkspaceInfo } from '../../../../shared/contract.ts';
+import { formatProgress, formatShare } from '../../../../shared/format.ts';
 import { DEFAULT_EVAL_TOKENS, type HealthReport } from '../../../../shared/health-types.ts';
 import { useApi, useEvent, useRequest } from '../../api/api-context.tsx';
+import { saveTextFile } from '../../components/save-file.ts';
 import { Badge, Button, Card, ErrorNote } from '../../components/ui.tsx';
 import { formatLog10, formatMetric } from './format.ts';
 import { HealthHistogram } from './HealthHistogram.tsx';
 
 const FINAL = new Set(['done', 'failed', 'cancelled']);
-
-/** Saves text as a file through the browser's download. */
-function download(fileName: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 function Metric({ id, label, value, children }: { id: string; label: string; value: ReactNode; children: ReactNode }) {
   return (
@@ -40,7 +30,7 @@ const bosWords: Record<HealthReport['bos'], string> = {
 
 /** The numbers of one report, with what each means, and its density histogram. */
 function Report({ r }: { r: HealthReport }) {
-  const pct = (v: number | null): string => (v === null ? '–' : `${(v * 100).toFixed(2)}%`);
+  const pct = (v: number | null): string => (v === null ? '–' : formatShare(v, 2));
   return (
     <div data-testid="health-metrics">
       <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
@@ -72,7 +62,7 @@ function Report({ r }: { r: HealthReport }) {
           Mean sum of latent magnitudes per token.
         </Metric>
         <Metric id="dead" label="Dead latents" value={`${r.dead.toLocaleString()} / ${r.d_sae.toLocaleString()}`}>
-          Never active on these tokens ({((r.dead / r.d_sae) * 100).toFixed(1)}%).
+          Never active on these tokens ({formatShare(r.dead / r.d_sae)}).
         </Metric>
         <Metric id="dense" label="Dense latents" value={`${r.dense.toLocaleString()} / ${r.d_sae.toLocaleString()}`}>
           Active on more than 10% of tokens: often uninterpretable.
@@ -137,7 +127,7 @@ export function EvaluationPanel({ info }: { info: WorkspaceInfo | null }) {
 
   const exportJson = async (id: number) => {
     const reply = await api.request('health.export', { id });
-    if (reply.ok) download(reply.value.fileName, reply.value.json);
+    if (reply.ok) saveTextFile(reply.value.fileName, 'application/json', reply.value.json);
     else setError(reply.error.message);
   };
 
@@ -182,11 +172,7 @@ export function EvaluationPanel({ info }: { info: WorkspaceInfo | null }) {
       {job && (
         <div className="mb-5" data-testid="health-progress">
           <progress className="h-1.5 w-full accent-violet-600" max={1} value={fraction} aria-label="evaluation progress" />
-          <p className="mt-1 text-xs text-zinc-500">
-            {progress
-              ? `${progress.phase}: ${progress.done.toLocaleString()}${progress.total !== null ? ` / ${progress.total.toLocaleString()}` : ''} tokens · ${progress.rate.toFixed(0)}/s${progress.eta !== null ? ` · ${Math.ceil(progress.eta)} s left` : ''}`
-              : 'Starting…'}
-          </p>
+          <p className="mt-1 text-xs text-zinc-500">{progress ? formatProgress(progress, { unit: 'tokens' }) : 'Starting…'}</p>
           <div className="mt-2">
             <Button onClick={() => void api.request('jobs.cancel', { job })}>Cancel</Button>
           </div>

@@ -12,11 +12,6 @@ export function formatMetric(v: number | null | undefined): string {
     .replace(/\.$/, '');
 }
 
-/** A share as a percentage with one decimal. */
-export function formatShare(v: number): string {
-  return `${(v * 100).toFixed(1)}%`;
-}
-
 /** A log10 density edge as a power of ten, e.g. 10^-3.2. */
 export function formatLog10(v: number): string {
   return `10^${v.toFixed(1)}`;

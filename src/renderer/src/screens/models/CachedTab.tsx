@@ -1,7 +1,8 @@
 import { useEffect } from 'react';
+import { formatBytes } from '../../../../shared/format.ts';
 import { useRequest } from '../../api/api-context.tsx';
 import { Badge, Button } from '../../components/ui.tsx';
-import { formatBytes, type UsePath } from './format.ts';
+import type { UsePath } from './format.ts';
 import { UseButtons } from './UseButtons.tsx';
 
 /** Model and SAE folders in the HF cache, downloaded here or by Python tools. `version` changes refetch it. */

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { fillCatalogPattern, type CatalogEntry, type HubTreeEntry } from '../../../../shared/hub-types.ts';
 import { useApi, useRequest } from '../../api/api-context.tsx';
 import { Badge, Button } from '../../components/ui.tsx';
-import { inputClass } from './format.ts';
+import { textInputClass } from '../../components/TextField.tsx';
 
 /** Starts a pull; resolves with an error message, or null once the job runs. */
 export type StartPull = (payload: {
@@ -28,7 +28,7 @@ export function CatalogTab({ pull }: { pull: StartPull }) {
           value={query}
           onChange={(e) => setQuery(e.target.value)}
           placeholder="e.g. gpt2 res, gemma-scope-2b, llama"
-          className={inputClass}
+          className={textInputClass}
         />
       </label>
       {state.status === 'error' && <p className="mt-2 text-sm text-rose-600">{state.error.message}</p>}

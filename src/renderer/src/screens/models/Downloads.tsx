@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { JobProgress } from '../../../../shared/contract.ts';
+import { formatBytes, formatEta } from '../../../../shared/format.ts';
 import type { HubPull, HubPullFile } from '../../../../shared/hub-types.ts';
 import { useApi, useEvent } from '../../api/api-context.tsx';
 import { Badge, Button, Card } from '../../components/ui.tsx';
-import { formatBytes, formatEta, type UsePath } from './format.ts';
+import type { UsePath } from './format.ts';
 import { UseButtons } from './UseButtons.tsx';
 
 const tones = { queued: 'muted', running: 'accent', done: 'good', failed: 'bad', cancelled: 'muted' } as const;

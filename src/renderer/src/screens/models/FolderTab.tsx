@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useRequest } from '../../api/api-context.tsx';
 import { Badge, Button } from '../../components/ui.tsx';
-import { inputClass, type UsePath } from './format.ts';
+import { textInputClass } from '../../components/TextField.tsx';
+import type { UsePath } from './format.ts';
 import { UseButtons } from './UseButtons.tsx';
 
 /**
@@ -29,7 +30,7 @@ export function FolderTab({ use }: { use: UsePath }) {
             value={typed}
             onChange={(e) => setTyped(e.target.value)}
             placeholder={listing?.dir ?? '/path/to/folder'}
-            className={inputClass}
+            className={textInputClass}
           />
         </label>
         <Button type="submit">Go</Button>

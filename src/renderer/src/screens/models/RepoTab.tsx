@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import type { HubSettings } from '../../../../shared/hub-types.ts';
 import { useApi, useRequest } from '../../api/api-context.tsx';
+import { bindTextFields, SubmitRow, textInputClass } from '../../components/TextField.tsx';
 import { Button } from '../../components/ui.tsx';
 import type { StartPull } from './CatalogTab.tsx';
-import { inputClass } from './format.ts';
 
 /** Any hub repo: repo id, path inside it, revision and kind; plus where downloads go and the token. */
 export function RepoTab({ pull }: { pull: StartPull }) {
@@ -27,19 +27,7 @@ export function RepoTab({ pull }: { pull: StartPull }) {
     setBusy(false);
   };
 
-  const field = (name: Exclude<keyof typeof f, 'kind'>, label: string, hint: string, required = false) => (
-    <label className="block text-sm">
-      <span className="font-medium">{label}</span>
-      <input
-        name={name}
-        required={required}
-        value={f[name]}
-        onChange={(e) => setF({ ...f, [name]: e.target.value })}
-        placeholder={hint}
-        className={inputClass}
-      />
-    </label>
-  );
+  const field = bindTextFields(f, setF);
 
   return (
     <div className="grid gap-5">
@@ -50,7 +38,7 @@ export function RepoTab({ pull }: { pull: StartPull }) {
           {field('revision', 'Revision', 'branch, tag or commit (default main)')}
           <label className="block text-sm">
             <span className="font-medium">Kind</span>
-            <select name="kind" value={f.kind} onChange={(e) => setF({ ...f, kind: e.target.value })} className={inputClass}>
+            <select name="kind" value={f.kind} onChange={(e) => setF({ ...f, kind: e.target.value })} className={textInputClass}>
               <option value="">guess from the files</option>
               <option value="sae">SAE folder</option>
               <option value="model">ONNX model</option>
@@ -58,16 +46,7 @@ export function RepoTab({ pull }: { pull: StartPull }) {
           </label>
           {f.kind !== 'sae' && field('onnxFile', 'ONNX file (models, optional)', 'e.g. onnx/model_fp16.onnx; default: as the engine picks')}
         </div>
-        <div className="flex items-center gap-3">
-          <Button type="submit" disabled={busy}>
-            Pull
-          </Button>
-          {message && (
-            <p role="alert" className="text-sm text-rose-600 dark:text-rose-400">
-              {message}
-            </p>
-          )}
-        </div>
+        <SubmitRow label="Pull" busy={busy} error={message} />
       </form>
       <HubSettingsBox />
     </div>
@@ -126,7 +105,7 @@ function HubSettingsBox() {
             value={token}
             onChange={(e) => setToken(e.target.value)}
             placeholder="hf_…"
-            className={inputClass}
+            className={textInputClass}
           />
         </label>
         <Button type="submit" disabled={!token.trim()}>

@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { defaultGenerationSettings, type GenerationSettings } from '../../../../shared/steer-types.ts';
+import { Checkbox } from '../../components/Checkbox.tsx';
 import { cx } from '../../components/ui.tsx';
 import { updateDraft } from './draft.ts';
 import { visibleToken } from './format.ts';
@@ -177,15 +178,9 @@ export function GenerationForm({ settings, maxTokens }: { settings: GenerationSe
           placeholder='text, e.g. "." or \n, then Enter'
           className={cx(inputClass, 'w-44 font-mono')}
         />
-        <label className="ml-2 flex items-center gap-1">
-          <input
-            type="checkbox"
-            checked={settings.stopAtEos}
-            onChange={(e) => set({ stopAtEos: e.target.checked })}
-            className="accent-violet-600"
-          />
+        <Checkbox checked={settings.stopAtEos} onChange={(stopAtEos) => set({ stopAtEos })} className="ml-2 gap-1">
           end of text
-        </label>
+        </Checkbox>
         <button
           type="button"
           onClick={() => set({ ...defaultGenerationSettings, stopSequences: [] })}

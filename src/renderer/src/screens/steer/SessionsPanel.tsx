@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import type { SessionSummary, SteerSession } from '../../../../shared/steer-types.ts';
 import { useApi } from '../../api/api-context.tsx';
 import type { Loadable } from '../../api/api-context.tsx';
+import { saveTextFile } from '../../components/save-file.ts';
 import { Badge, cx } from '../../components/ui.tsx';
 import { baseName, when } from './format.ts';
 
@@ -18,18 +19,6 @@ function fileName(s: { name: string; id: string }): string {
       .replace(/\s+/g, '-')
       .slice(0, 60) || 'session';
   return `${base}-${s.id.slice(0, 8)}.steer.json`;
-}
-
-/** Saves JSON as a download (works in Electron and in the browser). */
-function download(name: string, data: unknown): void {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /**
@@ -86,7 +75,7 @@ export function SessionsPanel({
     act(async () => {
       const r = await api.request('session.export', { id: s.id });
       if (!r.ok) return r.error.message;
-      download(fileName(s), r.value);
+      saveTextFile(fileName(s), 'application/json', JSON.stringify(r.value, null, 2));
       return null;
     });
   const importFile = (f: File) =>
