@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/explorer-search.ts [-- --reps R]`
+ * `npm run bench:search [-- --reps R]`
  *
  * `feature.search` latency through core's dispatcher over an index of 24,576 features
  * (statistics, histograms and top tokens synthetic, written through the real index schema)
