@@ -156,13 +156,22 @@ export const featureLogitsPayload = z
 export interface LogitEffect {
   readonly token: number;
   readonly text: string;
-  /** W_dec[i] · W_U[:, token]. */
+  /** W_dec[i] · W_U[:, token] (W_U with the final norm's scale folded in when `foldedNorm`). */
   readonly value: number;
 }
 
 /** What `feature.logits` answers: the effects, or why they cannot be computed for this model. */
 export type FeatureLogits =
-  | { readonly available: true; readonly promoted: readonly LogitEffect[]; readonly suppressed: readonly LogitEffect[] }
+  | {
+      readonly available: true;
+      readonly promoted: readonly LogitEffect[];
+      readonly suppressed: readonly LogitEffect[];
+      /**
+       * True when the final norm's scale γ was found and folded into W_U (W_U'[d, v] = γ[d] · W_U[d, v]),
+       * as TransformerLens, SAELens and Neuronpedia do by default; false: the raw W_U.
+       */
+      readonly foldedNorm?: boolean;
+    }
   | { readonly available: false; readonly reason: string };
 
 /** Payload of `feature.nearest`. */
@@ -201,7 +210,9 @@ export const explorerRequests = {
 
   /**
    * The tokens a feature's decoder direction promotes and suppresses most: W_dec[i] · W_U,
-   * with W_U read from the ONNX model's unembedding. When it cannot be found, says why.
+   * with W_U read from the ONNX model's unembedding and the final norm's scale folded in when
+   * found. When it cannot be found, or the SAE is not on the residual stream (or an
+   * attention / MLP output), says why.
    */
   'feature.logits': request<FeatureLogits>()(featureLogitsPayload),
 

@@ -17,11 +17,12 @@ export type BosHandling =
   /** The SAE was trained without BOS: every position counts. */
   | 'none'
   /**
-   * As SAELens evaluates: BOS keeps its clean activation in the reconstruction run (its keys
-   * and values come from the untouched model), and it counts in no metric.
+   * As SAELens evaluates: BOS keeps its clean activation in the reconstruction and the
+   * zero-ablation runs alike (its keys and values come from the untouched model), and it
+   * counts in no metric.
    */
   | 'kept-clean'
-  /** The model has no KV-cache I/O, so the BOS position was reconstructed too; it counts in no metric. */
+  /** The model has no KV-cache I/O, so the BOS position was reconstructed (and zero-ablated) too; it counts in no metric. */
   | 'replaced';
 
 /** The numbers by which the SAE papers judge an SAE, over one corpus. */
@@ -71,6 +72,11 @@ export interface HealthReport extends HealthMetrics {
   readonly max_tokens: number;
   /** Window length in tokens, BOS included (the index's windows). */
   readonly context: number;
+  /**
+   * The JSONL / Parquet field the texts were read from (`text` by default). With the model,
+   * SAE, hook, corpus, budget and context, what tells one stored evaluation from another.
+   */
+  readonly text_field: string;
   readonly architecture: string;
   /** Tokens in the per-token metrics (BOS not counted). */
   readonly tokens: number;
@@ -91,7 +97,7 @@ export interface HealthReport extends HealthMetrics {
 /** What `health.evaluate` answers: the job doing the work. */
 export interface HealthEvaluateResult {
   readonly job: string;
-  /** True when an evaluation of the same selection was already running and this is its job. */
+  /** True when the same evaluation (selection, corpus, budget, context, text field) was already running and this is its job. */
   readonly running: boolean;
 }
 
@@ -160,6 +166,12 @@ const maxTokens = z
   .int()
   .positive()
   .max(1 << 30);
+/** Window length in tokens, BOS included. */
+const contextLength = z
+  .number()
+  .int()
+  .min(2)
+  .max(1 << 16);
 
 /** Names a stored evaluation; every field defaults to the workspace's selection. */
 const selectionQuery = z
@@ -172,6 +184,10 @@ const selectionQuery = z
     corpus: path.optional(),
     /** Absent: the newest evaluation of the selection, whatever its budget. */
     maxTokens: maxTokens.optional(),
+    /** Window length; absent: any. */
+    context: contextLength.optional(),
+    /** Text field; absent: any. */
+    textField: z.string().min(1).optional(),
   })
   .strict();
 
@@ -183,12 +199,7 @@ export const healthEvaluatePayload = z
     /** Default 100,000. */
     maxTokens: maxTokens.optional(),
     /** Window length, BOS included; default: the workspace index's, else 128. */
-    context: z
-      .number()
-      .int()
-      .min(2)
-      .max(1 << 16)
-      .optional(),
+    context: contextLength.optional(),
     /** JSONL / Parquet text field (default `text`). */
     textField: z.string().min(1).optional(),
   })
@@ -213,8 +224,10 @@ export const healthRequests = {
    * Starts evaluating the workspace's SAE on a corpus as a job (`job.progress` phases: load,
    * evaluate): L0, L1, MSE, variance explained, CE loss clean / reconstructed / zero-ablated,
    * CE loss recovered, KL, dead and dense latents, density histogram. The report is stored
-   * in health.sqlite when the job is done. Answers the job (an evaluation of the same
-   * selection already running is not started twice).
+   * in health.sqlite when the job is done, replacing the one of the same selection, corpus,
+   * budget, context and text field. Answers the job (the same evaluation already running is
+   * not started twice). The job fails, storing nothing, if the workspace has switched to
+   * another model or SAE by the time it takes the engine.
    */
   'health.evaluate': request<HealthEvaluateResult>()(healthEvaluatePayload),
 

@@ -17,9 +17,9 @@ export const evaluateCommand = defineCommand({
     'Cuts the corpus into the windows the index uses (--context tokens, BOS first when the SAE cfg sets',
     'prepend_bos) and runs each batch through the capture graph and the untouched, SAE-replaced and',
     'zero-ablated models. Metrics follow SAELens: BOS counts in no metric and keeps its clean activation',
-    'in the SAE run; variance explained is batch-wise (1 − Σ‖x − x̂‖² / Σ‖x − mean‖²); MSE is per element;',
-    'CE loss recovered = (zero − SAE) / (zero − clean). The report is also stored in the data folder',
-    `(health.sqlite), where the app's Health screen finds it. Default --max-tokens ${DEFAULT_EVAL_TOKENS}.`,
+    'in the SAE and zero-ablated runs alike; variance explained is batch-wise (1 − Σ‖x − x̂‖² / Σ‖x − mean‖²);',
+    'MSE is per element; CE loss recovered = (zero − SAE) / (zero − clean). The report is also stored in the',
+    `data folder (health.sqlite), where the app's Health screen finds it. Default --max-tokens ${DEFAULT_EVAL_TOKENS}.`,
   ].join('\n'),
   options: {
     ...engineOptions,

@@ -27,6 +27,8 @@ test('evaluate --json: every metric field, the prompt fixture’s FVU, and the r
   assert.ok(Math.abs((out['fvu'] as number) - ref.expected.fvu) < 1e-3);
   assert.equal(out['tokens'], ref.expected.prompt_ids.length);
   assert.equal(out['max_tokens'], 1000);
+  assert.equal(out['context'], 128);
+  assert.equal(out['text_field'], 'text');
   const store = new HealthStore(healthDbFile(data));
   try {
     assert.deepEqual(store.byId(out['id'] as number), out);

@@ -59,23 +59,33 @@ function bruteCosines(sae: Sae, id: number): number[] {
   });
 }
 
-/** W_dec[id] · E[v] for every token v of a tied embedding table E [vocab, d], in float64. */
-function bruteLogits(sae: Sae, id: number, modelFile: string, embName: string): number[] {
+/**
+ * Σ_j W_dec[id, j] · γ[j] · E[v, j] for every token v of a tied embedding table E [vocab, d],
+ * with γ the final LayerNorm's scale (folded into W_U as TransformerLens does), in float64.
+ */
+function bruteLogits(sae: Sae, id: number, modelFile: string, embName: string, gammaName = 'transformer.ln_f.weight'): number[] {
   const { model, dir } = readModel(modelFile);
-  const t = model.graph!.initializer!.find((x) => x.name === embName)!;
-  const E = readFloatTensor(t, dir);
+  const init = (name: string) =>
+    readFloatTensor(
+      model.graph!.initializer!.find((x) => x.name === name)!,
+      dir,
+    );
+  const E = init(embName);
+  const gamma = init(gammaName);
   const d = sae.config.dIn;
+  assert.equal(gamma.length, d);
   const w = sae.params.W_dec.data.subarray(id * d, (id + 1) * d);
   const vocab = E.length / d;
   return Array.from({ length: vocab }, (_, v) => {
     let s = 0;
-    for (let j = 0; j < d; j++) s += w[j]! * E[v * d + j]!;
+    for (let j = 0; j < d; j++) s += w[j]! * gamma[j]! * E[v * d + j]!;
     return s;
   });
 }
 
 function checkLogits(got: ResultOf<'feature.logits'>, expected: number[], k: number): void {
   assert.ok(got.available, got.available ? '' : got.reason);
+  assert.equal(got.foldedNorm, true);
   const order = expected.map((v, i) => [i, v] as const);
   const up = [...order].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
   const down = [...order].sort((a, b) => a[1] - b[1] || a[0] - b[0]).slice(0, k);
@@ -211,16 +221,49 @@ describe('explorer on the topk fixture with an index', () => {
     }
   });
 
-  test('token search on an index finalized before top tokens existed says to rebuild', async () => {
+  test('token search on an index finished before top tokens existed fills them, then answers as a fresh index', async () => {
     const old = path.join(tmp, 'old-index.sqlite');
     fs.copyFileSync(db, old);
     const Database = (await import('better-sqlite3')).default;
     const w = new Database(old);
-    w.exec("delete from top_tokens; delete from token_text; delete from meta where key = 'topTokens'");
+    w.exec("DROP TABLE top_tokens; DROP TABLE token_text; DELETE FROM meta WHERE key = 'topTokens'; PRAGMA user_version = 1");
     w.close();
-    const r = await ask(core, 'feature.search', { db: old, query: { kind: 'token', text: 'e' } });
+    const tables = (file: string) => {
+      const d = new Database(file, { readonly: true });
+      try {
+        return [
+          d.prepare('select token, feature, hits from top_tokens order by token, feature').all(),
+          d.prepare('select * from token_text order by token').all(),
+        ];
+      } finally {
+        d.close();
+      }
+    };
+    for (const [text, exact] of [
+      ['e', false],
+      [' T', true],
+    ] as const) {
+      const page = { query: { kind: 'token', text, exact }, limit: 5000 } as const;
+      const fresh = await ask(core, 'feature.search', { db, ...page });
+      const got = await ask(core, 'feature.search', { db: old, ...page });
+      assert.ok(fresh.total > 0);
+      assert.deepEqual(got, fresh);
+    }
+    assert.deepEqual(tables(old), tables(db));
+  });
+
+  test('token search on an unfinished index says it works once the index is finished', async () => {
+    const part = path.join(tmp, 'unfinished-index.sqlite');
+    fs.copyFileSync(db, part);
+    const Database = (await import('better-sqlite3')).default;
+    const w = new Database(part);
+    w.exec(
+      "UPDATE progress SET phase = 'finalize'; DELETE FROM top_tokens; DELETE FROM token_text; DELETE FROM meta WHERE key = 'topTokens'",
+    );
+    w.close();
+    const r = await ask(core, 'feature.search', { db: part, query: { kind: 'token', text: 'e' } });
     assert.equal(r.total, 0);
-    assert.match(r.note ?? '', /rebuild the index for token search/);
+    assert.match(r.note ?? '', /token search works once the index is finished/);
   });
 
   test('search by decoder similarity and feature.nearest equal float64 cosines of W_dec rows', async () => {
@@ -250,7 +293,7 @@ describe('explorer on the topk fixture with an index', () => {
     assert.equal(!missing.ok && missing.error.code, 'not_found');
   });
 
-  test('feature.logits equals W_dec[i] · W_U with W_U the tied token embedding', async () => {
+  test('feature.logits equals W_dec[i] · diag(γ_ln_f) · W_U with W_U the tied token embedding', async () => {
     for (const id of [0, 37, 511]) {
       const got = await ask(core, 'feature.logits', { id, k: 6 });
       checkLogits(got, bruteLogits(sae, id, path.join(ref.modelDir, 'model.onnx'), 'transformer.wte.weight'), 6);
@@ -360,7 +403,7 @@ describe('prompt.rank on a ReLU SAE (capture K grows until exact) and with a pre
   });
 });
 
-test('feature.logits on the embedded demo model equals W_dec[i] · W_U', async (t) => {
+test('feature.logits on the embedded demo model equals W_dec[i] · diag(γ_ln_f) · W_U', async (t) => {
   const res = findResources();
   if (!res) return t.skip('no embedded demo in this checkout');
   const demo = path.join(res, 'demo');

@@ -6,8 +6,9 @@ import { AppError } from '../../shared/reply.ts';
 import type { CoreServices } from '../app/services.ts';
 import { hashCacheDir, saeHash } from '../annotations/identity.ts';
 import { annotationStore, workspaceSaeKey } from '../annotations/service.ts';
+import { backfillTopTokens } from '../index/backfill-top-tokens.ts';
 import { resolveIndexPath } from '../index/db-path.ts';
-import { searchTopTokens } from '../index/top-tokens.ts';
+import { searchTopTokens, type TokenHit } from '../index/top-tokens.ts';
 import { loadSae } from '../sae/load.ts';
 import type { Sae } from '../sae/types.ts';
 import { decoderCosines, nearestFeatures } from './decoder.ts';
@@ -35,6 +36,8 @@ export function explorerHandlers(core: CoreServices): ExplorerHandlers {
   const logits = new LogitEffects();
   /** An SAE loaded for an index that is not the workspace's (one kept). */
   let other: { path: string; sae: Sae } | null = null;
+  /** Top-token backfills under way, per index file (searches arriving meanwhile wait on the same run). */
+  const backfills = new Map<string, Promise<boolean>>();
   /** Annotations by feature, per SAE hash, as of the store's version. */
   let annCache: { key: string; version: number; map: Map<number, Annotation> } | null = null;
   core.onClose(() => {
@@ -93,6 +96,39 @@ export function explorerHandlers(core: CoreServices): ExplorerHandlers {
     }
   };
 
+  /**
+   * Features whose top examples fire on tokens matching `text`. A finished index built before
+   * token search existed gets its top-token tables filled from what it already holds the
+   * first time it is searched this way. Undefined (with a note pushed) when it cannot answer.
+   */
+  const tokenHits = async (
+    file: string,
+    complete: boolean,
+    text: string,
+    exact: boolean,
+    notes: string[],
+  ): Promise<TokenHit[] | undefined> => {
+    const hits = searchTopTokens(tables.reader(file).db, text, exact);
+    if (hits || !complete) {
+      if (!hits) notes.push('token search works once the index is finished');
+      return hits;
+    }
+    let run = backfills.get(file);
+    if (!run) {
+      run = backfillTopTokens(file, { pause: () => new Promise((resolve) => setImmediate(resolve)) }).finally(() => backfills.delete(file));
+      backfills.set(file, run);
+    }
+    try {
+      await run;
+    } catch (e) {
+      notes.push(`token search is unavailable: the top tokens of ${path.basename(file)} could not be recorded: ${words(e)}`);
+      return undefined;
+    }
+    const after = searchTopTokens(tables.reader(file).db, text, exact);
+    if (!after) notes.push('token search works once the index is finished');
+    return after;
+  };
+
   const checkId = (id: number, dSae: number): void => {
     if (id >= dSae) throw new AppError('not_found', `no feature ${id}: this SAE has features 0–${dSae - 1}`);
   };
@@ -129,14 +165,7 @@ export function explorerHandlers(core: CoreServices): ExplorerHandlers {
           : [];
         break;
       case 'token': {
-        const hits = searchTopTokens(tables.reader(file).db, q.text, q.exact ?? false);
-        if (!hits) {
-          notes.push(
-            table.complete
-              ? `${path.basename(file)} was built before token search existed: rebuild the index for token search`
-              : 'token search works once the index is finished',
-          );
-        }
+        const hits = await tokenHits(file, table.complete, q.text, q.exact ?? false, notes);
         candidates = (hits ?? []).map((h) => ({ id: h.feature, score: h.hits }));
         break;
       }

@@ -2,7 +2,8 @@
  * Finding W_U in ONNX graphs the writer emits (tied and untied, Transpose nodes, external
  * data, fused genai-style graphs) and in hand-edited variants (fp16 behind a Cast, Gemm
  * with transB, soft-capped logits, an op the walk cannot follow), checked against the
- * writer's own weights: logits of a direction w are Σ_j w_j · U[v, j] for HF-layout U.
+ * writer's own weights: logits of a direction w are Σ_j w_j · γ_j · U[v, j] for HF-layout U
+ * and the final norm's scale γ (folded into W_U as TransformerLens does).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -24,10 +25,20 @@ function write(spec: ModelSpec): WrittenModel {
   return writeModelFolder(path.join(root, `m${n++}`), spec);
 }
 
-/** The HF-layout [vocab, d] unembedding the writer drew: lm_head.weight, else the tied embedding. */
-function hfUnembedding(m: WrittenModel): { data: Float32Array; vocab: number; d: number } {
+interface HfUnembedding {
+  readonly data: Float32Array;
+  readonly vocab: number;
+  readonly d: number;
+  /** The final norm's scale as the model applies it (Gemma: 1 + w). */
+  readonly gamma: Float32Array;
+}
+
+/** The HF-layout [vocab, d] unembedding the writer drew (lm_head.weight, else the tied embedding) and the final norm's scale. */
+function hfUnembedding(m: WrittenModel): HfUnembedding {
   const w = m.weights.get('lm_head.weight') ?? m.weights.get('transformer.wte.weight') ?? m.weights.get('model.embed_tokens.weight')!;
-  return { data: w.data, vocab: toNumber(w.dims[0]), d: toNumber(w.dims[1]) };
+  const norm = (m.weights.get('transformer.ln_f.weight') ?? m.weights.get('model.norm.weight'))!.data;
+  const gamma = m.spec.family === 'gemma' ? norm.map((x) => 1 + x) : norm;
+  return { data: w.data, vocab: toNumber(w.dims[0]), d: toNumber(w.dims[1]), gamma };
 }
 
 function direction(d: number, seed = 3): Float32Array {
@@ -35,10 +46,11 @@ function direction(d: number, seed = 3): Float32Array {
   return Float32Array.from({ length: d }, () => r() * 2 - 1);
 }
 
-function expected(u: { data: Float32Array; vocab: number; d: number }, w: Float32Array, round = (x: number) => x): number[] {
+/** Σ_j w_j · γ_j · U[v, j] in float64 (γ left out with `fold: false`). */
+function expected(u: HfUnembedding, w: Float32Array, round = (x: number) => x, fold = true): number[] {
   return Array.from({ length: u.vocab }, (_, v) => {
     let s = 0;
-    for (let j = 0; j < u.d; j++) s += w[j]! * round(u.data[v * u.d + j]!);
+    for (let j = 0; j < u.d; j++) s += w[j]! * (fold ? u.gamma[j]! : 1) * round(u.data[v * u.d + j]!);
     return s;
   });
 }
@@ -56,10 +68,10 @@ function project(
   config: Record<string, unknown>,
   w: Float32Array,
   maxInMemory?: number,
-): { out: Float32Array; how: string } {
+): { out: Float32Array; how: string; gamma: Float32Array | undefined } {
   const info = findUnembedding(file, d, config);
   assert.ok(typeof info !== 'string', String(info));
-  return { out: new Unembedding(info, path.dirname(file), maxInMemory).project(w), how: info.how };
+  return { out: new Unembedding(info, path.dirname(file), maxInMemory).project(w), how: info.how, gamma: info.norm?.scale };
 }
 
 /** Rewrites a written model in place with `edit`. */
@@ -196,6 +208,43 @@ describe('findUnembedding on writer models', () => {
     const r = project(tied.modelFile, t.d, config(tied), w);
     close(r.out, expected(t, w));
     assert.match(r.how, /token embedding used transposed/);
+  });
+});
+
+describe('the final norm scale folded into W_U', () => {
+  for (const family of ['gpt2', 'llama', 'gemma'] as const)
+    for (const norm of ['decomposed', 'op', 'fused'] as const) {
+      test(`${family}, ${norm} norms: γ found and equal to the model's, logits equal Σ_j w_j γ_j U[v, j]`, () => {
+        const m = write({ family, norm });
+        const u = hfUnembedding(m);
+        // the drawn scale is not all ones, so folding it changes the answer
+        assert.ok(u.gamma.some((g) => Math.abs(g - 1) > 0.05));
+        const w = direction(u.d);
+        const r = project(m.modelFile, u.d, config(m), w);
+        assert.ok(r.gamma, 'the final norm scale was found');
+        assert.deepEqual(Array.from(r.gamma), Array.from(Float32Array.from(u.gamma)));
+        close(r.out, expected(u, w));
+      });
+    }
+
+  test('a Mul by a constant vector that is not a norm scale is not folded', () => {
+    const m = write({ family: 'llama', norm: 'op' });
+    const u = hfUnembedding(m);
+    // an extra per-dimension scaling between the norm and lm_head: not the norm's own scale
+    const c = direction(u.d, 9).map((x) => 1 + x / 2);
+    editModel(m.modelFile, (model) => {
+      const g = model.graph!;
+      const mm = g.node!.find((x) => x.output?.[0] === 'logits')!;
+      g.initializer!.push(
+        onnx.TensorProto.fromObject({ name: 'extra', dims: [u.d], dataType: DataType.FLOAT, rawData: new Uint8Array(c.buffer.slice(0)) }),
+      );
+      g.node!.push(onnx.NodeProto.fromObject({ opType: 'Mul', input: [mm.input![0], 'extra'], output: ['scaled'] }));
+      mm.input![0] = 'scaled';
+    });
+    const w = direction(u.d);
+    const r = project(m.modelFile, u.d, config(m), w);
+    assert.equal(r.gamma, undefined);
+    close(r.out, expected(u, w, undefined, false));
   });
 });
 

@@ -7,6 +7,12 @@
  * Transpose / Cast / Identity, or Gemm with transB. When the walk fails and the model's
  * embeddings are tied (config `tie_word_embeddings` not false, HF's default), the
  * token-embedding table feeding the first Gather is used transposed.
+ *
+ * As TransformerLens does by default (and so SAELens and Neuronpedia dashboards), the final
+ * norm's scale γ is folded in, W_U'[d, v] = γ[d] · W_U[d, v], when the norm feeding the
+ * logits MatMul can be found structurally: a LayerNormalization / SimplifiedLayerNormalization
+ * (or fused Skip*) node, or a decomposed norm's `Mul` by a constant weight of the
+ * normalized stream (x / σ or x · 1/σ). Its bias only shifts every direction's logits alike.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,6 +38,15 @@ export interface UnembeddingInfo {
   readonly layout: 'dV' | 'Vd';
   readonly vocab: number;
   /** How it was found, in words (e.g. "onnx::MatMul_939 [192, 4096], the weight of MatMul /MatMul → logits"). */
+  readonly how: string;
+  /** The final norm's scale γ [d_model], folded in by `project`; absent when none was found. */
+  readonly norm?: FinalNormScale;
+}
+
+/** The scale of the norm right before the unembedding. */
+export interface FinalNormScale {
+  readonly scale: Float32Array;
+  /** Where it was found, in words. */
   readonly how: string;
 }
 
@@ -88,8 +103,8 @@ function place(t: TensorProto, usedTransposed: boolean, dModel: number, how: str
   return { tensor: t, layout, vocab, how: `${t.name} [${a}, ${b}], ${how}` };
 }
 
-/** Walks from the logits output to the unembedding; a string says why it failed. */
-function fromLogits(graph: GraphProto, g: Graph, dModel: number): UnembeddingInfo | string {
+/** Walks from the logits output back to the node that makes it (past casts, reshapes, soft-capping, a bias); a string says why it failed. */
+function logitsProducer(graph: GraphProto, g: Graph): { node: NodeProto; out: string } | string {
   const outputs = (graph.output ?? []).map((o) => o.name ?? '');
   const out = outputs.find((o) => o === 'logits') ?? outputs[0];
   if (!out) return 'the graph has no outputs';
@@ -99,29 +114,135 @@ function fromLogits(graph: GraphProto, g: Graph, dModel: number): UnembeddingInf
     if (!n) return `nothing in the graph produces "${cur}" (walking back from ${out})`;
     const ins = n.input ?? [];
     const op = n.opType ?? '';
-    if (op === 'MatMul') {
-      const w = weight(g, ins[1] ?? '');
-      if (!w)
-        return `the MatMul ${n.name ?? ''} making ${out} has no constant weight input (${ins[1]}); quantized or computed weights are not supported`;
-      return place(w.tensor, w.transposed, dModel, `the weight of MatMul ${n.name ?? ''} → ${out}`);
-    }
-    if (op === 'Gemm') {
-      const w = weight(g, ins[1] ?? '');
-      if (!w) return `the Gemm ${n.name ?? ''} making ${out} has no constant weight input (${ins[1]})`;
-      const transB = toNumber((n.attribute ?? []).find((a) => a.name === 'transB')?.i ?? 0) === 1;
-      return place(w.tensor, w.transposed !== transB, dModel, `input B of Gemm ${n.name ?? ''}${transB ? ' (transB)' : ''} → ${out}`);
-    }
     if (DATA_OPS.has(op)) {
       cur = ins[0] ?? '';
       continue;
     }
-    if (!ELEMENTWISE.has(op)) return `${out} comes from a ${op} node (${n.name ?? 'unnamed'}), not a MatMul or Gemm this app can follow`;
+    if (!ELEMENTWISE.has(op)) return { node: n, out };
     const next = ins.filter((i) => i && !constant(g, i));
     if (next.length !== 1)
       return `${out} comes from ${op} ${n.name ?? ''} with ${next.length} computed inputs; cannot tell which leads to the unembedding`;
     cur = next[0]!;
   }
   return `no MatMul within 64 steps of ${out}`;
+}
+
+/** The unembedding as the weight of the node making the logits; a string says why it is not one. */
+function fromProducer(node: NodeProto, out: string, g: Graph, dModel: number): UnembeddingInfo | string {
+  const ins = node.input ?? [];
+  const op = node.opType ?? '';
+  if (op === 'MatMul') {
+    const w = weight(g, ins[1] ?? '');
+    if (!w)
+      return `the MatMul ${node.name ?? ''} making ${out} has no constant weight input (${ins[1]}); quantized or computed weights are not supported`;
+    return place(w.tensor, w.transposed, dModel, `the weight of MatMul ${node.name ?? ''} → ${out}`);
+  }
+  if (op === 'Gemm') {
+    const w = weight(g, ins[1] ?? '');
+    if (!w) return `the Gemm ${node.name ?? ''} making ${out} has no constant weight input (${ins[1]})`;
+    const transB = toNumber((node.attribute ?? []).find((a) => a.name === 'transB')?.i ?? 0) === 1;
+    return place(w.tensor, w.transposed !== transB, dModel, `input B of Gemm ${node.name ?? ''}${transB ? ' (transB)' : ''} → ${out}`);
+  }
+  return `${out} comes from a ${op} node (${node.name ?? 'unnamed'}), not a MatMul or Gemm this app can follow`;
+}
+
+/** Norm ops whose scale is input 1, and fused ones (residual add + norm) whose scale is input 2. */
+const NORM_SCALE_INPUT: Readonly<Record<string, number>> = {
+  LayerNormalization: 1,
+  SimplifiedLayerNormalization: 1,
+  RMSNormalization: 1,
+  SkipLayerNormalization: 2,
+  SkipSimplifiedLayerNormalization: 2,
+};
+/** Ops passed through between the final norm and the logits MatMul. */
+const SHAPE_OPS = new Set(['Cast', 'Identity', 'Reshape', 'Squeeze', 'Unsqueeze', 'Flatten']);
+
+/** The node making `name`, past casts and identities. */
+function producerPastCasts(g: Graph, name: string): NodeProto | undefined {
+  let n = g.producer.get(name);
+  for (let i = 0; i < 8 && n && (n.opType === 'Cast' || n.opType === 'Identity'); i++) n = g.producer.get(n.input?.[0] ?? '');
+  return n;
+}
+
+/** The values of a constant computed from constants only (Cast, Identity, Add/Sub/Mul/Div with scalar broadcasting), or undefined. */
+function constantValues(g: Graph, name: string, dir: string, depth = 0): Float32Array | undefined {
+  const t = constant(g, name);
+  if (t) {
+    try {
+      return readFloatTensor(t, dir);
+    } catch {
+      return undefined;
+    }
+  }
+  const n = g.producer.get(name);
+  if (!n || depth > 8) return undefined;
+  const ins = n.input ?? [];
+  if (n.opType === 'Cast' || n.opType === 'Identity') return constantValues(g, ins[0] ?? '', dir, depth + 1);
+  if (!ELEMENTWISE.has(n.opType ?? '') || ins.length !== 2) return undefined;
+  const a = constantValues(g, ins[0]!, dir, depth + 1);
+  const b = constantValues(g, ins[1]!, dir, depth + 1);
+  if (!a || !b || (a.length !== b.length && a.length !== 1 && b.length !== 1)) return undefined;
+  const f = {
+    Add: (x: number, y: number) => x + y,
+    Sub: (x: number, y: number) => x - y,
+    Mul: (x: number, y: number) => x * y,
+    Div: (x: number, y: number) => x / y,
+  }[n.opType as 'Add' | 'Sub' | 'Mul' | 'Div'];
+  return Float32Array.from({ length: Math.max(a.length, b.length) }, (_, i) => f(a[a.length === 1 ? 0 : i]!, b[b.length === 1 ? 0 : i]!));
+}
+
+/** True when `name` is a decomposed norm's normalized stream: x / sqrt(…) or x · reciprocal(sqrt(…)). */
+function normalized(g: Graph, name: string): boolean {
+  const n = producerPastCasts(g, name);
+  const ins = n?.input ?? [];
+  const op = (t: string): string => producerPastCasts(g, t)?.opType ?? '';
+  if (n?.opType === 'Div') return op(ins[1] ?? '') === 'Sqrt';
+  if (n?.opType === 'Mul') {
+    return ins.some((t) => {
+      const p = producerPastCasts(g, t);
+      return p?.opType === 'Reciprocal' || (p?.opType === 'Div' && op(p.input?.[1] ?? '') === 'Sqrt' && !!constant(g, p.input?.[0] ?? ''));
+    });
+  }
+  return false;
+}
+
+/** The scale of the norm whose output `input` (the logits MatMul's data input) is, when one is found structurally. */
+function finalNorm(g: Graph, input: string, dir: string, dModel: number): FinalNormScale | undefined {
+  let cur = input;
+  let biasSkipped = false;
+  for (let step = 0; step < 16; step++) {
+    const n = g.producer.get(cur);
+    if (!n) return undefined;
+    const op = n.opType ?? '';
+    const ins = n.input ?? [];
+    const at = NORM_SCALE_INPUT[op];
+    if (at !== undefined) {
+      if (n.output?.[0] !== cur) return undefined;
+      const scale = constantValues(g, ins[at] ?? '', dir);
+      return scale?.length === dModel ? { scale, how: `${ins[at]} [${dModel}], the scale of ${op} ${n.name ?? ''}` } : undefined;
+    }
+    if (SHAPE_OPS.has(op)) {
+      cur = ins[0] ?? '';
+      continue;
+    }
+    if (op !== 'Add' && op !== 'Mul') return undefined;
+    const consts = ins.filter((i) => i && constantValues(g, i, dir) !== undefined);
+    const computed = ins.filter((i) => i && !consts.includes(i));
+    if (consts.length !== 1 || computed.length !== 1) return undefined;
+    if (op === 'Add') {
+      // a decomposed LayerNorm's bias β, once, right after its scale
+      if (biasSkipped) return undefined;
+      biasSkipped = true;
+      cur = computed[0]!;
+      continue;
+    }
+    if (!normalized(g, computed[0]!)) return undefined;
+    const scale = constantValues(g, consts[0]!, dir);
+    return scale?.length === dModel
+      ? { scale, how: `${consts[0]} [${dModel}], the scale of the decomposed norm's Mul ${n.name ?? ''}` }
+      : undefined;
+  }
+  return undefined;
 }
 
 /** The token-embedding table: the 2-D initializer a Gather reads rows of by the input ids (or the largest such). */
@@ -139,13 +260,22 @@ function embedding(g: Graph, graph: GraphProto, dModel: number): TensorProto | u
   return found.sort((a, b) => dimsOf(b)[0]! - dimsOf(a)[0]!)[0];
 }
 
-/** Finds W_U in a model; a string says why it cannot be found (naming the file). */
+/** Finds W_U in a model, with the final norm's scale to fold in when found; a string says why it cannot be found (naming the file). */
 export function findUnembedding(onnxFile: string, dModel: number, config: Record<string, unknown>): UnembeddingInfo | string {
-  const { model } = readModel(onnxFile);
+  const { model, dir } = readModel(onnxFile);
   const graph = model.graph!;
   const g = index(graph);
-  const walked = fromLogits(graph, g, dModel);
-  if (typeof walked !== 'string') return walked;
+  const producer = logitsProducer(graph, g);
+  // the final norm feeds the node making the logits, whether or not its weight can be read (quantized MatMuls)
+  const op = typeof producer === 'string' ? '' : (producer.node.opType ?? '');
+  const transA = typeof producer !== 'string' && toNumber((producer.node.attribute ?? []).find((a) => a.name === 'transA')?.i ?? 0) === 1;
+  const norm =
+    typeof producer !== 'string' && /MatMul|Gemm/.test(op) && !transA
+      ? finalNorm(g, producer.node.input?.[0] ?? '', dir, dModel)
+      : undefined;
+  const withNorm = (u: UnembeddingInfo): UnembeddingInfo => (norm ? { ...u, norm } : u);
+  const walked = typeof producer === 'string' ? producer : fromProducer(producer.node, producer.out, g, dModel);
+  if (typeof walked !== 'string') return withNorm(walked);
   if (config['tie_word_embeddings'] === false) {
     return `${onnxFile}: cannot find the unembedding: ${walked}; the embeddings are not tied (tie_word_embeddings: false), so the embedding table cannot stand in`;
   }
@@ -153,12 +283,12 @@ export function findUnembedding(onnxFile: string, dModel: number, config: Record
   if (!emb)
     return `${onnxFile}: cannot find the unembedding: ${walked}; and no token-embedding Gather of width ${dModel} was found to use as tied weights`;
   const [vocab] = dimsOf(emb) as [number];
-  return {
+  return withNorm({
     tensor: emb,
     layout: 'Vd',
     vocab,
     how: `${emb.name} [${dimsOf(emb).join(', ')}], the token embedding used transposed (tied; ${walked})`,
-  };
+  });
 }
 
 const BYTES: Partial<Record<number, number>> = { [DataType.FLOAT]: 4, [DataType.FLOAT16]: 2, [DataType.BFLOAT16]: 2 };
@@ -223,8 +353,11 @@ export class Unembedding {
     }
   }
 
-  /** `w · W_U`: the logit effect of direction `w` (length d_model) on every vocabulary entry. */
-  project(w: Float32Array): Float32Array {
+  /** `w · W_U` (W_U with the final norm's scale folded in when found): the logit effect of direction `w` (length d_model) on every vocabulary entry. */
+  project(direction: Float32Array): Float32Array {
+    // (γ ⊙ w) · W_U = w · (diag(γ) W_U)
+    const g = this.info.norm?.scale;
+    const w = g ? direction.map((x, j) => x * g[j]!) : direction;
     const out = new Float32Array(this.info.vocab);
     if (this.#data) {
       accumulate(this.info, this.#data, 0, this.#rows, this.#cols, w, out);

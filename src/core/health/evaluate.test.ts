@@ -56,7 +56,7 @@ function logSoftmax(row: Float32Array): Float64Array {
 
 /**
  * The metrics by brute force. `skip` positions count nowhere (BOS); `prefix` positions run
- * clean in the SAE-replaced pass.
+ * clean in the SAE-replaced and the zero-ablated passes alike (SAELens masks BOS out of both).
  */
 async function bruteForce(engine: Engine, windows: readonly number[][], skip: number, prefix: number): Promise<HealthMetrics> {
   const { dIn, dSae } = engine.sae.config;
@@ -90,13 +90,13 @@ async function bruteForce(engine: Engine, windows: readonly number[][], skip: nu
     }
     const clean = await engine.logits([ids], 'base', { cleanPrefix: prefix });
     const recon = await engine.logits([ids], 'replace', { cleanPrefix: prefix });
-    const zero = await engine.logits([ids], 'zero');
+    const zero = await engine.logits([ids], 'zero', { cleanPrefix: prefix });
     const V = clean.vocab;
     const row = (r: { data: Float32Array }, p: number): Float64Array => logSoftmax(r.data.subarray(p * V, (p + 1) * V));
     for (let t = skip; t < T; t++) {
       const lc = row(clean, t - prefix);
       const lr = row(recon, t - prefix);
-      const lz = row(zero, t);
+      const lz = row(zero, t - prefix);
       if (t + 1 < T) {
         const next = ids[t + 1]!;
         ce.clean -= lc[next]!;
@@ -208,7 +208,7 @@ describe('SAE health evaluation', () => {
     });
   }
 
-  test('BOS: kept clean in the SAE run (KV cache) and counted in no metric, as SAELens', async () => {
+  test('BOS: kept clean in the SAE and zero-ablated runs (KV cache) and counted in no metric, as SAELens', async () => {
     const c = byName('gpt2-relu-l2pre')!;
     const { modelDir, saeDir } = bosCase(c, path.join(tmp, 'bos'), 1);
     const engine = await open(modelDir, saeDir);

@@ -8,7 +8,7 @@
  */
 import { DEFAULT_EVAL_TOKENS, type BosHandling, type HealthMetrics } from '../../shared/health-types.ts';
 import { AppError } from '../../shared/reply.ts';
-import type { Engine, LogitsResult } from '../model/engine.ts';
+import type { Engine } from '../model/engine.ts';
 import { openCorpus } from '../index/corpus.ts';
 import { initialProgress } from '../index/store.ts';
 import type { InvalidUtf8 } from '../index/utf8.ts';
@@ -46,12 +46,15 @@ export interface EvaluationOutcome extends HealthMetrics {
   readonly windows: number;
   readonly context: number;
   readonly max_tokens: number;
+  readonly text_field: string;
   readonly bos: BosHandling;
   readonly seconds: number;
 }
 
 /** Default window length (the index's). */
 export const DEFAULT_CONTEXT = 128;
+/** Default JSONL / Parquet text field. */
+export const DEFAULT_TEXT_FIELD = 'text';
 /** Logit values per variant and batch (float32: 128 MB). */
 const LOGITS_BUDGET = 1 << 25;
 /** Tokens per batch at most (small vocabularies). */
@@ -62,15 +65,6 @@ const ADAPTIVE_K = 64;
 function modelMaxPositions(config: Record<string, unknown>): number | undefined {
   for (const k of ['n_positions', 'max_position_embeddings', 'n_ctx']) if (typeof config[k] === 'number') return config[k];
   return undefined;
-}
-
-/** Copies [B, T, V] logits without their first `n` positions. */
-function dropPositions(r: LogitsResult, n: number): Float32Array {
-  if (n === 0) return r.data;
-  const T = r.length - n;
-  const out = new Float32Array(r.batch * T * r.vocab);
-  for (let b = 0; b < r.batch; b++) out.set(r.data.subarray((b * r.length + n) * r.vocab, (b + 1) * r.length * r.vocab), b * T * r.vocab);
-  return out;
 }
 
 function checkCancel(signal: AbortSignal | undefined): void {
@@ -96,14 +90,15 @@ export async function evaluateSae(engine: Engine, options: EvaluateOptions, hook
   if (bos === 'replaced')
     hooks.log?.('warn', 'the model has no KV-cache I/O: the BOS position is reconstructed too (it counts in no metric)');
   const skip = bosId === undefined ? 0 : 1; // positions that count in no metric
-  const prefix = bos === 'kept-clean' ? 1 : 0; // positions run clean in the replace pass
+  const prefix = bos === 'kept-clean' ? 1 : 0; // positions run clean in the replace and zero passes
   const vocabGuess = typeof engine.folder.config['vocab_size'] === 'number' ? engine.folder.config['vocab_size'] : 50_257;
   const batchRows =
     options.batch ?? Math.max(1, Math.min(Math.floor(TOKENS_PER_BATCH / context), Math.floor(LOGITS_BUDGET / (context * vocabGuess))));
   const exactK = cfg.architecture === 'topk' || cfg.architecture === 'switch' ? cfg.k : undefined;
   let k = exactK ?? Math.min(cfg.dSae, ADAPTIVE_K);
 
-  const corpus = openCorpus(options.corpus, { textField: options.textField ?? 'text', invalidUtf8: options.invalidUtf8 ?? 'error' });
+  const textField = options.textField ?? DEFAULT_TEXT_FIELD;
+  const corpus = openCorpus(options.corpus, { textField, invalidUtf8: options.invalidUtf8 ?? 'error' });
   let bytesDone = 0;
   const gen = corpusWindows(corpus, initialProgress(0), 0, {
     context,
@@ -154,9 +149,11 @@ export async function evaluateSae(engine: Engine, options: EvaluateOptions, hook
         acc.addToken(values, indices, (r * T + t) * cap.k, cap.k, hookInput!, reconstruction!, (r * T + t) * cfg.dIn);
     checkCancel(hooks.signal);
 
+    // the zero-ablated run keeps the same clean prefix as the SAE run (SAELens masks BOS out of
+    // both edits), so ce_zero / kl_zero and ce_recon / kl_recon are measured on the same footing
     const clean = await engine.logits(rows, 'base', { cleanPrefix: prefix });
     const recon = await engine.logits(rows, 'replace', { cleanPrefix: prefix });
-    const zero = await engine.logits(rows, 'zero');
+    const zero = await engine.logits(rows, 'zero', { cleanPrefix: prefix });
     const L = clean.length; // positions prefix .. T − 1
     const target = new BigInt64Array(rows.length * L);
     for (let r = 0; r < rows.length; r++)
@@ -164,12 +161,7 @@ export async function evaluateSae(engine: Engine, options: EvaluateOptions, hook
         const next = p + prefix + 1;
         target[r * L + p] = BigInt(next < lens[r]! ? rows[r]![next]! : 0);
       }
-    const losses = await nextTokenLosses(
-      engine.providers,
-      { clean: clean.data, recon: recon.data, zero: dropPositions(zero, prefix) },
-      target,
-      clean.vocab,
-    );
+    const losses = await nextTokenLosses(engine.providers, { clean: clean.data, recon: recon.data, zero: zero.data }, target, clean.vocab);
     for (let r = 0; r < rows.length; r++)
       for (let t = skip; t < lens[r]!; t++) {
         const i = r * L + t - prefix;
@@ -216,6 +208,7 @@ export async function evaluateSae(engine: Engine, options: EvaluateOptions, hook
     windows,
     context,
     max_tokens: maxTokens,
+    text_field: textField,
     bos,
     seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
   };

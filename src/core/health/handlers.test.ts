@@ -100,6 +100,71 @@ describe('health requests', () => {
     }
   });
 
+  test('evaluations differing only in context or text field are separate jobs and reports; evaluation-only sessions are released', async () => {
+    // a corpus with two text fields, so a text field other than the default has something to read
+    const fields = path.join(tmp, 'fields.jsonl');
+    fs.writeFileSync(
+      fields,
+      `${Array.from({ length: 40 }, (_, i) => JSON.stringify({ text: `Row ${i}: the dog ran to the park and back.`, title: `Title ${i}: a short heading, ${i * 3} words long` })).join('\n')}\n`,
+    );
+    const core = createCore({ host: 'cli', data: { flag: path.join(tmp, 'data-identity') } });
+    try {
+      await value(core.request('workspace.open', { model: ref.modelDir, sae: ref.saeDir, corpus: fields }));
+      const at128 = await value(core.request('health.evaluate', { maxTokens: 400, context: 128 }));
+      const at64 = await value(core.request('health.evaluate', { maxTokens: 400, context: 64 }));
+      const title = await value(core.request('health.evaluate', { maxTokens: 400, context: 64, textField: 'title' }));
+      // each while the others run: none is taken for another
+      assert.deepEqual([at128.running, at64.running, title.running], [false, false, false]);
+      assert.equal(new Set([at128.job, at64.job, title.job]).size, 3);
+      // the same identity again is the running job
+      assert.deepEqual(await value(core.request('health.evaluate', { maxTokens: 400, context: 64 })), { job: at64.job, running: true });
+      for (const j of [at128.job, at64.job, title.job]) {
+        const final = await core.jobs.wait(j);
+        assert.equal(final.state, 'done', final.error);
+      }
+      const reports = await value(core.request('health.list', {}));
+      assert.deepEqual(reports.map((r) => `${r.context}/${r.text_field}`).sort(), ['128/text', '64/text', '64/title']);
+      const byContext = await value(core.request('health.get', { maxTokens: 400, context: 64, textField: 'text' }));
+      assert.equal(byContext?.context, 64);
+      assert.equal(byContext?.text_field, 'text');
+      const byField = await value(core.request('health.get', { textField: 'title' }));
+      assert.equal(byField?.text_field, 'title');
+      // the titles are other tokens than the texts: a report of its own, not a copy
+      assert.notEqual(byField?.ce_clean, byContext?.ce_clean);
+
+      // the variants only an evaluation uses are released when it ends; the ones the rest of
+      // the app uses stay loaded
+      const engine = await core.workspace.currentEngine();
+      assert.deepEqual(engine.sessions.sort(), ['base', 'capture']);
+    } finally {
+      await core.close();
+    }
+  });
+
+  test('an evaluation whose workspace switched to another SAE before its engine was taken fails, and stores nothing', async () => {
+    const other = referenceCases().find((c) => c.name === 'gpt2-relu-l2pre')!;
+    const core = createCore({ host: 'cli', data: { flag: path.join(tmp, 'data-switch') } });
+    try {
+      await value(core.request('workspace.open', { model: ref.modelDir, sae: ref.saeDir, corpus }));
+      // the user opens SAE B while the evaluation of A waits for the workspace's engine
+      const ws = core.workspace;
+      const currentEngine = ws.currentEngine.bind(ws);
+      ws.currentEngine = async () => {
+        ws.currentEngine = currentEngine;
+        await ws.open({ model: other.modelDir, sae: other.saeDir });
+        return currentEngine();
+      };
+      const started = await value(core.request('health.evaluate', { maxTokens: 300 }));
+      const final = await core.jobs.wait(started.job);
+      assert.equal(final.state, 'failed');
+      assert.match(final.error ?? '', /the workspace switched to .*gpt2-relu-l2pre.* before the evaluation of .*gpt2-topk-l1post/);
+      assert.equal(await value(core.request('health.get', { model: ref.modelDir, sae: ref.saeDir, corpus })), null);
+      assert.deepEqual(await value(core.request('health.list', {})), []);
+    } finally {
+      await core.close();
+    }
+  });
+
   test('compare the workspace SAE with itself: every latent matched at cosine 1, paged', async () => {
     const core = createCore({ host: 'cli', data: { flag: data } });
     try {

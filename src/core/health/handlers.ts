@@ -5,13 +5,13 @@ import { DEFAULT_EVAL_TOKENS, type HealthReport } from '../../shared/health-type
 import type { healthRequests } from '../../shared/health-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import type { CoreServices } from '../app/services.ts';
-import type { Engine } from '../model/engine.ts';
+import type { Engine, RunnerKey } from '../model/engine.ts';
 import { chooseProviders } from '../model/providers.ts';
 import { SaeFileError } from '../sae/errors.ts';
 import { loadSae } from '../sae/load.ts';
 import type { Sae } from '../sae/types.ts';
 import { compareDecoders, pairsPage, type DecoderComparison } from './compare.ts';
-import { DEFAULT_CONTEXT, evaluateSae } from './evaluate.ts';
+import { DEFAULT_CONTEXT, DEFAULT_TEXT_FIELD, evaluateSae } from './evaluate.ts';
 import { exportReport } from './report.ts';
 import { HealthStore, healthDbFile, type ReportQuery } from './store.ts';
 
@@ -20,6 +20,20 @@ export type HealthHandlers = Pick<ContractHandlers, keyof typeof healthRequests>
 
 /** Comparisons kept for paging. */
 const KEEP_COMPARISONS = 4;
+
+/**
+ * The engine sessions only an evaluation uses, each a full copy of the model. They are
+ * released when the last evaluation on an engine ends. Creating and releasing ORT sessions
+ * leaks in onnxruntime-node (DESIGN.md), so this happens once per evaluation, and only for
+ * these: base, capture and steer serve the rest of the app and stay loaded.
+ */
+const EVALUATION_SESSIONS: readonly RunnerKey[] = ['capture+recon', 'replace', 'zero'];
+
+/** True when `engine` was opened for this model and SAE, with the same hook override (or none). */
+function serves(engine: Engine, model: string, sae: string, hook: string | undefined): boolean {
+  const o = engine.openedWith;
+  return path.resolve(o.model) === model && path.resolve(o.sae) === sae && (o.hook ?? '') === (hook ?? '');
+}
 
 /** Newest modification time of a file, or of a folder and the files directly in it (cache identity). */
 function mtimeOf(p: string): number {
@@ -52,6 +66,8 @@ export function healthHandlers(core: CoreServices): HealthHandlers {
   });
   /** Identity of a running evaluation → its job. */
   const running = new Map<string, string>();
+  /** Evaluations running on each engine: its evaluation sessions go when the count is back to 0. */
+  const evaluating = new Map<Engine, number>();
   const comparisons = new Map<string, Promise<DecoderComparison>>();
 
   /** The stored-report query a payload names, defaults from the workspace; null when nothing is selected. */
@@ -64,7 +80,15 @@ export function healthHandlers(core: CoreServices): HealthHandlers {
     if (!model || !sae || !corpus) return null;
     const own = !p.model && !p.sae;
     const hook = p.hook ?? (own ? (info.engine?.hook ?? sel?.hook ?? null) : null);
-    return { model: path.resolve(model), sae: path.resolve(sae), hook, corpus: path.resolve(corpus), maxTokens: p.maxTokens };
+    return {
+      model: path.resolve(model),
+      sae: path.resolve(sae),
+      hook,
+      corpus: path.resolve(corpus),
+      maxTokens: p.maxTokens,
+      context: p.context,
+      textField: p.textField,
+    };
   };
 
   const find = async (p: Payload<'health.get'>): Promise<HealthReport | null> => {
@@ -83,19 +107,33 @@ export function healthHandlers(core: CoreServices): HealthHandlers {
     if (!fs.existsSync(corpus)) throw new AppError('not_found', `corpus not found: ${corpus}`);
     const maxTokens = p.maxTokens ?? DEFAULT_EVAL_TOKENS;
     const context = p.context ?? info.index?.context ?? DEFAULT_CONTEXT;
+    const textField = p.textField ?? DEFAULT_TEXT_FIELD;
     const model = path.resolve(sel.model);
     const sae = path.resolve(sel.sae);
-    const key = JSON.stringify([model, sae, sel.hook ?? '', corpus, maxTokens]);
+    const hook = sel.hook;
+    // everything the stored report's identity holds (health.sqlite's unique key)
+    const key = JSON.stringify([model, sae, hook ?? '', corpus, maxTokens, context, textField]);
     const already = running.get(key);
     if (already && ['queued', 'running'].includes(core.jobs.get(already)?.state ?? '')) return { job: already, running: true };
-    const title = `Evaluate ${path.basename(sae)} on ${path.basename(corpus)} (${maxTokens.toLocaleString('en-US')} tokens)`;
+    const field = textField === DEFAULT_TEXT_FIELD ? '' : `, field ${textField}`;
+    const title = `Evaluate ${path.basename(sae)} on ${path.basename(corpus)} (${maxTokens.toLocaleString('en-US')} tokens, context ${context}${field})`;
     const job = core.jobs.start('eval', title, async (ctx) => {
+      let engine: Engine | undefined;
       try {
         ctx.progress('load', 0, null);
-        const engine: Engine = await core.workspace.currentEngine();
+        // taken once; the workspace may have opened another model or SAE since the request
+        // came in, and that engine's figures must not be stored under this selection
+        const current = await core.workspace.currentEngine();
+        if (!serves(current, model, sae, hook))
+          throw new AppError(
+            'conflict',
+            `the workspace switched to ${path.resolve(current.openedWith.sae)} before the evaluation of ${sae} started: nothing was stored; evaluate again`,
+          );
+        engine = current;
+        evaluating.set(engine, (evaluating.get(engine) ?? 0) + 1);
         const out = await evaluateSae(
           engine,
-          { corpus, maxTokens, context, textField: p.textField },
+          { corpus, maxTokens, context, textField },
           { progress: (phase, done, total) => ctx.progress(phase, done, total), log: (level, m) => ctx.log(level, m), signal: ctx.signal },
         );
         const report = db().put({
@@ -115,6 +153,14 @@ export function healthHandlers(core: CoreServices): HealthHandlers {
         );
       } finally {
         running.delete(key);
+        if (engine) {
+          const left = (evaluating.get(engine) ?? 1) - 1;
+          if (left > 0) evaluating.set(engine, left);
+          else {
+            evaluating.delete(engine);
+            await engine.release(EVALUATION_SESSIONS);
+          }
+        }
       }
     });
     running.set(key, job.id);

@@ -1,6 +1,7 @@
 /**
  * health.sqlite in the data folder: the stored evaluation reports, one per (model, SAE,
- * hook, corpus, token budget). WAL, numbered migrations in `user_version`, one writer.
+ * hook, corpus, token budget, context, text field). WAL, numbered migrations in
+ * `user_version`, one writer.
  */
 import path from 'node:path';
 import type Database from 'better-sqlite3';
@@ -11,13 +12,18 @@ import { migrations } from './migrations/index.ts';
 /** A report before it has a row id. */
 export type NewReport = Omit<HealthReport, 'id'>;
 
-/** Which report to find: `hook` null matches any hook; `maxTokens` absent matches any budget (newest wins). */
+/**
+ * Which report to find: `hook` null matches any hook; `maxTokens`, `context` or `textField`
+ * absent matches any (newest wins).
+ */
 export interface ReportQuery {
   readonly model: string;
   readonly sae: string;
   readonly hook: string | null;
   readonly corpus: string;
   readonly maxTokens?: number | undefined;
+  readonly context?: number | undefined;
+  readonly textField?: string | undefined;
 }
 
 interface Row {
@@ -45,13 +51,23 @@ export class HealthStore {
   put(report: NewReport): HealthReport {
     const row = this.db
       .prepare(
-        `insert into evaluations (model, sae, hook, corpus, max_tokens, created_at, report) values (?, ?, ?, ?, ?, ?, ?)
-         on conflict (model, sae, hook, corpus, max_tokens) do update set created_at = excluded.created_at, report = excluded.report
+        `insert into evaluations (model, sae, hook, corpus, max_tokens, context, text_field, created_at, report)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         on conflict (model, sae, hook, corpus, max_tokens, context, text_field)
+         do update set created_at = excluded.created_at, report = excluded.report
          returning id`,
       )
-      .get(report.model, report.sae, report.hook, report.corpus, report.max_tokens, report.created_at, JSON.stringify(report)) as {
-      id: number;
-    };
+      .get(
+        report.model,
+        report.sae,
+        report.hook,
+        report.corpus,
+        report.max_tokens,
+        report.context,
+        report.text_field,
+        report.created_at,
+        JSON.stringify(report),
+      ) as { id: number };
     return { ...report, id: row.id };
   }
 
@@ -60,10 +76,20 @@ export class HealthStore {
     const row = this.db
       .prepare(
         `select id, report from evaluations
-         where model = ? and sae = ? and corpus = ? and (? is null or hook = ?) and (? is null or max_tokens = ?)
+         where model = @model and sae = @sae and corpus = @corpus and (@hook is null or hook = @hook)
+           and (@maxTokens is null or max_tokens = @maxTokens) and (@context is null or context = @context)
+           and (@textField is null or text_field = @textField)
          order by created_at desc, id desc limit 1`,
       )
-      .get(q.model, q.sae, q.corpus, q.hook, q.hook, q.maxTokens ?? null, q.maxTokens ?? null) as Row | undefined;
+      .get({
+        model: q.model,
+        sae: q.sae,
+        corpus: q.corpus,
+        hook: q.hook,
+        maxTokens: q.maxTokens ?? null,
+        context: q.context ?? null,
+        textField: q.textField ?? null,
+      }) as Row | undefined;
     return row ? fromRow(row) : null;
   }
 

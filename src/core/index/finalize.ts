@@ -178,7 +178,8 @@ export function finalizeIndex(
     'insert or replace into features (id, count, sum, max, histogram, intervals, top, samples) values (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   let next = ((db.prepare('select max(id) from features').pluck().get() as number | null) ?? -1) + 1;
-  // top tokens are recorded when finalize covers every feature (a run begun before migration 2 does not)
+  // top tokens are recorded when finalize covers every feature (a run begun before migration 2 does not:
+  // its tables are filled from the stored top examples on the first token search, see backfill-top-tokens.ts)
   const topTokens =
     next === 0 || db.prepare('select 1 from meta where key = ?').pluck().get(TOP_TOKENS_META) ? new TopTokenWriter(db) : undefined;
   let first = next === 0;

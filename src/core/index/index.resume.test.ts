@@ -11,9 +11,13 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { openDatabase } from '../app/sqlite.ts';
 import { repoRoot } from '../testing/fixtures.ts';
+import { backfillTopTokens } from './backfill-top-tokens.ts';
+import { SCHEMA_VERSION } from './db.ts';
 import { runIndex, type IndexJobOptions, type IndexProgress } from './indexer.ts';
+import { IndexReader } from './reader.ts';
 import { readProgress } from './store.ts';
 import { dumpIndex, referenceCase, writeJsonlCorpus } from './test-support.ts';
+import { searchTopTokens, type TokenHit } from './top-tokens.ts';
 import { startIndexWorker } from './worker-client.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'index-resume-'));
@@ -190,15 +194,97 @@ test('pause holds the worker between batches; cancel stops it; running again res
   assert.equal(noop.tokens_per_second, 0);
 });
 
-test('an index finished before schema 2 is finalized again on its next run and ends as a new one', async () => {
-  const db = path.join(tmp, 'schema1.sqlite');
+/** A copy of the reference index as an older build left it: no top-token tables, user_version 1. */
+function schema1Copy(name: string): string {
+  const db = path.join(tmp, name);
   fs.copyFileSync(path.join(tmp, 'reference.sqlite'), db);
-  // Turn the copy into what an older build left: no top-token tables, user_version 1.
   const raw = openDatabase(db);
-  raw.exec('DROP TABLE top_tokens; DROP TABLE token_text; PRAGMA user_version = 1;');
+  raw.exec("DROP TABLE top_tokens; DROP TABLE token_text; DELETE FROM meta WHERE key='topTokens'; PRAGMA user_version = 1;");
   raw.close();
+  return db;
+}
 
-  const r = await runIndex(base(db));
-  assert.equal(r.complete, true);
+/** A dump without the top-token tables (what an index finished before schema 2 holds). */
+function withoutTopTokens(dump: unknown): unknown {
+  const { topTokens: _t, tokenText: _x, ...rest } = dump as Record<string, unknown>;
+  void _t;
+  void _x;
+  return rest;
+}
+
+/** Token searches: substrings, and whole tokens for the two tokens the reference's top examples hit most. */
+function queries(): [string, boolean][] {
+  const d = openDatabase(path.join(tmp, 'reference.sqlite'), { readonly: true });
+  try {
+    const common = d
+      .prepare('select x.text from top_tokens t join token_text x on x.token = t.token group by t.token order by sum(t.hits) desc limit 2')
+      .pluck()
+      .all() as string[];
+    return [['e', false], ['o', false], [' ', false], ...common.map((t): [string, boolean] => [t, true])];
+  } finally {
+    d.close();
+  }
+}
+
+const answers = (db: string): (TokenHit[] | undefined)[] => {
+  const QUERIES = queries();
+  const d = openDatabase(db, { readonly: true });
+  try {
+    return QUERIES.map(([text, exact]) => searchTopTokens(d, text, exact)?.sort((a, b) => a.feature - b.feature));
+  } finally {
+    d.close();
+  }
+};
+
+test('reading an index finished before schema 2 keeps every feature’s statistics', () => {
+  const db = schema1Copy('schema1-read.sqlite');
+  const r = new IndexReader(db);
+  try {
+    assert.equal(r.status().state, 'complete');
+    assert.equal(r.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  } finally {
+    r.close();
+  }
+  const dump = dumpIndex(db) as { topTokens: unknown[]; tokenText: unknown[] };
+  assert.deepEqual(withoutTopTokens(dump), withoutTopTokens(reference));
+  assert.deepEqual([dump.topTokens, dump.tokenText], [[], []]);
+  // no top tokens yet: a search says so rather than answering nothing
+  const d = openDatabase(db, { readonly: true });
+  assert.equal(searchTopTokens(d, 'e'), undefined);
+  d.close();
+});
+
+test('backfilling the top tokens of a schema-1 index answers as a fresh index; a cut-short run is redone', async () => {
+  const fresh = answers(path.join(tmp, 'reference.sqlite'));
+  assert.ok(
+    fresh.every((a) => a && a.length > 0),
+    'every query matches some feature',
+  );
+  const db = schema1Copy('schema1-backfill.sqlite');
+  new IndexReader(db).close(); // migrated as a read would
+  // stopped after one commit: no answers yet, partial rows left behind
+  let commits = 0;
+  assert.equal(await backfillTopTokens(db, { featuresPerCommit: 64, shouldStop: () => commits++ > 0 }), false);
+  assert.deepEqual(
+    answers(db),
+    queries().map(() => undefined),
+  );
+  const raw = openDatabase(db, { readonly: true });
+  assert.ok(Number(raw.prepare('select count(*) from top_tokens').pluck().get()) > 0);
+  raw.close();
+  assert.equal(await backfillTopTokens(db), true);
+  assert.deepEqual(answers(db), fresh);
   assert.deepEqual(dumpIndex(db), reference);
+  // a second run finds it done
+  assert.equal(await backfillTopTokens(db), true);
+  assert.deepEqual(dumpIndex(db), reference);
+});
+
+test('an unfinished index is not backfilled', async () => {
+  const db = schema1Copy('schema1-unfinished.sqlite');
+  const raw = openDatabase(db);
+  raw.exec("UPDATE progress SET phase = 'finalize'");
+  raw.close();
+  assert.equal(await backfillTopTokens(db), false);
+  assert.equal(answers(db)[0], undefined);
 });

@@ -28,7 +28,7 @@ interface DecodedChunk {
 }
 
 /** One feature's activations, decoded chunk by chunk as needed. */
-class FeatureActivations {
+export class FeatureActivations {
   readonly #cache = new Map<number, DecodedChunk>();
 
   constructor(
@@ -85,6 +85,21 @@ class FeatureActivations {
     }
     return out;
   }
+}
+
+/**
+ * A feature's activations from its chunk rows: `dir` lists (id, first, last, n) by feature,
+ * ordered by `first`; `data` plucks a chunk's blob by id.
+ */
+export function featureActivations(dir: Database.Statement, data: Database.Statement, feature: number): FeatureActivations {
+  const rows = dir.all(feature) as { id: number; first: number; last: number; n: number }[];
+  let ord = 0;
+  const chunks = rows.map((r) => {
+    const c = { ...r, ord };
+    ord += r.n;
+    return c;
+  });
+  return new FeatureActivations(chunks, (cid) => data.get(cid) as Buffer);
 }
 
 /** The dashboard of a feature that never fired. */
@@ -185,14 +200,7 @@ export class IndexReader {
   }
 
   #activations(id: number): FeatureActivations {
-    const rows = this.#chunkDir.all(id) as { id: number; first: number; last: number; n: number }[];
-    let ord = 0;
-    const chunks = rows.map((r) => {
-      const c = { ...r, ord };
-      ord += r.n;
-      return c;
-    });
-    return new FeatureActivations(chunks, (cid) => this.#chunkData.get(cid) as Buffer);
+    return featureActivations(this.#chunkDir, this.#chunkData, id);
   }
 
   #piece(id: number): string {

@@ -106,7 +106,7 @@ export interface TokenHit {
  * Features whose top examples activate on tokens matching `text`: by substring (default)
  * or whole token, case-insensitive, surrounding whitespace ignored (a query of only
  * whitespace matches it literally). Undefined when the index has no top-token records
- * (finalized before migration 2, or not finalized yet).
+ * (not finalized yet, or finalized before migration 2: see backfillTopTokens).
  */
 export function searchTopTokens(db: Database.Database, text: string, exact = false): TokenHit[] | undefined {
   if (readMeta<boolean>(db, TOP_TOKENS_META) !== true) return undefined;

@@ -133,3 +133,24 @@ describe('execution providers and the graph cache', () => {
     }
   });
 });
+
+describe('closing while a call runs', () => {
+  test('a generation in flight finishes on its sessions; calls after the close fail plainly', async () => {
+    const own = await Engine.open({ model: ref.modelDir, sae: ref.saeDir, cacheDir });
+    const expected = await engine.generate(prompt, { maxNewTokens: 24 });
+    let tokens = 0;
+    let closing: Promise<void> | undefined;
+    const running = own.generate(prompt, {
+      maxNewTokens: 24,
+      // close as soon as the first token is out: the run must still complete
+      onToken: () => {
+        if (tokens++ === 0) closing = own.close();
+      },
+    });
+    const result = await running;
+    assert.deepEqual(result.ids, expected.ids);
+    await closing;
+    await assert.rejects(own.generate(prompt, { maxNewTokens: 2 }), /engine was closed/);
+    await assert.rejects(own.capture([prompt], 4), /engine was closed/);
+  });
+});

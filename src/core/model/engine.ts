@@ -67,7 +67,7 @@ export type GenerateOptions = Omit<GenerateArgs, 'promptIds' | 'extraFeeds'> & {
 };
 
 /** The sessions an engine may hold: the untouched model and the spliced variants. */
-type RunnerKey = 'base' | 'capture' | 'capture+recon' | Exclude<VariantKind, 'capture'>;
+export type RunnerKey = 'base' | 'capture' | 'capture+recon' | Exclude<VariantKind, 'capture'>;
 
 function variantOptions(key: Exclude<RunnerKey, 'base'>, hook: string): VariantOptions {
   if (key === 'capture+recon') return { kind: 'capture', hook, reconstruction: true };
@@ -95,6 +95,8 @@ export class Engine {
     readonly providers: readonly ProviderName[],
     readonly tokenizer: TextTokenizer,
     private readonly cacheDir: string,
+    /** What the engine was opened with (paths as given): tells which selection it serves. */
+    readonly openedWith: EngineOptions,
   ) {}
 
   static async open(opts: EngineOptions): Promise<Engine> {
@@ -114,7 +116,7 @@ export class Engine {
     }
     const providers = await chooseProviders(opts.provider);
     const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.config);
-    const engine = new Engine(folder, sae, hook, providers, tokenizer, opts.cacheDir);
+    const engine = new Engine(folder, sae, hook, providers, tokenizer, opts.cacheDir, { ...opts });
     await engine.runner('capture'); // builds (or finds) the spliced graph now: bad hooks fail at open
     return engine;
   }
@@ -124,7 +126,29 @@ export class Engine {
     return this.providers[0] ?? 'cpu';
   }
 
+  /** Calls running now (capture, logits, generate): close waits for them. */
+  private inFlight = 0;
+  private readonly idle: (() => void)[] = [];
+  private closed = false;
+
+  /**
+   * Runs one call as "in flight", so that closing the engine (the workspace opened another
+   * model or SAE) lets it finish on its sessions instead of pulling them from under it, and
+   * calls after the close fail plainly instead of quietly creating sessions nobody releases.
+   */
+  private async use<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error(`${this.folder.onnxFile}: this engine was closed (another model or SAE was opened); run again`);
+    this.inFlight++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
   private runner(kind: RunnerKey): Promise<ModelRunner> {
+    if (this.closed && this.inFlight === 0)
+      throw new Error(`${this.folder.onnxFile}: this engine was closed (another model or SAE was opened); run again`);
     let r = this.runners.get(kind);
     if (!r) {
       const file =
@@ -147,7 +171,11 @@ export class Engine {
    * Runs the capture graph on equal-length rows (each window starts at position 0).
    * With `reconstruction`, also returns the hook input and the SAE's reconstruction.
    */
-  async capture(rows: readonly (readonly number[])[], k: number, opts: { reconstruction?: boolean } = {}): Promise<CaptureResult> {
+  capture(rows: readonly (readonly number[])[], k: number, opts: { reconstruction?: boolean } = {}): Promise<CaptureResult> {
+    return this.use(() => this.captureNow(rows, k, opts));
+  }
+
+  private async captureNow(rows: readonly (readonly number[])[], k: number, opts: { reconstruction?: boolean }): Promise<CaptureResult> {
     const runner = await this.runner(opts.reconstruction ? 'capture+recon' : 'capture');
     const K = Math.max(1, Math.min(k, this.sae.config.dSae));
     const { outputs } = await runner.forward({
@@ -184,7 +212,15 @@ export class Engine {
    * values, so the edit spares those positions (as SAELens keeps BOS unreplaced); only the
    * rest's logits are returned.
    */
-  async logits(rows: readonly (readonly number[])[], variant: LogitsVariant, opts: { cleanPrefix?: number } = {}): Promise<LogitsResult> {
+  logits(rows: readonly (readonly number[])[], variant: LogitsVariant, opts: { cleanPrefix?: number } = {}): Promise<LogitsResult> {
+    return this.use(() => this.logitsNow(rows, variant, opts));
+  }
+
+  private async logitsNow(
+    rows: readonly (readonly number[])[],
+    variant: LogitsVariant,
+    opts: { cleanPrefix?: number },
+  ): Promise<LogitsResult> {
     const runner = await this.runner(variant);
     const n = opts.cleanPrefix ?? 0;
     let past: KvCache | undefined;
@@ -220,7 +256,11 @@ export class Engine {
   }
 
   /** Generates a continuation; with interventions, through the steer graph. */
-  async generate(promptIds: readonly number[], opts: GenerateOptions): Promise<Continuation> {
+  generate(promptIds: readonly number[], opts: GenerateOptions): Promise<Continuation> {
+    return this.use(() => this.generateNow(promptIds, opts));
+  }
+
+  private async generateNow(promptIds: readonly number[], opts: GenerateOptions): Promise<Continuation> {
     const ivs = opts.interventions ?? [];
     validateInterventions(ivs, this.sae.config.dSae);
     const runner = await this.runner(ivs.length ? 'steer' : 'base');
@@ -240,7 +280,30 @@ export class Engine {
     return { baseline, steered };
   }
 
+  /** The sessions created (or being created) now. */
+  get sessions(): RunnerKey[] {
+    return [...this.runners.keys()];
+  }
+
+  /**
+   * Releases the named sessions if they are loaded; a later call that needs one creates it
+   * again. Creating and releasing ORT sessions leaks in onnxruntime-node (DESIGN.md), so
+   * release only sessions used for rare, whole tasks (an evaluation), never per request; and
+   * only once no call is using them.
+   */
+  async release(keys: readonly RunnerKey[]): Promise<void> {
+    const gone = keys.flatMap((k) => {
+      const r = this.runners.get(k);
+      this.runners.delete(k);
+      return r ? [r] : [];
+    });
+    await Promise.allSettled(gone.map(async (r) => (await r).release()));
+  }
+
+  /** Refuses new calls, waits for those in flight, then releases every session. */
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     const all = [...this.runners.values()];
     this.runners.clear();
     await Promise.allSettled(all.map(async (r) => (await r).release()));

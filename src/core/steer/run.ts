@@ -75,7 +75,7 @@ const words = (e: unknown): string => (e instanceof Error ? e.message : String(e
 function explain(e: unknown): string {
   const w = words(e);
   // the workspace opened another model mid-run and released this one's sessions
-  if (/disposed|released/i.test(w)) return `the model was closed during the run (another model was opened): ${w}`;
+  if (/disposed|released|engine was closed/i.test(w)) return `the model was closed during the run (another model was opened): ${w}`;
   return w;
 }
 

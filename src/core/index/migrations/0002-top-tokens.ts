@@ -1,10 +1,10 @@
 /**
  * Migration 2: which tokens each feature's top examples fire on, for token-text search
  * ("which features fire on ' Paris'"). Written by the finalize phase in the same
- * transactions as `features`. An index finalized before this migration goes back to its
- * finalize phase (its statistics are recomputed from the same activations and seed, so they
- * come out the same), and the next index run fills these tables; until then search says
- * to rebuild it.
+ * transactions as `features`. This migration only creates the tables: an index finished
+ * before it keeps its statistics untouched (a read-only open migrates old files), and its
+ * tables are filled from its stored top examples the first time a token search needs them
+ * (see backfill-top-tokens.ts).
  *
  * - `top_tokens`: per (token, feature), how many of the feature's top examples activate on
  *   that token; keyed token-first so a search reads the matching tokens' features directly.
@@ -24,7 +24,4 @@ CREATE TABLE token_text (
   text TEXT NOT NULL,
   norm TEXT NOT NULL
 );
-
-DELETE FROM features WHERE EXISTS (SELECT 1 FROM progress WHERE phase = 'done');
-UPDATE progress SET phase = 'finalize' WHERE phase = 'done';
 `;

@@ -18,9 +18,18 @@ export function LogitEffects({ id }: { id: number }) {
     );
   }
   return (
-    <div className="grid grid-cols-2 gap-4" data-testid="logit-effects">
-      <EffectColumn title="Promotes" effects={v.promoted} tone="up" />
-      <EffectColumn title="Suppresses" effects={v.suppressed} tone="down" />
+    <div>
+      <div className="grid grid-cols-2 gap-4" data-testid="logit-effects">
+        <EffectColumn title="Promotes" effects={v.promoted} tone="up" />
+        <EffectColumn title="Suppresses" effects={v.suppressed} tone="down" />
+      </div>
+      {v.foldedNorm !== undefined && (
+        <p className="mt-2 text-xs text-zinc-500 dark:text-zinc-400" data-testid="logits-basis">
+          {v.foldedNorm
+            ? 'W_dec · W_U with the final norm’s scale folded into W_U, as TransformerLens does.'
+            : 'W_dec · W_U with the raw W_U: no final norm scale was found to fold in.'}
+        </p>
+      )}
     </div>
   );
 }
