@@ -192,6 +192,8 @@ describe('feature explorer on the embedded demo', () => {
     assert.equal((await page.getByTestId('interval-title').allTextContents()).length, 10);
     assert.match((await page.getByTestId('interval-title').first().textContent()) ?? '', /^Interval [\d.]+–[\d.]+ · Contains [\d.]+%$/i);
     await page.getByTestId('logit-effects').or(page.getByTestId('logits-unavailable')).waitFor();
+    // the demo GPT-2 has a final LayerNorm: its scale is folded into W_U, and the card says so
+    await page.getByTestId('logits-basis').filter({ hasText: 'final norm’s scale folded into W_U' }).waitFor();
     await page.getByTestId('nearest-feature').first().waitFor();
 
     // the strongest example: its activating token carries the value, shaded at full strength
@@ -288,6 +290,15 @@ describe('feature explorer on the embedded demo', () => {
     assert.equal(stored.starred, true);
     assert.deepEqual(stored.lists, ['demo picks']);
     await shot(page, 'annotation');
+
+    // a tag over 64 characters is refused next to the field, before anything is sent
+    await editor.getByLabel('Tags').fill(`time, ${'x'.repeat(70)}`);
+    await editor.getByTestId('tags-error').filter({ hasText: 'at most 64' }).waitFor();
+    assert.equal(await editor.getByLabel('Tags').getAttribute('aria-invalid'), 'true');
+    assert.deepEqual((await callApi<Annotation>(page, 'annotation.get', { feature: FEATURE })).tags, ['time', 'units']);
+    await editor.getByLabel('Tags').fill('time, units');
+    await editor.getByTestId('tags-error').waitFor({ state: 'detached' });
+    await page.locator('[data-testid="save-status"][data-state="saved"]').waitFor();
 
     await page.reload();
     await page.getByTestId('annotation-editor').getByLabel('Label').waitFor();
@@ -401,6 +412,31 @@ describe('feature explorer on the embedded demo', () => {
     assert.match((await report.textContent()) ?? '', /1 conflict\b/);
     await page.locator('[data-testid="annotation-row"]').filter({ hasText: 'adjectives of public life' }).waitFor();
     assert.equal(await page.getByTestId('annotation-row').count(), 3);
+
+    // a file exported for another SAE is refused, naming it; "Import anyway" merges it
+    const foreign = JSON.parse(json.text) as { identity: Record<string, unknown>; annotations: Annotation[] };
+    foreign.identity = { ...foreign.identity, saeHash: 'e'.repeat(64), sae: '/elsewhere/other-sae' };
+    foreign.annotations = [{ ...added, feature: 77, label: 'from another SAE' }];
+    const foreignFile = path.join(tmp, 'foreign.json');
+    fs.writeFileSync(foreignFile, JSON.stringify(foreign));
+    const errorsBefore = errors.length;
+    await page.getByLabel('Import annotations from a JSON file').setInputFiles(foreignFile);
+    await page.getByTestId('import-refused').waitFor();
+    const refusal = (await page.getByRole('alert').filter({ hasText: 'foreign.json' }).textContent()) ?? '';
+    assert.ok(refusal.includes('/elsewhere/other-sae') && refusal.includes('eeeeeeeeeeee'), refusal);
+    assert.equal(await callApi<Annotation | null>(page, 'annotation.get', { feature: 77 }), null, 'nothing was imported');
+    await shot(page, 'import-refused');
+    await page.getByRole('button', { name: 'Import anyway' }).click();
+    await report
+      .filter({ hasText: /1 added/ })
+      .filter({ hasText: '/elsewhere/other-sae' })
+      .waitFor();
+    assert.equal(await page.getByTestId('import-refused').count(), 0);
+    assert.equal((await callApi<Annotation>(page, 'annotation.get', { feature: 77 })).label, 'from another SAE');
+    await page.locator('[data-testid="annotation-row"]').filter({ hasText: 'from another SAE' }).waitFor();
+    // the refusal is a 409 the page expects and shows, not an error of the page
+    const unexpected = errors.splice(errorsBefore).filter((e) => !/annotation\.import 409 |status of 409 \(Conflict\)/.test(e));
+    errors.push(...unexpected);
     await shot(page, 'annotations');
   });
 

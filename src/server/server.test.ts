@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createCore, type Core } from '../core/app/core.ts';
-import { startServeHost, type ServeHost } from './server.ts';
+import { referenceCase } from '../core/index/test-support.ts';
+import type { Annotation, AnnotationExport, AnnotationImportResult } from '../shared/annotation-types.ts';
+import { DEFAULT_MAX_BODY_BYTES, startServeHost, type ServeHost, type ServeOptions } from './server.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-serve-'));
 const rendererDir = path.join(tmp, 'renderer');
@@ -188,6 +190,81 @@ describe('serve host on loopback', () => {
     assert.equal(event.name, 'log');
     assert.equal(event.data.message, 'hello from core');
     assert.equal(event.data.source, 'test');
+  });
+});
+
+describe('bodies of whole exported files', () => {
+  const ref = referenceCase('gpt2-topk-l1post');
+  const cores: Core[] = [];
+  const servers: ServeHost[] = [];
+  after(async () => {
+    for (const s of servers) await s.close();
+    for (const c of cores) await c.close();
+  });
+
+  /** A serve host over a core with the reference model and SAE open. */
+  async function openHost(name: string, extra: Partial<ServeOptions> = {}): Promise<ServeHost> {
+    const c = createCore({ host: 'serve', data: { flag: path.join(tmp, name) } });
+    cores.push(c);
+    const r = await c.request('workspace.open', { model: ref.modelDir, sae: ref.saeDir });
+    assert.ok(r.ok, r.ok ? '' : r.error.message);
+    const server = await startServeHost({ core: c, port: 0, rendererDir, ...extra });
+    servers.push(server);
+    return server;
+  }
+  /** A request over HTTP: its status, and the reply's value (on success) or error. */
+  const post = async <T = unknown>(
+    server: ServeHost,
+    name: string,
+    payload: unknown,
+  ): Promise<{ status: number; value: T; error: { code: string; message: string }; body: string }> => {
+    const r = await send(server.port, { method: 'POST', path: `/api/${name}`, headers: json, body: JSON.stringify(payload) });
+    const parsed = JSON.parse(r.body) as { value: T; error: { code: string; message: string } };
+    return { status: r.status, value: parsed.value, error: parsed.error, body: r.body.slice(0, 300) };
+  };
+
+  test('an annotation export over 1 MiB is imported back over HTTP; other requests keep the 1 MiB limit', async () => {
+    const from = await openHost('big-from');
+    const notes = `${'long notes with "quotes" '.repeat(3999)}end`;
+    for (let f = 0; f < 15; f++) {
+      const set = await post(from, 'annotation.set', { feature: f, label: `feature ${f}`, notes });
+      assert.equal(set.status, 200, set.body);
+    }
+    const exported = await post<AnnotationExport>(from, 'annotation.export', { format: 'json' });
+    assert.equal(exported.status, 200);
+    const content = exported.value.content;
+    const body = JSON.stringify({ content });
+    assert.ok(Buffer.byteLength(body) > DEFAULT_MAX_BODY_BYTES, `the body is ${Buffer.byteLength(body)} bytes`);
+
+    const to = await openHost('big-to');
+    const imported = await post<AnnotationImportResult>(to, 'annotation.import', { content });
+    assert.equal(imported.status, 200, imported.body);
+    assert.equal(imported.value.added, 15);
+    const all = await post<Annotation[]>(to, 'annotation.all', {});
+    assert.equal(all.value.length, 15);
+    assert.equal(all.value[14]?.notes, notes);
+
+    // the limit is per request: the same size elsewhere is still refused
+    const elsewhere = await post(to, 'annotation.set', { feature: 1, notes: content });
+    assert.equal(elsewhere.status, 413);
+    assert.equal(elsewhere.error.code, 'too_large');
+    // a steering session import may be large too: it reaches the handler (and is refused as no session)
+    const session = await post(to, 'session.import', { data: { junk: 'x'.repeat(2 * DEFAULT_MAX_BODY_BYTES) } });
+    assert.equal(session.error.code, 'bad_request', session.body);
+  });
+
+  test('per-request limits can be set, and pass the default for no other request', async () => {
+    const server = await openHost('limits', { bodyLimits: { 'annotation.import': 100 } });
+    const tooBig = await post(server, 'annotation.import', { content: 'x'.repeat(200) });
+    assert.equal(tooBig.status, 413);
+    assert.match(tooBig.error.message, /larger than 100 bytes/);
+    const proto = await send(server.port, {
+      method: 'POST',
+      path: '/api/constructor',
+      headers: json,
+      body: JSON.stringify({ x: 'y'.repeat(2 * DEFAULT_MAX_BODY_BYTES) }),
+    });
+    assert.equal(proto.status, 413, 'a name that is no own key gets the default limit');
   });
 });
 

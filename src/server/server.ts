@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Core } from '../core/app/core.ts';
+import { ANNOTATION_IMPORT_MAX_CHARS } from '../shared/annotation-types.ts';
 import { fail, type ErrorCode, type Reply } from '../shared/reply.ts';
 import { rendererCsp } from '../shared/csp.ts';
 import { hostChecker, isLoopback, newToken, presentedToken, TOKEN_COOKIE, tokenMatches } from './access.ts';
@@ -32,9 +33,26 @@ export interface ServeOptions {
   readonly token?: string;
   /** Extra Host header names to accept (e.g. a DNS name of a remote GPU box). */
   readonly allowedHosts?: readonly string[];
-  /** Largest accepted request body in bytes (default 1 MiB). */
+  /** Largest accepted request body in bytes (default 1 MiB), for requests without their own limit. */
   readonly maxBodyBytes?: number;
+  /** Per-request body limits in bytes, over `largeBodyLimits` (which they extend or replace). */
+  readonly bodyLimits?: Readonly<Record<string, number>>;
 }
+
+/** The body limit of requests without their own. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+const MiB = 1024 * 1024;
+
+/**
+ * Requests that carry a whole exported file, with the body limit each needs: an annotation
+ * export may hold 50 M characters (the payload's max), which JSON-escaping inside the
+ * request body can roughly double; a steering session export carries its outputs whole.
+ */
+export const largeBodyLimits: Readonly<Record<string, number>> = {
+  'annotation.import': 2 * ANNOTATION_IMPORT_MAX_CHARS + MiB,
+  'session.import': 64 * MiB,
+};
 
 /** A running serve host. */
 export interface ServeHost {
@@ -72,7 +90,9 @@ export async function startServeHost(options: ServeOptions): Promise<ServeHost> 
   const host = options.host ?? '127.0.0.1';
   const token = isLoopback(host) ? undefined : (options.token ?? newToken());
   const rendererDir = path.resolve(options.rendererDir ?? defaultRendererDir);
-  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // a Map, so names like "constructor" find nothing
+  const bodyLimits = new Map(Object.entries({ ...largeBodyLimits, ...options.bodyLimits }));
   const hostAllowed = hostChecker(host, options.allowedHosts);
   const streams = new Set<ServerResponse>();
 
@@ -132,7 +152,7 @@ export async function startServeHost(options: ServeOptions): Promise<ServeHost> 
     if (type !== 'application/json' && !(type === '' && req.headers['content-length'] === '0')) {
       return deny(res, true, fail('bad_request', 'Content-Type must be application/json'), 415);
     }
-    const body = await readJsonBody(req, maxBody);
+    const body = await readJsonBody(req, bodyLimits.get(name) ?? maxBody);
     if ('problem' in body) {
       res.setHeader('Connection', 'close');
       if (body.problem.kind === 'too_large') {

@@ -7,8 +7,14 @@
 import { z } from 'zod';
 import { empty, request, type RequestDef } from './request-def.ts';
 
+/** The longest tag, in characters (after trimming). */
+export const TAG_MAX_CHARS = 64;
+
+/** The most tags one feature may have. */
+export const TAGS_MAX = 100;
+
 const featureId = z.number().int().nonnegative();
-const tag = z.string().trim().min(1).max(64);
+const tag = z.string().trim().min(1).max(TAG_MAX_CHARS);
 const listName = z.string().trim().min(1).max(100);
 
 /** What the user wrote about one feature. */
@@ -41,7 +47,7 @@ export const annotationSetPayload = z
     feature: featureId,
     label: z.string().max(500).optional(),
     notes: z.string().max(100_000).optional(),
-    tags: z.array(tag).max(100).optional(),
+    tags: z.array(tag).max(TAGS_MAX).optional(),
     starred: z.boolean().optional(),
     lists: z.array(listName).max(100).optional(),
   })
@@ -81,9 +87,29 @@ export interface AnnotationImportResult {
   readonly updated: number;
   readonly unchanged: number;
   readonly conflicts: readonly AnnotationConflict[];
-  /** Why the file's identity differs from the workspace SAE's, when it does (imported anyway). */
+  /**
+   * Why the file's identity differs from the workspace SAE's, when it does: another hook, or
+   * (only with `force`) another SAE's weights; also features left out for being out of range.
+   */
   readonly warning: string | null;
 }
+
+/** The longest file `annotation.import` takes, in characters (hosts size their body limits by it). */
+export const ANNOTATION_IMPORT_MAX_CHARS = 50_000_000;
+
+/** Payload of `annotation.import`. */
+export const annotationImportPayload = z
+  .object({
+    /** The exported JSON file's text. */
+    content: z.string().min(1).max(ANNOTATION_IMPORT_MAX_CHARS),
+    /**
+     * Import even when the file was exported for another SAE (other weights): its labels then
+     * land on this SAE's features of the same ids, which mean something else. Without it such
+     * a file is refused with a `conflict` naming both SAEs.
+     */
+    force: z.boolean().optional(),
+  })
+  .strict();
 
 /** Every request of this area, by name. */
 export const annotationRequests = {
@@ -108,7 +134,8 @@ export const annotationRequests = {
   /**
    * Imports an exported JSON file's content, merging: empty fields take the file's value,
    * tags and lists are united, a star is kept; differing labels or notes keep what is stored
-   * and are reported as conflicts.
+   * and are reported as conflicts. A file exported for another SAE (other weights hash) is
+   * refused with a `conflict` naming both, unless `force` is set; nothing is merged then.
    */
-  'annotation.import': request<AnnotationImportResult>()(z.object({ content: z.string().min(1).max(50_000_000) }).strict()),
+  'annotation.import': request<AnnotationImportResult>()(annotationImportPayload),
 } as const satisfies Record<string, RequestDef<z.ZodType, unknown>>;

@@ -202,7 +202,26 @@ describe('annotations', () => {
       identity: { ...id, saeHash: 'f'.repeat(64), sae: '/elsewhere/sae' },
       annotations: theirs,
     };
-    const r = await ask(target, 'annotation.import', { content: JSON.stringify(file) });
+    // another SAE's file is refused, naming both SAEs, and changes nothing
+    const refused = await target.request('annotation.import', { content: JSON.stringify(file) });
+    assert.equal(!refused.ok && refused.error.code, 'conflict');
+    const why = refused.ok ? '' : refused.error.message;
+    assert.ok(why.includes('/elsewhere/sae') && why.includes('ffffffffffff'), why);
+    assert.ok(why.includes(id.sae) && why.includes(id.saeHash.slice(0, 12)), why);
+    assert.deepEqual(await ask(target, 'annotation.all'), before, 'nothing merged');
+    // the same file for this SAE needs no force
+    const ownFile = { ...file, identity: id, annotations: [{ feature: 5, label: 'own file' }] };
+    assert.equal((await ask(target, 'annotation.import', { content: JSON.stringify(ownFile) })).added, 1);
+    assert.deepEqual(await ask(target, 'annotation.import', { content: JSON.stringify(ownFile), force: true }), {
+      added: 0,
+      updated: 0,
+      unchanged: 1,
+      conflicts: [],
+      warning: null,
+    });
+
+    // with force, it is merged and the warning says whose it was
+    const r = await ask(target, 'annotation.import', { content: JSON.stringify(file), force: true });
     assert.equal(r.added, 1);
     assert.equal(r.updated, 2);
     assert.equal(r.unchanged, 1);

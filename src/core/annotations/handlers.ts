@@ -4,7 +4,7 @@ import { AppError } from '../../shared/reply.ts';
 import type { CoreServices } from '../app/services.ts';
 import { exportAnnotations } from './export.ts';
 import { workspaceIdentity } from './identity.ts';
-import { importWarning, parseImport } from './import.ts';
+import { checkSameSae, importWarning, parseImport } from './import.ts';
 import { annotationStore, workspaceSaeKey } from './service.ts';
 
 /** Handlers of every request declared in src/shared/annotation-types.ts. */
@@ -39,9 +39,10 @@ export function annotationHandlers(core: CoreServices): AnnotationHandlers {
       const id = await identity();
       return exportAnnotations(format, id, store().all(id.saeHash));
     },
-    'annotation.import': async ({ content }) => {
+    'annotation.import': async ({ content, force }) => {
       const file = parseImport(content);
       const id = await identity();
+      checkSameSae(file.identity, id, force === true);
       const inRange = file.annotations.filter((a) => a.feature < id.dSae);
       const result = store().merge(id.saeHash, inRange);
       return { ...result, warning: importWarning(file.identity, id, file.annotations.length - inRange.length) };

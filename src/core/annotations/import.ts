@@ -54,6 +54,28 @@ export function parseImport(content: string): ParsedImport {
   return { identity: r.data.identity, annotations: r.data.annotations };
 }
 
+/** `name (weights abcdef012345…, hook h, model m)`: one SAE identity in words, for messages. */
+function describeSae(id: Partial<SaeIdentity>): string {
+  const parts = [`weights ${id.saeHash ? `${id.saeHash.slice(0, 12)}…` : 'unknown'}`];
+  if (id.hook) parts.push(`hook ${id.hook}`);
+  if (id.model) parts.push(`model ${id.model}`);
+  return `${id.sae ?? '(unnamed SAE)'} (${parts.join(', ')})`;
+}
+
+/**
+ * Refuses a file exported for another SAE (its weights hash differs from the open SAE's):
+ * its feature ids mean other things here, and a merge cannot be undone. A `conflict` naming
+ * both SAEs, unless `force`; files that name no weights hash pass.
+ */
+export function checkSameSae(file: Partial<SaeIdentity> | undefined, ours: SaeIdentity, force: boolean): void {
+  if (force || !file?.saeHash || file.saeHash === ours.saeHash) return;
+  throw new AppError(
+    'conflict',
+    `this file holds annotations of the SAE ${describeSae(file)}, not of the open SAE ${describeSae(ours)}; ` +
+      `its feature ids mean other things here, so nothing was imported (import anyway only if both SAEs share their features)`,
+  );
+}
+
 /**
  * Why a file's identity differs from the workspace SAE's, or null when it matches (or the
  * file names none); also mentions features left out for being beyond the SAE's width.

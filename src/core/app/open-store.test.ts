@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { AppError } from '../../shared/reply.ts';
-import { closeOnError, openStore } from './open-store.ts';
+import { closeOnError, DEFAULT_BUSY_TIMEOUT_MS, openStore } from './open-store.ts';
 import { openDatabase } from './sqlite.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-open-store-'));
@@ -88,4 +89,50 @@ test('beforeWal runs on the empty file, before the journal mode changes', () => 
   });
   assert.equal(db.pragma('auto_vacuum', { simple: true }), 2);
   db.close();
+});
+
+test('without a busy timeout given, a store still waits for other writers', () => {
+  const db = openStore(path.join(tmp, 'default-timeout.sqlite'), { migrations: steps, synchronous: 'NORMAL' });
+  assert.equal(db.pragma('busy_timeout', { simple: true }), DEFAULT_BUSY_TIMEOUT_MS);
+  db.close();
+});
+
+/** Starts a child that opens `file` with `steps` migrations when told to; resolves once it is ready. */
+function child(file: string, steps: number): Promise<{ proc: ChildProcess; result: Promise<{ code: number | null; out: string }> }> {
+  const script = path.join(import.meta.dirname, 'testdata', 'migrate-child.ts');
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, file, String(steps)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const result = new Promise<{ code: number | null; out: string }>((done) => proc.on('exit', (code) => done({ code, out })));
+    proc.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      const wasReady = out.includes('ready\n');
+      out += c;
+      if (!wasReady && out.includes('ready\n')) resolve({ proc, result });
+    });
+    proc.on('error', reject);
+  });
+}
+
+test('two processes creating the same store at once both open it, each migration run once', async () => {
+  const steps = 150;
+  for (let round = 0; round < 3; round++) {
+    const file = path.join(tmp, `race-${round}.sqlite`);
+    const kids = await Promise.all([child(file, steps), child(file, steps)]);
+    // both are loaded and waiting: let them go at the same moment
+    for (const k of kids) k.proc.stdin!.end('go\n');
+    const results = await Promise.all(kids.map((k) => k.result));
+    for (const r of results) {
+      assert.equal(r.code, 0, `round ${round}: ${r.out}`);
+      assert.deepEqual(JSON.parse(r.out.split('\n')[1]!), { ok: true, journal: 'wal', version: steps });
+    }
+    const db = openDatabase(file, { readonly: true });
+    assert.equal(db.prepare("select count(*) from sqlite_master where type = 'table'").pluck().get(), steps);
+    // each step's insert ran once: every table holds one row
+    const rows = Array.from({ length: steps }, (_, i) => db.prepare(`select count(*) from t${i}`).pluck().get());
+    assert.ok(
+      rows.every((n) => n === 1),
+      `round ${round}: rows per table ${rows.join(',')}`,
+    );
+    db.close();
+  }
 });

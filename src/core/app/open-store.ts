@@ -10,13 +10,19 @@ export interface StoreOptions {
   readonly migrations: readonly string[];
   /** PRAGMA synchronous: with WAL, NORMAL loses nothing committed on a kill; FULL also survives power loss. */
   readonly synchronous: 'NORMAL' | 'FULL';
-  /** PRAGMA busy_timeout (ms), for files another process (a CLI run, the app) may write at the same time. */
+  /**
+   * PRAGMA busy_timeout (ms), for files another process (a CLI run, the app) may write at the
+   * same time; default `DEFAULT_BUSY_TIMEOUT_MS`.
+   */
   readonly busyTimeoutMs?: number | undefined;
   /** Runs first, before WAL is switched on: settings that only take on an empty file. */
   readonly beforeWal?: ((db: Database.Database) => void) | undefined;
   /** More `PRAGMA` assignments (`'cache_size = -32768'`), set before the migrations run. */
   readonly pragmas?: readonly string[] | undefined;
 }
+
+/** How long a store waits for another connection's write lock before failing with SQLITE_BUSY (ms). */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Runs `setup(db)` and returns what it returns; when it throws, closes `db` first, so a
@@ -32,17 +38,18 @@ export function closeOnError<T>(db: Database.Database, setup: (db: Database.Data
 }
 
 /**
- * Opens (creating it and its folder if needed) a SQLite file for writing: WAL journal, the
- * given sync level and pragmas, migrations applied. The database is closed again if any
- * step fails.
+ * Opens (creating it and its folder if needed) a SQLite file for writing: a busy timeout, WAL
+ * journal, the given sync level and pragmas, migrations applied (safely while another
+ * process opens the same file). The database is closed again if any step fails.
  */
 export function openStore(file: string, options: StoreOptions): Database.Database {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   return closeOnError(openDatabase(file), (db) => {
+    // first: switching to WAL and migrating may wait for another process creating the same file
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
     options.beforeWal?.(db);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous}`);
-    if (options.busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
     for (const p of options.pragmas ?? []) db.pragma(p);
     migrate(db, file, options.migrations);
     return db;

@@ -11,12 +11,22 @@
  *                                     symlinks cannot be made, as on Windows without rights)
  * ```
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { AppError } from '../../shared/reply.ts';
+import { BLOB_ETAG, COMMIT_HASH, repoPathProblem, revisionProblem } from './safe-names.ts';
 import { filesUnder } from './walk.ts';
 
-/** A 40-hex git commit id. */
-export const COMMIT_HASH = /^[0-9a-f]{40}$/;
+export { COMMIT_HASH };
+
+/**
+ * The last guard before a name becomes a path here (callers check what the endpoint sent,
+ * with better messages, first): nothing may lead out of the repo's folder.
+ */
+function unsafe(what: string, value: string, why: string): AppError {
+  return new AppError('bad_request', `${what} "${value.slice(0, 100)}" cannot name a file in the HF cache: ${why}`);
+}
 
 /** The folder name of a model repo in the cache: `models--org--name`. */
 export function repoFolderName(repo: string, type: 'model' | 'dataset' | 'space' = 'model'): string {
@@ -42,6 +52,7 @@ export class RepoCache {
 
   /** The blob holding the file with this etag. */
   blob(etag: string): string {
+    if (!BLOB_ETAG.test(etag)) throw unsafe('the etag', etag, 'it is not a git sha1 or SHA-256');
     return path.join(this.root, 'blobs', etag);
   }
 
@@ -52,11 +63,14 @@ export class RepoCache {
 
   /** `snapshots/<commit>`. */
   snapshot(commit: string): string {
+    if (!COMMIT_HASH.test(commit)) throw unsafe('the commit', commit, 'it is not 40 hex digits');
     return path.join(this.root, 'snapshots', commit);
   }
 
   /** The snapshot entry of a repo file (`/`-separated path inside the repo). */
   pointer(commit: string, file: string): string {
+    const why = repoPathProblem(file);
+    if (why) throw unsafe('the repo file', file, why);
     return path.join(this.snapshot(commit), ...file.split('/'));
   }
 
@@ -67,20 +81,37 @@ export class RepoCache {
   readRef(revision: string): string | null {
     if (COMMIT_HASH.test(revision) && fs.existsSync(this.snapshot(revision))) return revision;
     try {
-      const commit = fs.readFileSync(path.join(this.root, 'refs', ...revision.split('/')), 'utf8').trim();
+      const commit = fs.readFileSync(this.#refFile(revision), 'utf8').trim();
       return COMMIT_HASH.test(commit) ? commit : null;
     } catch {
       return null;
     }
   }
 
-  /** Records that `revision` points at `commit` (nothing to do when the revision is that commit). */
+  /**
+   * Records that `revision` points at `commit` (nothing to do when the revision is that commit).
+   * `snapshots/<commit>` is made first, as hf_hub_download makes it before the ref: Python's
+   * scan_cache_dir reports a repo whose ref names a commit without a snapshot folder as
+   * corrupted, which a pull failing before its first file would otherwise leave. The ref is
+   * written whole (temp file, then rename), as huggingface_hub writes it, so no reader sees it empty.
+   */
   writeRef(revision: string, commit: string): void {
     if (revision === commit) return;
-    const file = path.join(this.root, 'refs', ...revision.split('/'));
+    const file = this.#refFile(revision);
+    if (!COMMIT_HASH.test(commit)) throw unsafe('the commit', commit, 'it is not 40 hex digits');
+    fs.mkdirSync(this.snapshot(commit), { recursive: true });
     if (this.readRef(revision) === commit) return;
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, commit);
+    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(tmp, commit);
+    fs.renameSync(tmp, file);
+  }
+
+  /** `refs/<revision>`, for a revision that is a safe ref name. */
+  #refFile(revision: string): string {
+    const why = revisionProblem(revision);
+    if (why) throw unsafe('the revision', revision, why);
+    return path.join(this.root, 'refs', ...revision.split('/'));
   }
 
   /** Every ref (branch, tag) and the commit it points at. */

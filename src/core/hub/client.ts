@@ -8,12 +8,13 @@
 import { AppError } from '../../shared/reply.ts';
 import type { HubConfig } from './env.ts';
 import { hubHttpError, networkError, type HubAsk } from './errors.ts';
+import { checkCommit, checkEtag, checkListedPath } from './safe-names.ts';
 
 /** What a HEAD on a file's resolve URL tells. */
 export interface FileMetadata {
   /** The commit the revision resolved to (`X-Repo-Commit`). */
   readonly commit: string;
-  /** sha256 for LFS files (`X-Linked-Etag`), the git blob sha1 otherwise (`ETag`), quotes stripped. */
+  /** sha256 for LFS files (`X-Linked-Etag`), the git blob sha1 otherwise (`ETag`), quotes stripped; always 40 or 64 hex digits. */
   readonly etag: string;
   readonly size: number;
   /** Where to GET the bytes: the CDN for LFS files, the resolve URL otherwise. */
@@ -98,9 +99,10 @@ export class HubClient {
   async commitOf(repo: string, revision: string, signal?: AbortSignal): Promise<string> {
     const url = `${this.#config.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}`;
     const { value } = await this.#json<{ sha?: unknown }>(url, { repo, revision }, signal);
-    if (typeof value.sha !== 'string' || !/^[0-9a-f]{40}$/.test(value.sha)) {
-      throw new AppError('internal', `${this.#config.endpoint} gave no commit for "${repo}" at "${revision}"`);
+    if (typeof value.sha !== 'string') {
+      throw new AppError('unavailable', `${this.#config.endpoint} gave no commit for "${repo}" at "${revision}"`);
     }
+    checkCommit(value.sha, repo, this.#config.endpoint, `revision "${revision}"`);
     return value.sha;
   }
 
@@ -128,7 +130,12 @@ export class HubClient {
       );
       if (!Array.isArray(value))
         throw new AppError('internal', `${this.#config.endpoint} sent a tree listing that is not a list for "${repo}"`);
-      for (const raw of value as Record<string, unknown>[]) out.push(treeEntry(raw));
+      for (const raw of value as Record<string, unknown>[]) {
+        const entry = treeEntry(raw);
+        // listed paths become paths in the cache: one that leads elsewhere spoils the listing
+        checkListedPath(entry.path, repo, this.#config.endpoint);
+        out.push(entry);
+      }
       url = nextLink(res.headers.get('link'), url);
     }
     return out;
@@ -158,6 +165,9 @@ export class HubClient {
         throw new AppError('internal', `${this.#config.endpoint} sent no ETag for "${file}" in "${repo}"; cannot store it in the cache`);
       if (!Number.isFinite(size) || size < 0)
         throw new AppError('internal', `${this.#config.endpoint} sent no size for "${file}" in "${repo}"`);
+      // the etag names the blob file and the commit a snapshot folder: both must be plain hashes
+      checkEtag(etag, file, repo, this.#config.endpoint);
+      checkCommit(commit, repo, this.#config.endpoint, `"${file}"`);
       const target = res.status >= 300 && location ? new URL(location, url).toString() : url;
       return { commit, etag, size, location: target, lfs: linked !== null };
     }

@@ -39,26 +39,31 @@ export interface BlobCallbacks {
 /** How often a dropped connection is retried (each from where it stopped). */
 export const MAX_ATTEMPTS = 6;
 
-/** The hash the etag is, or null when it is neither a sha256 nor a git sha1 (then only the size is checked). */
-function hasherFor(etag: string, size: number): Hash | null {
+/**
+ * The hash the etag is: sha256 (64 hex) or a git blob sha1 (40 hex). Any other etag is
+ * refused, naming the file: it names the blob file, so it must be a plain hash.
+ */
+function hasherFor(etag: string, size: number, file: string): Hash {
   if (/^[0-9a-f]{64}$/.test(etag)) return createHash('sha256');
   if (/^[0-9a-f]{40}$/.test(etag)) return createHash('sha1').update(`blob ${size}\0`);
-  return null;
+  throw new AppError(
+    'unavailable',
+    `the etag "${etag.slice(0, 100)}" of "${file}" is not a SHA-256 or git sha1; it cannot be checked or stored`,
+  );
 }
 
 /** Hashes what an earlier run left in `file` (its first `bytes` bytes). */
-async function hashExisting(hash: Hash | null, file: string, bytes: number): Promise<void> {
-  if (!hash || bytes === 0) return;
+async function hashExisting(hash: Hash, file: string, bytes: number): Promise<void> {
+  if (bytes === 0) return;
   const stream = fs.createReadStream(file, { start: 0, end: bytes - 1 });
   for await (const chunk of stream) hash.update(chunk as Buffer);
 }
 
-/** Hashes a whole file and compares it with its etag; false when they differ. Files whose etag is no hash pass. */
+/** Hashes a whole file and compares it with its etag; false when they differ. */
 export async function blobMatches(file: string, etag: string, size: number): Promise<boolean> {
   const stat = fs.statSync(file);
   if (stat.size !== size) return false;
-  const hash = hasherFor(etag, size);
-  if (!hash) return true;
+  const hash = hasherFor(etag, size, file);
   await hashExisting(hash, file, size);
   return hash.digest('hex') === etag;
 }
@@ -81,6 +86,11 @@ const delay = (ms: number, signal: AbortSignal): Promise<void> =>
  * checksum mismatch it is deleted (its bytes are wrong) and the error says so.
  */
 export async function downloadBlob(client: HubClient, req: BlobRequest, cb: BlobCallbacks): Promise<void> {
+  // checked before anything touches the disk: the blob's name is the etag
+  let hash = hasherFor(req.etag, req.size, req.file);
+  if (path.basename(req.blob) !== req.etag) {
+    throw new AppError('bad_request', `"${req.file}": the blob ${req.blob} is not named by its etag ${req.etag}`);
+  }
   const partial = `${req.blob}.incomplete`;
   fs.mkdirSync(path.dirname(req.blob), { recursive: true });
   let have = fs.existsSync(partial) ? fs.statSync(partial).size : 0;
@@ -88,7 +98,6 @@ export async function downloadBlob(client: HubClient, req: BlobRequest, cb: Blob
     fs.rmSync(partial, { force: true });
     have = 0;
   }
-  let hash = hasherFor(req.etag, req.size);
   await hashExisting(hash, partial, have);
   if (have > 0) cb.onResume?.(have);
 
@@ -117,7 +126,7 @@ export async function downloadBlob(client: HubClient, req: BlobRequest, cb: Blob
       await res.body?.cancel();
       fs.rmSync(partial, { force: true });
       have = 0;
-      hash = hasherFor(req.etag, req.size);
+      hash = hasherFor(req.etag, req.size, req.file);
       continue;
     }
     if (!res.ok) {
@@ -137,7 +146,7 @@ export async function downloadBlob(client: HubClient, req: BlobRequest, cb: Blob
       // the server ignored the Range: start over
       fs.rmSync(partial, { force: true });
       have = 0;
-      hash = hasherFor(req.etag, req.size);
+      hash = hasherFor(req.etag, req.size, req.file);
     }
     if (!res.body) throw new AppError('internal', `no body downloading "${req.file}"`);
     const reader = res.body.getReader();
@@ -153,7 +162,7 @@ export async function downloadBlob(client: HubClient, req: BlobRequest, cb: Blob
         const { done, value } = await reader.read();
         if (done) break;
         await out.write(value);
-        hash?.update(value);
+        hash.update(value);
         have += value.byteLength;
         cb.onBytes?.(value.byteLength);
       }
@@ -184,16 +193,14 @@ export async function downloadBlob(client: HubClient, req: BlobRequest, cb: Blob
     );
   }
   cb.onVerify?.();
-  if (hash) {
-    const got = hash.digest('hex');
-    if (got !== req.etag) {
-      fs.rmSync(partial, { force: true });
-      const kind = req.etag.length === 64 ? 'SHA-256' : 'git sha1';
-      throw new AppError(
-        'conflict',
-        `"${req.file}" from "${req.repo}" is corrupted: its ${kind} is ${got}, the hub says ${req.etag}; the download was deleted, pull again`,
-      );
-    }
+  const got = hash.digest('hex');
+  if (got !== req.etag) {
+    fs.rmSync(partial, { force: true });
+    const kind = req.etag.length === 64 ? 'SHA-256' : 'git sha1';
+    throw new AppError(
+      'conflict',
+      `"${req.file}" from "${req.repo}" is corrupted: its ${kind} is ${got}, the hub says ${req.etag}; the download was deleted, pull again`,
+    );
   }
   // readable by all, like huggingface_hub's blobs, then into place
   fs.chmodSync(partial, 0o644);

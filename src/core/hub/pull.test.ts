@@ -64,6 +64,7 @@ before(async () => {
       ...fixtureRepos(cases),
       'acme/private-saes': { files: folderFiles(relu.saeDir, 'blocks.2.hook_resid_pre'), access: 'private', tokens: ['hf_acme'] },
       'acme/gated-saes': { files: folderFiles(relu.saeDir, 'blocks.2.hook_resid_pre'), access: 'gated', tokens: ['hf_acme'] },
+      'evil/saes': { files: folderFiles(relu.saeDir, 'blocks.2.hook_resid_pre') },
       'acme/two-saes': {
         files: { ...folderFiles(relu.saeDir, 'a/blocks.2.hook_resid_pre'), ...folderFiles(relu.saeDir, 'b/blocks.2.hook_resid_pre') },
         revisions: ['v1.0'],
@@ -477,5 +478,93 @@ describe('revisions and renamed repos', () => {
     assert.equal(renamed.commit, hub.commit(SAE_REPO));
     assert.match(renamed.path, /models--jbloom--old-name/);
     assert.ok(hub.requests.some((q) => q.method === 'HEAD' && q.url.startsWith('/jbloom/old-name/resolve/')));
+  });
+});
+
+describe('a hostile endpoint', () => {
+  const EVIL = 'evil/saes';
+  const base = 'blocks.2.hook_resid_pre';
+  after(() => hub.tamper(EVIL, null));
+
+  /** Everything below `tmp` that is not inside a cache folder (where an escape would land). */
+  const outside = (): string[] => fs.readdirSync(tmp).filter((n) => !n.startsWith('cache-'));
+
+  test('an ETag that is no hash (X-Linked-Etag: ../../../.bashrc) is refused, naming the file; nothing is written', async () => {
+    const before = outside();
+    for (const etag of ['"../../../.bashrc"', '../../../.bashrc', 'W/"../../../x"', `"${'A'.repeat(64)}"`, '"abc"']) {
+      hub.tamper(EVIL, { etags: { [`${base}/sae_weights.safetensors`]: etag } });
+      const config = setup();
+      await rejects(
+        pull(config, { repo: EVIL, path: base }),
+        'unavailable',
+        /sent the ETag ".*" for "blocks\.2\.hook_resid_pre\/sae_weights\.safetensors" in "evil\/saes", which is not a git sha1 or SHA-256/,
+      );
+      const blobs = path.join(config.cacheDir, repoFolderName(EVIL), 'blobs');
+      const stored = fs.existsSync(blobs) ? fs.readdirSync(blobs) : [];
+      assert.ok(
+        stored.every((b) => /^[0-9a-f]{40}(\.incomplete)?$/.test(b)),
+        `only the small file's blob may be there: ${stored.join(', ')}`,
+      );
+    }
+    assert.deepEqual(outside(), before, 'nothing was written next to the cache');
+    // a weak, quoted etag that is a hash is fine (W/ and quotes are stripped)
+    const oid = hub.fileInfo(EVIL, `${base}/cfg.json`).oid;
+    hub.tamper(EVIL, { etags: { [`${base}/cfg.json`]: `W/"${oid}"` } });
+    const r = await pull(setup(), { repo: EVIL, path: base });
+    assert.equal(fs.readlinkSync(path.join(r.path, 'cfg.json')), path.join('..', '..', '..', 'blobs', oid));
+  });
+
+  test('listed paths with "..", backslashes or a leading "/" spoil the listing', async () => {
+    for (const bad of [`${base}/../../../../escape.json`, '..\\..\\escape.json', '/etc/escape.json', `${base}//cfg.json`]) {
+      hub.tamper(EVIL, { treePaths: [bad] });
+      const config = setup();
+      const e = await rejects(
+        pull(config, { repo: EVIL, path: base }),
+        'unavailable',
+        /listed a file ".*" in "evil\/saes" that cannot be stored/,
+      );
+      assert.ok(e.message.includes(bad), e.message);
+      assert.ok(!fs.existsSync(path.join(config.cacheDir, repoFolderName(EVIL), 'snapshots')), 'no snapshot was made');
+    }
+  });
+
+  test('a commit that is not 40 hex digits (model info sha, X-Repo-Commit) is refused', async () => {
+    hub.tamper(EVIL, { sha: '../../../../escape' });
+    await rejects(
+      pull(setup(), { repo: EVIL, path: base }),
+      'unavailable',
+      /sent the commit "\.\.\/\.\.\/\.\.\/\.\.\/escape" for revision "main" in "evil\/saes"/,
+    );
+    hub.tamper(EVIL, { repoCommit: '../escape' });
+    await rejects(
+      pull(setup(), { repo: EVIL, path: base }),
+      'unavailable',
+      /sent the commit "\.\.\/escape" for "blocks\.2\.hook_resid_pre\/.*" in "evil\/saes"/,
+    );
+    hub.tamper(EVIL, null);
+  });
+
+  test('a revision or path asked for that is no safe ref name or repo path is a bad_request, before any request', async () => {
+    const config = setup();
+    const asked = hub.requests.length;
+    for (const revision of ['../../../escape', 'main/../../x', 'a\\b', '.hidden', 'x.lock', 'a b', 'a@{1}']) {
+      await rejects(
+        pull(config, { repo: EVIL, path: base, revision }),
+        'bad_request',
+        /revision ".*" of "evil\/saes" is not a branch, tag or commit name/,
+      );
+    }
+    await rejects(
+      pull(config, { repo: EVIL, path: '../../escape' }),
+      'bad_request',
+      /"\.\.\/\.\.\/escape" is not a path inside "evil\/saes"/,
+    );
+    await rejects(
+      pull(config, { repo: EVIL, onnxFile: 'onnx/../../../x.onnx', kind: 'model' }),
+      'bad_request',
+      /"onnx\/\.\.\/\.\.\/\.\.\/x\.onnx" is not a path inside "evil\/saes"/,
+    );
+    assert.equal(hub.requests.length, asked, 'the hub was not asked');
+    assert.ok(!fs.existsSync(config.cacheDir), 'the cache was not touched');
   });
 });

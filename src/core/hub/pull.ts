@@ -13,6 +13,7 @@ import { HubClient, type FileMetadata, type TreeEntry } from './client.ts';
 import { blobMatches, downloadBlob } from './download.ts';
 import type { HubConfig } from './env.ts';
 import { HubUnreachableError } from './errors.ts';
+import { BLOB_ETAG, checkRequestedPath, checkRevision } from './safe-names.ts';
 import { selectFiles, type ListedFile, type Selection } from './select.ts';
 import { filesUnder } from './walk.ts';
 
@@ -104,6 +105,13 @@ async function listRemote(
   }
 }
 
+/** A `bad_request` naming the revision or path of a pull that could lead outside the repo's cache folder. */
+function checkPullRequest(req: PullRequest, revision: string, base: string): void {
+  checkRevision(revision, req.repo);
+  if (base) checkRequestedPath(base, req.repo);
+  if (req.onnxFile !== undefined) checkRequestedPath(normalizeRepoPath(req.onnxFile), req.repo);
+}
+
 /** Where a pull's files are described: `org/name:path @ rev`. */
 export function describePull(repo: string, base: string, revision: string): string {
   return `${repo}${base ? `:${base}` : ''}${revision === 'main' ? '' : ` @ ${revision}`}`;
@@ -116,6 +124,7 @@ export function describePull(repo: string, base: string, revision: string): stri
 export function pullFromCache(config: HubConfig, req: PullRequest): HubPullResult | null {
   const revision = req.revision ?? 'main';
   const base = normalizeRepoPath(req.path);
+  checkPullRequest(req, revision, base);
   const cache = new RepoCache(config.cacheDir, req.repo);
   const commit = cache.readRef(revision);
   if (!commit) return null;
@@ -219,6 +228,7 @@ export async function pullFromHub(config: HubConfig, req: PullRequest, hooks: Pu
   const base = normalizeRepoPath(req.path);
   const where = describePull(req.repo, base, revision);
   const log = hooks.log ?? (() => {});
+  checkPullRequest(req, revision, base);
 
   if (config.offline) {
     const hit = pullFromCache(config, req);
@@ -264,7 +274,8 @@ export async function pullFromHub(config: HubConfig, req: PullRequest, hooks: Pu
     }
     const etag = entry?.lfs?.oid ?? entry?.oid;
     let partial = 0;
-    if (etag) {
+    // the listing's oid only guesses where a partial download is; the HEAD's etag decides
+    if (etag && BLOB_ETAG.test(etag)) {
       try {
         partial = fs.statSync(cache.incomplete(etag)).size;
       } catch {

@@ -7,13 +7,14 @@
  * - `GET /api/models/{repo}/tree/{rev}/{path}?recursive=`: entries with `oid`, `size`,
  *   `lfs: {oid, size}`, paginated with `Link: <…>; rel="next"`;
  * - `HEAD|GET /{repo}/resolve/{rev}/{path}`: small files answer 200 with `ETag` = git blob
- *   sha1; LFS files answer 302 to a CDN on another origin (a second port), with
+ *   sha1; LFS files answer 302 to a CDN on another host (`localhost`, a second port), with
  *   `X-Linked-Etag` = sha256 and `X-Linked-Size`; every answer has `X-Repo-Commit`;
  *   `Range` gives 206; renamed repos answer a relative 307;
  * - errors with `X-Error-Code` (RepoNotFound, GatedRepo, EntryNotFound, RevisionNotFound)
  *   and 401 "Invalid credentials in Authorization header" for an unknown token.
  *
- * Faults on demand: drop the connection after N bytes, corrupt a file's bytes, serve slowly.
+ * Faults on demand: drop the connection after N bytes, corrupt a file's bytes, serve slowly,
+ * or lie as a hostile endpoint would (etags, listed paths and commits that are no hashes).
  * Every request is logged for assertions.
  */
 import { createHash } from 'node:crypto';
@@ -98,6 +99,18 @@ export function folderFiles(dir: string, prefix = ''): Record<string, string> {
   return out;
 }
 
+/** What a hostile endpoint sends for one repo (`TestHub.tamper`). */
+export interface Tamper {
+  /** The `sha` of the model info (the commit a revision resolves to). */
+  readonly sha?: string;
+  /** `X-Repo-Commit` of resolve answers. */
+  readonly repoCommit?: string;
+  /** Repo file → the etag sent for it (in `X-Linked-Etag` for LFS files, `ETag` otherwise), as is. */
+  readonly etags?: Readonly<Record<string, string>>;
+  /** File paths added to every tree listing of the repo, as is. */
+  readonly treePaths?: readonly string[];
+}
+
 /** Faults for one file. */
 interface Fault {
   dropAfter?: { bytes: number; times: number };
@@ -108,7 +121,7 @@ interface Fault {
 export class TestHub {
   /** The endpoint to put in HF_ENDPOINT. */
   url = '';
-  /** The CDN's origin (LFS downloads are redirected there). */
+  /** The CDN's origin (LFS downloads are redirected there): `localhost`, a host name other than the hub's. */
   cdnUrl = '';
   /** Every request, in order. */
   readonly requests: LoggedRequest[] = [];
@@ -119,6 +132,7 @@ export class TestHub {
   readonly #repos = new Map<string, RepoState>();
   readonly #tokens = new Set<string>();
   readonly #faults = new Map<string, Fault>();
+  readonly #tampers = new Map<string, Tamper>();
   readonly #pageSize: number;
   readonly #renamed: Readonly<Record<string, string>>;
   readonly #hub: http.Server;
@@ -147,7 +161,9 @@ export class TestHub {
       new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
     const [a, b] = await Promise.all([listen(hub.#hub), listen(hub.#cdn)]);
     hub.url = `http://127.0.0.1:${a}`;
-    hub.cdnUrl = `http://127.0.0.1:${b}`;
+    // the CDN is another host, as cdn-lfs.hf.co is: huggingface_hub follows redirects that stay on the
+    // endpoint's host name (any port) and stops at one that leaves it, reading the file's metadata there
+    hub.cdnUrl = `http://localhost:${b}`;
     return hub;
   }
 
@@ -184,6 +200,12 @@ export class TestHub {
   /** Serves the file with one byte flipped (its etag stays the true hash). */
   corrupt(id: string, file: string, on = true): void {
     this.#fault(id, file).corrupt = on;
+  }
+
+  /** Makes the hub lie about a repo as a hostile endpoint might (etags, paths, commits); `null` stops it. */
+  tamper(id: string, t: Tamper | null): void {
+    if (t) this.#tampers.set(id, t);
+    else this.#tampers.delete(id);
   }
 
   /** Requests of one kind, e.g. `hub.count('GET', '/cdn')`. */
@@ -301,7 +323,7 @@ export class TestHub {
           _id: state.commit.slice(0, 24),
           id,
           modelId: id,
-          sha: state.commit,
+          sha: this.#tampers.get(id)?.sha ?? state.commit,
           private: state.spec.access === 'private',
           gated: state.spec.access === 'gated' ? 'manual' : false,
           disabled: false,
@@ -339,6 +361,7 @@ export class TestHub {
         ...(f.lfs ? { lfs: { oid: f.sha256, size: f.data.length, pointerSize: 134 } } : {}),
       });
     }
+    for (const p of this.#tampers.get(id)?.treePaths ?? []) entries.push({ type: 'file', oid: sha1Blob(Buffer.from(p)), size: 1, path: p });
     const cursor = Number(url.searchParams.get('cursor') ?? 0);
     const page = entries.slice(cursor, cursor + this.#pageSize);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -371,15 +394,18 @@ export class TestHub {
     const file = rest.slice(2).map(decodeURIComponent).join('/');
     const f = state.files.get(file);
     if (!f) return this.#error(res, 404, 'EntryNotFound', 'Entry not found', { 'x-repo-commit': state.commit });
+    const tamper = this.#tampers.get(id);
+    const commit = tamper?.repoCommit ?? state.commit;
+    const etag = tamper?.etags?.[file];
     if (f.lfs) {
       const folder = ['models', ...id.split('/')].join('--');
-      return this.#redirect(res, 302, `${this.cdnUrl}/cdn-lfs/${folder}/${f.sha256}?X-Amz-Signature=fake`, state.commit, {
+      return this.#redirect(res, 302, `${this.cdnUrl}/cdn-lfs/${folder}/${f.sha256}?X-Amz-Signature=fake`, commit, {
         etag: `"${f.oid}"`,
-        'x-linked-etag': `"${f.sha256}"`,
+        'x-linked-etag': etag ?? `"${f.sha256}"`,
         'x-linked-size': String(f.data.length),
       });
     }
-    this.#sendBody(req, res, f, { etag: `"${f.oid}"`, 'x-repo-commit': state.commit });
+    this.#sendBody(req, res, f, { etag: etag ?? `"${f.oid}"`, 'x-repo-commit': commit });
   }
 
   #serveCdn(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {

@@ -32,7 +32,9 @@ export function steerHandlers(core: CoreServices): SteerHandlers {
   let closed = false;
   const sessions = (): SessionStore => {
     if (closed) throw new AppError('unavailable', 'the app is shutting down');
-    return (store ??= SessionStore.open(path.join(core.data.dir, 'sessions.sqlite')));
+    return (store ??= SessionStore.open(path.join(core.data.dir, 'sessions.sqlite'), {
+      onDamaged: (_id, message) => core.bus.log('warn', message, 'steer'),
+    }));
   };
   const features = new FeatureLookup(core);
   let active: SteerRun | null = null;

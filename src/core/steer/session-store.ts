@@ -33,6 +33,29 @@ interface Row {
   next: string | null;
 }
 
+/** How a store reports a session it cannot read (skipped from the list). */
+export interface SessionStoreOptions {
+  /** Called once per damaged session the list skips; default: a console warning. */
+  readonly onDamaged?: (id: string, message: string) => void;
+}
+
+/** A `damaged` row's error: names the session, the file and what is wrong, and what the user can do. */
+function damaged(id: string, file: string, why: string): AppError {
+  return new AppError(
+    'internal',
+    `session "${id}" in ${file} is damaged: ${why}; it cannot be opened (delete it, or restore ${file} from a backup)`,
+  );
+}
+
+/** Parses one JSON column of a row; malformed text is a `damaged` error naming the column. */
+function column(text: string, name: string, id: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw damaged(id, file, `its ${name} column is not valid JSON (${(e as Error).message})`);
+  }
+}
+
 /** True when a process with this id is alive (EPERM: alive, someone else's). */
 function alive(pid: number): boolean {
   try {
@@ -50,20 +73,25 @@ function alive(pid: number): boolean {
  */
 export class SessionStore {
   readonly db: Database.Database;
+  readonly #onDamaged: (id: string, message: string) => void;
+  /** Damaged sessions already reported, so a list shown again does not repeat the warning. */
+  readonly #reported = new Set<string>();
 
   private constructor(
     readonly file: string,
     db: Database.Database,
+    options: SessionStoreOptions,
   ) {
     this.db = db;
+    this.#onDamaged = options.onDamaged ?? ((_id, message) => console.warn(`sessions: ${message}`));
   }
 
   /** Opens (creating if needed) the database and marks runs of processes that are gone as interrupted. */
-  static open(file: string): SessionStore {
+  static open(file: string, options: SessionStoreOptions = {}): SessionStore {
     // WAL + NORMAL: a killed process loses nothing committed.
     const db = openStore(file, { migrations, synchronous: 'NORMAL', busyTimeoutMs: 5000 });
     return closeOnError(db, () => {
-      const store = new SessionStore(file, db);
+      const store = new SessionStore(file, db, options);
       store.recoverInterrupted();
       return store;
     });
@@ -109,47 +137,73 @@ export class SessionStore {
     })();
   }
 
-  /** Every session, most recently changed first (without reading their outputs whole). */
+  /**
+   * Every session, most recently changed first (without reading their outputs whole). A
+   * damaged session (unreadable JSON, values outside the schema) is left out, and reported
+   * once through `onDamaged`; `get` on it says what is wrong, `delete` still removes it.
+   */
   list(): SessionSummary[] {
+    // json_valid first: json_array_length on malformed text would fail the whole query
     const rows = this.db
       .prepare(
         `select id, name, created_at, updated_at, state, forked_from, substr(prompt, 1, 300) as prompt, interventions, identity,
-           json_array_length(outputs, '$.default.ids') as n_default, json_array_length(outputs, '$.steered.ids') as n_steered
+           case when json_valid(outputs) then json_array_length(outputs, '$.default.ids') end as n_default,
+           case when json_valid(outputs) then json_array_length(outputs, '$.steered.ids') end as n_steered
          from sessions order by updated_at desc, created_at desc`,
       )
       .all() as (Pick<
       Row,
       'id' | 'name' | 'created_at' | 'updated_at' | 'state' | 'forked_from' | 'prompt' | 'interventions' | 'identity'
     > & {
-      n_default: number;
-      n_steered: number;
+      n_default: number | null;
+      n_steered: number | null;
     })[];
-    return rows.map((r) => {
-      const parsed = summaryParts.safeParse({
-        state: r.state,
-        interventions: JSON.parse(r.interventions),
-        identity: JSON.parse(r.identity),
-      });
-      if (!parsed.success)
-        throw new AppError('internal', `session "${r.id}" in ${this.file} is damaged: ${parsed.error.issues[0]?.message ?? ''}`);
-      return {
-        id: r.id,
-        name: r.name,
-        createdAt: r.created_at,
-        updatedAt: r.updated_at,
-        forkedFrom: r.forked_from,
-        prompt: r.prompt,
-        ...parsed.data,
-        tokens: { default: r.n_default, steered: r.n_steered },
-      };
-    });
+    const out: SessionSummary[] = [];
+    for (const r of rows) {
+      try {
+        out.push(this.#summary(r));
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        if (!this.#reported.has(r.id)) {
+          this.#reported.add(r.id);
+          this.#onDamaged(r.id, `${e.message}; it is left out of the list`);
+        }
+      }
+    }
+    return out;
   }
 
-  /** One session; not_found when there is none with that id. */
+  #summary(
+    r: Pick<Row, 'id' | 'name' | 'created_at' | 'updated_at' | 'state' | 'forked_from' | 'prompt' | 'interventions' | 'identity'> & {
+      n_default: number | null;
+      n_steered: number | null;
+    },
+  ): SessionSummary {
+    const parsed = summaryParts.safeParse({
+      state: r.state,
+      interventions: column(r.interventions, 'interventions', r.id, this.file),
+      identity: column(r.identity, 'identity', r.id, this.file),
+    });
+    if (!parsed.success) throw damaged(r.id, this.file, describeIssue(parsed.error.issues[0]));
+    if (r.n_default === null || r.n_steered === null)
+      throw damaged(r.id, this.file, 'its outputs column is not valid JSON or has no token ids');
+    return {
+      id: r.id,
+      name: r.name,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      forkedFrom: r.forked_from,
+      prompt: r.prompt,
+      ...parsed.data,
+      tokens: { default: r.n_default, steered: r.n_steered },
+    };
+  }
+
+  /** One session; not_found when there is none with that id, `internal` naming what is wrong when it is damaged. */
   get(id: string): SteerSession {
     const row = this.db.prepare('select * from sessions where id = ?').get(id) as Row | undefined;
     if (!row) throw new AppError('not_found', `no steering session "${id}" (it may have been deleted)`);
-    return fromRow(row);
+    return fromRow(row, this.file);
   }
 
   rename(id: string, name: string): SteerSession {
@@ -194,8 +248,15 @@ function toRow(s: SteerSession): Row {
   };
 }
 
-/** A row back into a session, checked against the schema (a damaged row says which). */
-function fromRow(r: Row): SteerSession {
+/** `field.path: message` of a schema issue. */
+function describeIssue(issue: { path: PropertyKey[]; message: string } | undefined): string {
+  if (!issue) return 'it does not match the session schema';
+  return `${issue.path.length ? `${issue.path.map(String).join('.')}: ` : ''}${issue.message}`;
+}
+
+/** A row back into a session, checked against the schema (a damaged row says which part). */
+function fromRow(r: Row, file: string): SteerSession {
+  const json = (text: string, name: string): unknown => column(text, name, r.id, file);
   const parsed = steerSessionSchema.safeParse({
     id: r.id,
     name: r.name,
@@ -206,15 +267,14 @@ function fromRow(r: Row): SteerSession {
     state: r.state,
     error: r.error,
     prompt: r.prompt,
-    promptIds: JSON.parse(r.prompt_ids) as unknown,
-    promptTokens: JSON.parse(r.prompt_tokens) as unknown,
-    identity: JSON.parse(r.identity) as unknown,
-    interventions: JSON.parse(r.interventions) as unknown,
-    settings: JSON.parse(r.settings) as unknown,
-    outputs: JSON.parse(r.outputs) as unknown,
-    next: r.next === null ? null : (JSON.parse(r.next) as unknown),
+    promptIds: json(r.prompt_ids, 'prompt_ids'),
+    promptTokens: json(r.prompt_tokens, 'prompt_tokens'),
+    identity: json(r.identity, 'identity'),
+    interventions: json(r.interventions, 'interventions'),
+    settings: json(r.settings, 'settings'),
+    outputs: json(r.outputs, 'outputs'),
+    next: r.next === null ? null : json(r.next, 'next'),
   });
-  if (!parsed.success)
-    throw new AppError('internal', `session "${r.id}" in sessions.sqlite is damaged: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
+  if (!parsed.success) throw damaged(r.id, file, describeIssue(parsed.error.issues[0]));
   return parsed.data;
 }

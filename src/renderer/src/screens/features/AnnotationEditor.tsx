@@ -1,13 +1,14 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { Annotation } from '../../../../shared/annotation-types.ts';
 import { useApi, useRequest } from '../../api/api-context.tsx';
 import { cx, ErrorNote } from '../../components/ui.tsx';
 import { AnnotationSaver, type AnnotationPatch, type SaveStatus } from './annotation-saver.ts';
 import { draftKey, readDraft, writeDraft } from './draft-backup.ts';
-import { inputClass, Loading } from './explorer-ui.tsx';
+import { InlineError, inputClass, Loading } from './explorer-ui.tsx';
 import { ListPicker } from './ListPicker.tsx';
 import { SaveIndicator } from './SaveIndicator.tsx';
-import { formatTags, parseTags } from './tags.ts';
+import { checkTags } from './tag-check.ts';
+import { formatTags } from './tags.ts';
 
 /** Quiet time after typing before a save. */
 const SAVE_DELAY_MS = 600;
@@ -49,7 +50,10 @@ function Editor({ feature, stored, backupKey }: { feature: number; stored: Annot
   const [fields, setFields] = useState<Fields>(() => fieldsOf(stored, restored));
   const [status, setStatus] = useState<SaveStatus>({ state: 'idle' });
   const [listsVersion, setListsVersion] = useState(0);
+  // why the Tags text cannot be saved as typed (checked here, before it is sent)
+  const [tagsProblem, setTagsProblem] = useState<string | null>(null);
   const saver = useRef<AnnotationSaver | null>(null);
+  const ids = useId();
 
   useEffect(() => {
     const s = new AnnotationSaver({
@@ -80,6 +84,16 @@ function Editor({ feature, stored, backupKey }: { feature: number; stored: Annot
     if (now) void saver.current?.flush();
   };
   const flush = (): void => void saver.current?.flush();
+  // a save core refused as invalid, shown next to the field it names
+  const refusal = (field: keyof AnnotationPatch): string | null =>
+    status.state === 'error' && !status.retrying && status.field === field ? status.message : null;
+  const tagsError = tagsProblem ?? refusal('tags');
+  const changeTags = (text: string): void => {
+    const checked = checkTags(text);
+    setTagsProblem(checked.error);
+    if (checked.tags) change({ tagsText: text }, { tags: checked.tags });
+    else setFields((f) => ({ ...f, tagsText: text }));
+  };
 
   return (
     <form
@@ -112,6 +126,7 @@ function Editor({ feature, stored, backupKey }: { feature: number; stored: Annot
           {fields.starred ? '★' : '☆'}
         </button>
       </div>
+      {refusal('label') && <InlineError>{refusal('label')}</InlineError>}
       <textarea
         aria-label="Notes"
         placeholder="Notes: what it fires on, counter-examples, hypotheses…"
@@ -122,15 +137,24 @@ function Editor({ feature, stored, backupKey }: { feature: number; stored: Annot
         onBlur={flush}
         className={`${inputClass} block w-full text-sm`}
       />
+      {refusal('notes') && <InlineError>{refusal('notes')}</InlineError>}
       <input
         aria-label="Tags"
         placeholder="Tags, comma separated"
         value={fields.tagsText}
-        onChange={(e) => change({ tagsText: e.target.value }, { tags: parseTags(e.target.value) })}
+        onChange={(e) => changeTags(e.target.value)}
         onBlur={flush}
-        className={`${inputClass} block w-full text-xs`}
+        aria-invalid={tagsError !== null}
+        aria-describedby={tagsError ? `${ids}-tags-error` : undefined}
+        className={`${inputClass} block w-full text-xs aria-invalid:border-rose-500 dark:aria-invalid:border-rose-500`}
       />
+      {tagsError && (
+        <div id={`${ids}-tags-error`} data-testid="tags-error">
+          <InlineError>{tagsError}</InlineError>
+        </div>
+      )}
       <ListPicker lists={fields.lists} version={listsVersion} onChange={(lists) => change({ lists }, { lists }, true)} />
+      {refusal('lists') && <InlineError>{refusal('lists')}</InlineError>}
       <div className="flex items-center justify-between gap-2">
         <SaveIndicator status={status} />
         {restored && status.state !== 'idle' && <span className="text-xs text-zinc-500">restored unsaved edits</span>}

@@ -19,6 +19,8 @@ export function ExportImport({ onImported }: { onImported?: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [exported, setExported] = useState<string | null>(null);
   const [result, setResult] = useState<AnnotationImportResult | null>(null);
+  // A file refused for being another SAE's, kept so "Import anyway" can resend it with force.
+  const [refused, setRefused] = useState<{ name: string; content: string } | null>(null);
   const file = useRef<HTMLInputElement>(null);
 
   const doExport = async (format: (typeof annotationExportFormats)[number]): Promise<void> => {
@@ -31,23 +33,36 @@ export function ExportImport({ onImported }: { onImported?: () => void }) {
     setExported(`Saved ${reply.value.filename} (${formatCount(reply.value.count)} annotation${reply.value.count === 1 ? '' : 's'}).`);
   };
 
-  const doImport = async (f: File): Promise<void> => {
+  const send = async (name: string, content: string, force: boolean): Promise<void> => {
     setBusy('import');
     setError(null);
     setResult(null);
+    setRefused(null);
+    const reply = await api.request('annotation.import', force ? { content, force } : { content });
+    setBusy(null);
+    if (file.current) file.current.value = '';
+    if (!reply.ok) {
+      // another SAE's file: nothing was merged; the user may still choose to import it
+      if (reply.error.code === 'conflict' && !force) {
+        setRefused({ name, content });
+        return setError(`${name} was not imported: ${reply.error.message}`);
+      }
+      return setError(`Import of ${name} failed: ${reply.error.message}`);
+    }
+    setResult(reply.value);
+    onImported?.();
+  };
+
+  const doImport = async (f: File): Promise<void> => {
     let content: string;
     try {
       content = await f.text();
     } catch (e) {
-      setBusy(null);
+      if (file.current) file.current.value = '';
+      setRefused(null);
       return setError(`Could not read ${f.name}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const reply = await api.request('annotation.import', { content });
-    setBusy(null);
-    if (file.current) file.current.value = '';
-    if (!reply.ok) return setError(`Import of ${f.name} failed: ${reply.error.message}`);
-    setResult(reply.value);
-    onImported?.();
+    await send(f.name, content, false);
   };
 
   return (
@@ -86,6 +101,25 @@ export function ExportImport({ onImported }: { onImported?: () => void }) {
         </p>
       )}
       {error && <InlineError>{error}</InlineError>}
+      {refused && (
+        <div className="flex flex-wrap items-center gap-2" data-testid="import-refused">
+          <Button onClick={() => void send(refused.name, refused.content, true)} disabled={busy !== null}>
+            Import anyway
+          </Button>
+          <Button
+            onClick={() => {
+              setRefused(null);
+              setError(null);
+            }}
+            disabled={busy !== null}
+          >
+            Cancel
+          </Button>
+          <span className="text-xs text-zinc-500 dark:text-zinc-400">
+            Importing puts its labels on this SAE’s features of the same numbers; it cannot be undone.
+          </span>
+        </div>
+      )}
       {result && <ImportReport result={result} />}
     </div>
   );

@@ -1,5 +1,12 @@
 import type { SaveStatus } from './annotation-saver.ts';
 
+/** Why a save failed and what happens next: a retry, or (refused as invalid) the user's fix. */
+function errorText(status: Extract<SaveStatus, { state: 'error' }>): string {
+  if (status.retrying) return `Not saved: ${status.message}. Retrying; your edits are kept.`;
+  if (status.field) return `Not saved: the ${status.field} field was refused (see above). Your edits are kept; fix it to save.`;
+  return `Not saved: ${status.message}. Your edits are kept; change them to save again.`;
+}
+
 /** "Saved" / "Saving…" / why it is not saved, announced politely. */
 export function SaveIndicator({ status }: { status: SaveStatus }) {
   const text = {
@@ -7,7 +14,7 @@ export function SaveIndicator({ status }: { status: SaveStatus }) {
     pending: 'Unsaved changes…',
     saving: 'Saving…',
     saved: 'Saved',
-    error: status.state === 'error' ? `Not saved: ${status.message}. Retrying; your edits are kept.` : '',
+    error: status.state !== 'error' ? '' : errorText(status),
   }[status.state];
   return (
     <p

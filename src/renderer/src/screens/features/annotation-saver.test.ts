@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Annotation } from '../../../../shared/annotation-types.ts';
-import { AnnotationSaver, type AnnotationPatch, type SaveReply, type SaveStatus } from './annotation-saver.ts';
+import { AnnotationSaver, refusedField, type AnnotationPatch, type SaveReply, type SaveStatus } from './annotation-saver.ts';
 
 /** Hand-driven timers and a store whose save can be made to fail or hang. */
 function harness() {
@@ -11,7 +11,7 @@ function harness() {
   const statuses: SaveStatus[] = [];
   const pendingLog: (AnnotationPatch | null)[] = [];
   let stored: Annotation = { feature: 7, label: '', notes: '', tags: [], starred: false, lists: [], updatedAt: 0 };
-  let failWith: string | null = null;
+  let failWith: { message: string; code?: string } | null = null;
   let hold: Promise<void> | null = null;
   const saver = new AnnotationSaver({
     delay: 100,
@@ -27,7 +27,7 @@ function harness() {
     save: async (patch): Promise<SaveReply> => {
       sent.push(patch);
       if (hold) await hold;
-      if (failWith) return { ok: false, error: { message: failWith } };
+      if (failWith) return { ok: false, error: failWith };
       stored = { ...stored, ...patch, updatedAt: stored.updatedAt + 1 };
       return { ok: true, value: stored };
     },
@@ -49,7 +49,7 @@ function harness() {
     timers,
     tick,
     stored: () => stored,
-    fail: (m: string | null) => (failWith = m),
+    fail: (message: string | null, code?: string) => (failWith = message === null ? null : { message, ...(code ? { code } : {}) }),
     holdSaves: () => {
       let release!: () => void;
       hold = new Promise((r) => (release = r));
@@ -107,7 +107,7 @@ describe('annotation saver', () => {
     h.fail('annotation.set is being built');
     h.saver.change({ label: 'old', notes: 'keep me' });
     await h.tick();
-    assert.deepEqual(h.statuses.at(-1), { state: 'error', message: 'annotation.set is being built' });
+    assert.deepEqual(h.statuses.at(-1), { state: 'error', message: 'annotation.set is being built', retrying: true, field: null });
     assert.deepEqual(h.pendingLog.at(-1), { label: 'old', notes: 'keep me' }, 'still backed up');
     assert.equal(await h.tick(), 400, 'first retry after 4× the delay');
     assert.equal(await h.tick(), 800, 'then backs off');
@@ -118,6 +118,48 @@ describe('annotation saver', () => {
     assert.equal(h.stored().notes, 'keep me');
     assert.equal(h.stored().label, 'new');
     assert.equal(h.saver.dirty, false);
+  });
+
+  test('a save refused as invalid (bad_request) is not retried: it waits, kept, for the next change', async () => {
+    const h = harness();
+    const refused = 'invalid payload for "annotation.set": tags.0: Too big: expected string to have <=64 characters';
+    h.fail(refused, 'bad_request');
+    const long = 'x'.repeat(65);
+    h.saver.change({ label: 'kept', tags: [long] });
+    await h.tick();
+    assert.deepEqual(h.statuses.at(-1), { state: 'error', message: refused, retrying: false, field: 'tags' });
+    assert.equal(h.timers.size, 0, 'no retry is scheduled');
+    assert.deepEqual(h.pendingLog.at(-1), { label: 'kept', tags: [long] }, 'the draft is kept');
+    assert.equal(h.saver.dirty, true);
+    assert.equal(h.sent.length, 1);
+    // leaving the field sends it once more, and again it is not retried
+    await h.saver.flush();
+    assert.equal(h.sent.length, 2);
+    assert.equal(h.timers.size, 0);
+    // fixing the field saves everything that was kept
+    h.fail(null);
+    h.saver.change({ tags: ['short'] });
+    assert.equal(await h.tick(), 100);
+    assert.deepEqual(h.sent.at(-1), { label: 'kept', tags: ['short'] });
+    assert.deepEqual(h.statuses.at(-1), { state: 'saved', at: 42 });
+    assert.equal(h.stored().label, 'kept');
+    assert.equal(h.saver.dirty, false);
+  });
+
+  test('other failures (unavailable, internal) still retry', async () => {
+    const h = harness();
+    h.fail('the annotations database is busy', 'unavailable');
+    h.saver.change({ notes: 'n' });
+    await h.tick();
+    assert.deepEqual(h.statuses.at(-1), { state: 'error', message: 'the annotations database is busy', retrying: true, field: null });
+    assert.equal(h.timers.size, 1, 'a retry is scheduled');
+  });
+
+  test('refusedField: the field the message names, else the only field sent', () => {
+    assert.equal(refusedField('invalid payload for "annotation.set": tags: Too big', { tags: [], label: 'x' }), 'tags');
+    assert.equal(refusedField('invalid payload for "annotation.set": label: Too big', { label: 'x' }), 'label');
+    assert.equal(refusedField('feature 9999 is out of range', { notes: 'x' }), 'notes');
+    assert.equal(refusedField('feature 9999 is out of range', { notes: 'x', label: 'y' }), null);
   });
 
   test('a save that throws is treated as failed, not lost', async () => {
@@ -132,7 +174,7 @@ describe('annotation saver', () => {
     });
     saver.change({ notes: 'x' });
     await saver.flush();
-    assert.deepEqual(statuses.at(-1), { state: 'error', message: 'connection lost' });
+    assert.deepEqual(statuses.at(-1), { state: 'error', message: 'connection lost', retrying: true, field: null });
     assert.equal(saver.dirty, true);
   });
 

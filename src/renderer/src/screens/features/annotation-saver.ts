@@ -2,7 +2,9 @@
  * Saves a feature's annotation as the user types: changes merge into one pending patch,
  * sent `delay` ms after the last keystroke (or at once on flush: blur, unmount, leaving the
  * page). A failed save keeps its fields pending (newer typing wins) and retries with
- * backoff, so nothing typed is dropped. Pure: timers and the request are injected.
+ * backoff, so nothing typed is dropped — except a save core refused as invalid
+ * (`bad_request`): sending it again would be refused again, so it waits, still pending,
+ * for the user's next change. Pure: timers and the request are injected.
  */
 import type { Annotation } from '../../../../shared/annotation-types.ts';
 
@@ -21,11 +23,33 @@ export type SaveStatus =
   | { readonly state: 'pending' }
   | { readonly state: 'saving' }
   | { readonly state: 'saved'; readonly at: number }
-  | { readonly state: 'error'; readonly message: string };
+  | {
+      readonly state: 'error';
+      readonly message: string;
+      /** False when core refused the values (`bad_request`): no retry until they change. */
+      readonly retrying: boolean;
+      /** The field core refused, when its message names one. */
+      readonly field: keyof AnnotationPatch | null;
+    };
 
 /** A request's answer, as api.request gives it. */
 export type SaveReply =
-  { readonly ok: true; readonly value: Annotation } | { readonly ok: false; readonly error: { readonly message: string } };
+  | { readonly ok: true; readonly value: Annotation }
+  | { readonly ok: false; readonly error: { readonly code?: string; readonly message: string } };
+
+const patchFields = ['label', 'notes', 'tags', 'starred', 'lists'] as const satisfies readonly (keyof AnnotationPatch)[];
+
+/**
+ * The field a `bad_request` is about: the one its message names after the request
+ * (`invalid payload for "annotation.set": tags.0: Too big…`), else the patch's only field.
+ */
+export function refusedField(message: string, patch: AnnotationPatch): keyof AnnotationPatch | null {
+  const named = /^invalid payload for "[^"]*": (\w+)/.exec(message)?.[1];
+  const field = patchFields.find((f) => f === named);
+  if (field) return field;
+  const given = patchFields.filter((f) => patch[f] !== undefined);
+  return given.length === 1 ? given[0]! : null;
+}
 
 /** What the saver needs from its surroundings. */
 export interface SaverDeps {
@@ -95,6 +119,7 @@ export class AnnotationSaver {
     try {
       reply = await this.#deps.save(patch);
     } catch (e) {
+      // no answer at all (connection lost): worth retrying
       reply = { ok: false, error: { message: e instanceof Error ? e.message : String(e) } };
     }
     this.#inFlight = null;
@@ -109,8 +134,19 @@ export class AnnotationSaver {
     // Keep what failed, but let anything typed meanwhile win.
     this.#pending = { ...patch, ...this.#pending };
     this.#deps.onPending?.(this.#pending);
+    if (reply.error.code === 'bad_request') {
+      // the same values would be refused again: keep them (and the backup) until the user changes them
+      this.#failures = 0;
+      this.#deps.onStatus({
+        state: 'error',
+        message: reply.error.message,
+        retrying: false,
+        field: refusedField(reply.error.message, patch),
+      });
+      return;
+    }
     this.#failures++;
-    this.#deps.onStatus({ state: 'error', message: reply.error.message });
+    this.#deps.onStatus({ state: 'error', message: reply.error.message, retrying: true, field: null });
     this.#schedule(Math.min(MAX_RETRY_MS, this.#deps.delay * 2 ** (this.#failures + 1)));
   }
 
