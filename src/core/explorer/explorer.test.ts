@@ -16,6 +16,7 @@ import { readFloatTensor, readModel } from '../model/onnx/proto.ts';
 import { loadSae } from '../sae/load.ts';
 import type { Sae } from '../sae/types.ts';
 import { findResources } from '../workspace/demo.ts';
+import { assertLogitEffects } from './logits-asserts.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'explorer-'));
 const cores: Core[] = [];
@@ -81,23 +82,6 @@ function bruteLogits(sae: Sae, id: number, modelFile: string, embName: string, g
     for (let j = 0; j < d; j++) s += w[j]! * gamma[j]! * E[v * d + j]!;
     return s;
   });
-}
-
-function checkLogits(got: ResultOf<'feature.logits'>, expected: number[], k: number): void {
-  assert.ok(got.available, got.available ? '' : got.reason);
-  assert.equal(got.foldedNorm, true);
-  const order = expected.map((v, i) => [i, v] as const);
-  const up = [...order].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
-  const down = [...order].sort((a, b) => a[1] - b[1] || a[0] - b[0]).slice(0, k);
-  assert.deepEqual(
-    got.promoted.map((e) => e.token),
-    up.map(([i]) => i),
-  );
-  assert.deepEqual(
-    got.suppressed.map((e) => e.token),
-    down.map(([i]) => i),
-  );
-  for (const e of [...got.promoted, ...got.suppressed]) assert.ok(Math.abs(e.value - expected[e.token]!) <= 1e-4 * (1 + Math.abs(e.value)));
 }
 
 describe('explorer on the topk fixture with an index', () => {
@@ -296,7 +280,7 @@ describe('explorer on the topk fixture with an index', () => {
   test('feature.logits equals W_dec[i] · diag(γ_ln_f) · W_U with W_U the tied token embedding', async () => {
     for (const id of [0, 37, 511]) {
       const got = await ask(core, 'feature.logits', { id, k: 6 });
-      checkLogits(got, bruteLogits(sae, id, path.join(ref.modelDir, 'model.onnx'), 'transformer.wte.weight'), 6);
+      assertLogitEffects(got, bruteLogits(sae, id, path.join(ref.modelDir, 'model.onnx'), 'transformer.wte.weight'), 6);
     }
   });
 
@@ -411,7 +395,7 @@ test('feature.logits on the embedded demo model equals W_dec[i] · diag(γ_ln_f)
   const sae = loadSae(path.join(demo, 'sae'));
   for (const id of [3, 1000]) {
     const got = await ask(core, 'feature.logits', { id, k: 10 });
-    checkLogits(got, bruteLogits(sae, id, path.join(demo, 'model', 'model.onnx'), 'transformer.wte.weight'), 10);
+    assertLogitEffects(got, bruteLogits(sae, id, path.join(demo, 'model', 'model.onnx'), 'transformer.wte.weight'), 10);
     if (got.available) assert.ok(got.promoted.every((e) => e.text.length > 0));
   }
 });

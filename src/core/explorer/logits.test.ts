@@ -9,11 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { FeatureLogits } from '../../shared/explorer-types.ts';
 import { Engine } from '../model/engine.ts';
 import { writeModelFolder, type ModelFamily, type NormStyle, type WrittenModel } from '../model/writer/index.ts';
 import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '../sae/synthetic.ts';
 import { LogitEffects, logitHookProblem } from './logits.ts';
+import { assertLogitEffects } from './logits-asserts.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logits-'));
 const cacheDir = path.join(tmp, 'cache');
@@ -54,24 +54,6 @@ function brute(engine: Engine, m: WrittenModel, id: number): number[] {
   });
 }
 
-function check(got: FeatureLogits, want: number[], k: number): void {
-  assert.ok(got.available, got.available ? '' : got.reason);
-  assert.equal(got.foldedNorm, true);
-  const order = want.map((v, i) => [i, v] as const);
-  const up = [...order].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
-  const down = [...order].sort((a, b) => a[1] - b[1] || a[0] - b[0]).slice(0, k);
-  assert.deepEqual(
-    got.promoted.map((e) => e.token),
-    up.map(([i]) => i),
-  );
-  assert.deepEqual(
-    got.suppressed.map((e) => e.token),
-    down.map(([i]) => i),
-  );
-  for (const e of [...got.promoted, ...got.suppressed])
-    assert.ok(Math.abs(e.value - want[e.token]!) < 1e-4, `${e.value} vs ${want[e.token]}`);
-}
-
 test('effects equal W_dec[i] · diag(γ) · W_U on writer models (decomposed, op and fused final norms)', async () => {
   const logits = new LogitEffects();
   for (const [family, norm] of [
@@ -81,7 +63,7 @@ test('effects equal W_dec[i] · diag(γ) · W_U on writer models (decomposed, op
     ['gemma', 'decomposed'],
   ] as const) {
     const { engine, model } = await open(family, norm, 5);
-    for (const id of [0, 17, D_SAE - 1]) check(logits.effects(engine, id, 8), brute(engine, model, id), 8);
+    for (const id of [0, 17, D_SAE - 1]) assertLogitEffects(logits.effects(engine, id, 8), brute(engine, model, id), 8);
   }
 });
 
@@ -119,12 +101,12 @@ test('only the current model’s W_U is held; a revisited feature is answered fr
   const heldA = logits.held.model;
   assert.ok(heldA?.startsWith(a.model.modelFile));
   const other = logits.effects(b.engine, 4, 10);
-  check(other, brute(b.engine, b.model, 4), 10);
+  assertLogitEffects(other, brute(b.engine, b.model, 4), 10);
   assert.ok(logits.held.model?.startsWith(b.model.modelFile), 'switching models replaces the held W_U');
   // a's effects are still cached (small), and computing a new feature of a loads it again
   assert.equal(logits.effects(a.engine, 4, 10), first);
   assert.ok(logits.held.model?.startsWith(b.model.modelFile));
-  check(logits.effects(a.engine, 5, 10), brute(a.engine, a.model, 5), 10);
+  assertLogitEffects(logits.effects(a.engine, 5, 10), brute(a.engine, a.model, 5), 10);
   assert.equal(logits.held.model, heldA);
   // the effects cache is bounded
   for (let id = 0; id < D_SAE; id++) logits.effects(a.engine, id, 3);
