@@ -44,14 +44,36 @@ export function closeOnError<T>(db: Database.Database, setup: (db: Database.Data
  */
 export function openStore(file: string, options: StoreOptions): Database.Database {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  return closeOnError(openDatabase(file), (db) => {
-    // first: switching to WAL and migrating may wait for another process creating the same file
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
-    options.beforeWal?.(db);
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous}`);
-    for (const p of options.pragmas ?? []) db.pragma(p);
-    migrate(db, file, options.migrations);
-    return db;
-  });
+  const timeout = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const deadline = Date.now() + timeout;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return closeOnError(openDatabase(file), (db) => {
+        // first: switching to WAL and migrating may wait for another process creating the same file
+        db.pragma(`busy_timeout = ${timeout}`);
+        options.beforeWal?.(db);
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${options.synchronous}`);
+        for (const p of options.pragmas ?? []) db.pragma(p);
+        migrate(db, file, options.migrations);
+        return db;
+      });
+    } catch (e) {
+      // Some lock waits skip the busy handler (another process switching a new file to WAL
+      // or recovering its WAL index answers SQLITE_BUSY at once): open again, briefly later.
+      if (!isBusy(e) || Date.now() >= deadline) throw e;
+      sleepSync(Math.min(200, 10 * 2 ** attempt));
+    }
+  }
+}
+
+/** True for SQLite's "database is locked" family (SQLITE_BUSY and its extended codes). */
+function isBusy(e: unknown): boolean {
+  const code = e instanceof Error && 'code' in e ? String(e.code) : '';
+  return code.startsWith('SQLITE_BUSY') || (e instanceof Error && /database is locked/i.test(e.message));
+}
+
+/** Blocks this thread for `ms` (opening a store is synchronous, and this only happens on a race). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
