@@ -1,11 +1,26 @@
 /**
- * `npm run bench:search [-- --reps R]`
+ * `npm run bench:search [-- --reps R --baseline-reps B]`
  *
- * `feature.search` latency through core's dispatcher over an index of 24,576 features
- * (statistics, histograms and top tokens synthetic, written through the real index schema)
- * with 3,000 annotated features; and decoder-cosine `similar` / `feature.nearest` cost on a
- * 24,576 × 2,304 decoder (Gemma-2-2B width). Prints p50 / p95 per query; no assertions.
+ * `feature.search` latency through core's dispatcher over an index of 24,576 features with
+ * 3,000 annotated features, and decoder-cosine nearest features on a 24,576 × 2,304 decoder
+ * (Gemma-2-2B width), each against a baseline measured in the same run (bench/search-baseline.ts):
+ * - feature lists (all / sorted / filtered / labelled / lists / ids / text): per request
+ *   `select * from features` + the annotations from SQLite, every sparkline decoded, then
+ *   filter / sort / page in JS, against core's in-memory feature table and annotation cache;
+ * - token search: every feature's top examples decoded through IndexReader and matched in JS,
+ *   against the `top_tokens` tables;
+ * - decoder nearest: a scalar float64 loop over every row with norms, against ours (cached
+ *   norms, four partial sums).
+ * Each baseline's answer is asserted equal to core's (total and rows) before it is timed.
+ * Prints p50 / p95 per query and the ratios baseline / ours (above 1: ours is faster).
+ *
+ * The index is synthetic but written through the real schema: per-feature statistics and
+ * histograms, top examples (up to 20 activations per feature in one chunk, at random
+ * positions of 7,813 windows of 128 demo-tokenizer tokens) and top tokens recorded by the
+ * finalize phase's own TopTokenWriter. Real indexes hold far more activations per chunk,
+ * which only slows the IndexReader baseline, so its ratio here is a floor.
  */
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,31 +30,46 @@ import { createCore } from '../src/core/app/core.ts';
 import { hashCacheDir, saeHash } from '../src/core/annotations/identity.ts';
 import { annotationStore } from '../src/core/annotations/service.ts';
 import { nearestFeatures } from '../src/core/explorer/decoder.ts';
-import { HISTOGRAM_BINS, INTERVALS } from '../src/core/index/bins.ts';
+import { HISTOGRAM_BINS, INTERVALS, TOP_EXAMPLES } from '../src/core/index/bins.ts';
+import { encodeChunk, encodeTokens } from '../src/core/index/codec.ts';
 import { encodeStats } from '../src/core/index/finalize.ts';
+import { IndexReader } from '../src/core/index/reader.ts';
 import { IndexWriter, initialProgress } from '../src/core/index/store.ts';
-import { TOP_TOKENS_META } from '../src/core/index/top-tokens.ts';
+import { TopTokenWriter } from '../src/core/index/top-tokens.ts';
 import type { IndexSettings } from '../src/core/index/types.ts';
 import type { Sae } from '../src/core/sae/types.ts';
 import { seededRandom } from '../src/core/util/random.ts';
 import { findResources } from '../src/core/workspace/demo.ts';
+import { NaiveSearch, scalarNearest } from './search-baseline.ts';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '40' } } });
+const { values } = parseArgs({
+  options: { reps: { type: 'string', default: '40' }, 'baseline-reps': { type: 'string', default: '10' } },
+});
 const reps = Number(values.reps);
+const baseReps = Number(values['baseline-reps']);
+/** The token-search baseline reads every feature's dashboard (seconds a run): fewer runs. */
+const scanReps = Math.min(baseReps, 3);
+const decoderReps = Math.min(reps, 10);
+const decoderBaseReps = Math.min(baseReps, 5);
 const D_SAE = 24_576;
-const TOKENS = 1_000_000;
+const CONTEXT = 128;
+const WINDOWS = 7813;
+const TOKENS = WINDOWS * CONTEXT; // ≈ 1M
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-explorer-'));
 const res = findResources();
 if (!res) throw new Error('the embedded demo is missing (resources/demo)');
 const saeDir = path.join(res, 'demo', 'sae');
+const modelDir = path.join(res, 'demo', 'model');
 const db = path.join(tmp, 'data', 'indexes', 'synthetic.sqlite');
+const readJson = (name: string): Record<string, unknown> =>
+  JSON.parse(fs.readFileSync(path.join(modelDir, name), 'utf8')) as Record<string, unknown>;
 
 // --- a synthetic index through the real schema --------------------------------------------
 const rand = seededRandom(7);
 const writer = new IndexWriter(db);
 const settings: IndexSettings = {
-  model: path.join(res, 'demo', 'model'),
+  model: modelDir,
   sae: saeDir,
   hook: 'blocks.8.hook_resid_pre',
   architecture: 'topk',
@@ -47,7 +77,7 @@ const settings: IndexSettings = {
   k: 32,
   prependBos: false,
   bosId: null,
-  context: 128,
+  context: CONTEXT,
   batch: 8,
   corpus: 'synthetic',
   corpusFiles: [],
@@ -56,38 +86,55 @@ const settings: IndexSettings = {
   maxLatentsPerToken: null,
   seed: 0,
 };
-writer.create(settings, {}, { ...initialProgress(32), phase: 'done', tokens: TOKENS });
+const tokenizer = {
+  tokenizer: readJson('tokenizer.json'),
+  tokenizerConfig: readJson('tokenizer_config.json'),
+  config: readJson('config.json'),
+};
+const vocab = Number(tokenizer.config['vocab_size']);
+writer.create(settings, tokenizer, { ...initialProgress(32), phase: 'done', tokens: TOKENS, windows: WINDOWS });
 const put = writer.db.prepare(
   'insert into features (id, count, sum, max, histogram, intervals, top, samples) values (?, ?, ?, ?, ?, ?, ?, ?)',
 );
-const putTop = writer.db.prepare('insert or replace into top_tokens (token, feature, hits) values (?, ?, ?)');
-const putText = writer.db.prepare('insert into token_text (token, text, norm) values (?, ?, ?)');
-const syllables = ['par', 'is', 'the', 'on', 'an', 'ing', 'ed', 'er', 'lo', 'ca', 'mi', 'to', 'ra', 'ne', 'se'];
+const putWindow = writer.db.prepare('insert into windows (id, doc, idx, bos, tokens) values (?, ?, ?, ?, ?)');
+const putChunk = writer.db.prepare('insert into chunks (feature, first, last, n, data) values (?, ?, ?, ?, ?)');
 writer.db.transaction(() => {
-  for (let t = 0; t < 20_000; t++) {
-    const text = `${rand() < 0.5 ? ' ' : ''}${Array.from({ length: 1 + Math.floor(rand() * 3) }, () => syllables[Math.floor(rand() * syllables.length)]).join('')}`;
-    putText.run(t, text, text.trim().toLowerCase());
+  for (let w = 0; w < WINDOWS; w++) {
+    // skewed towards low ids (BPE's common pieces), never the last id (BOS / EOS)
+    const ids = Array.from({ length: CONTEXT }, () => Math.floor((vocab - 1) * rand() ** 2));
+    putWindow.run(w, Math.floor(w / 8), w % 8, 0, encodeTokens(ids));
   }
+  const topTokens = new TopTokenWriter(writer.db);
+  topTokens.start();
   for (let f = 0; f < D_SAE; f++) {
     if (rand() < 0.03) continue; // dead
     const count = Math.max(1, Math.round(Math.exp(rand() * 10)));
-    const max = 1 + rand() * 50;
+    const max = Math.fround(1 + rand() * 50); // activations are float32
     const histogram = new Uint32Array(HISTOGRAM_BINS);
     for (let i = 0; i < Math.min(count, 500); i++) histogram[Math.floor(rand() * HISTOGRAM_BINS)]!++;
+    // the top examples: one chunk of up to 20 activations at distinct random positions
+    const n = Math.min(count, TOP_EXAMPLES);
+    const at = new Set<number>();
+    while (at.size < n) at.add(Math.floor(rand() * TOKENS));
+    const pos = Float64Array.from([...at].sort((a, b) => a - b));
+    const value = Float32Array.from(pos, () => max * (0.5 + 0.5 * rand()));
+    value[Math.floor(rand() * n)] = max;
+    const top = Array.from({ length: n }, (_, i) => i).sort((a, b) => value[b]! - value[a]! || a - b);
+    const chunk = encodeChunk(pos, value, 0, n);
+    putChunk.run(f, chunk.first, chunk.last, chunk.n, chunk.data);
     const s = {
       count,
       sum: count * max * 0.3,
       max,
       histogram,
       intervals: new Uint32Array(INTERVALS),
-      top: [],
-      topPositions: [],
+      top,
+      topPositions: top.map((o) => pos[o]!),
       samples: [],
     };
     put.run(f, count, s.sum, max, ...encodeStats(s));
-    for (let j = 0; j < 8; j++) putTop.run(Math.floor(rand() * 20_000), f, 1 + Math.floor(rand() * 5));
+    topTokens.add(f, s.topPositions);
   }
-  writer.setMeta(TOP_TOKENS_META, true);
 })();
 writer.close();
 
@@ -111,6 +158,20 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 }
 
+/** A first call (its time and answer, kept out of the percentiles), then `n` timed calls. */
+async function measure<T>(n: number, call: (i: number) => T | Promise<T>): Promise<{ first: number; value: T; p50: number; p95: number }> {
+  const t0 = performance.now();
+  const value = await call(0);
+  const first = performance.now() - t0;
+  const times: number[] = [];
+  for (let i = 1; i <= n; i++) {
+    const t = performance.now();
+    await call(i);
+    times.push(performance.now() - t);
+  }
+  return { first, value, p50: pct(times, 0.5), p95: pct(times, 0.95) };
+}
+
 const queries: [string, PayloadInput<'feature.search'>][] = [
   ['all, by id', { db, query: { kind: 'all' } }],
   ['all, by density', { db, query: { kind: 'all' }, sort: 'density' }],
@@ -127,22 +188,56 @@ const queries: [string, PayloadInput<'feature.search'>][] = [
   ['token "par"', { db, query: { kind: 'token', text: 'par' } }],
   ['token " is", exact', { db, query: { kind: 'token', text: ' is', exact: true } }],
 ];
-console.log(`feature.search over ${D_SAE} features (${reps} runs each, after one warm-up), ms:`);
+
+const ms = (x: number): string => x.toFixed(1).padStart(7);
+const ratio = (base: number, ours: number): string => `${(base / ours).toFixed(1)}×`.padStart(7);
+const line = (
+  name: string,
+  total: string,
+  first: string,
+  o50: string,
+  o95: string,
+  b50: string,
+  b95: string,
+  r50: string,
+  r95: string,
+): string =>
+  `  ${name.padEnd(36)} ${total.padStart(6)} ${first.padStart(7)} ${o50.padStart(7)} ${o95.padStart(7)} ${b50.padStart(7)} ${b95.padStart(7)} ${r50.padStart(7)} ${r95.padStart(7)}`;
+
+console.log(
+  `feature.search over ${D_SAE} features, ms. ours: core.request, one warm-up ("first": cold, loads the feature table) then ${reps} runs;` +
+    ` baseline: one checked warm-up then ${baseReps} runs (token scans ${scanReps}, decoder ${decoderBaseReps} against ours ${decoderReps}).` +
+    ' ratio = baseline / ours.',
+);
+console.log(line('query', 'total', 'first', 'ours50', 'ours95', 'base50', 'base95', '×p50', '×p95'));
+const baseline = new NaiveSearch(db, path.join(tmp, 'data', 'annotations.sqlite'), key, D_SAE);
+const reader = new IndexReader(db);
 for (const [name, payload] of queries) {
-  const first = performance.now();
-  const r0 = await core.request('feature.search', payload);
-  const cold = performance.now() - first;
-  if (!r0.ok) throw new Error(`${name}: ${r0.error.message}`);
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await core.request('feature.search', payload);
-    times.push(performance.now() - t0);
-  }
+  const ours = await measure(reps, async () => {
+    const r = await core.request('feature.search', payload);
+    if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
+    return r.value;
+  });
+  const scan = payload.query.kind === 'token';
+  const base = await measure(scan ? scanReps : baseReps, () => baseline.search(payload, reader));
+  // the baseline must answer exactly what core answers
+  assert.deepStrictEqual({ total: base.value.total, rows: base.value.rows }, { total: ours.value.total, rows: ours.value.rows }, name);
   console.log(
-    `  ${name.padEnd(36)} total ${String(r0.value.total).padStart(6)}  first ${cold.toFixed(1).padStart(6)}  p50 ${pct(times, 0.5).toFixed(1).padStart(5)}  p95 ${pct(times, 0.95).toFixed(1).padStart(5)}`,
+    line(
+      name,
+      String(ours.value.total),
+      ms(ours.first),
+      ms(ours.p50),
+      ms(ours.p95),
+      ms(base.p50),
+      ms(base.p95),
+      ratio(base.p50, ours.p50),
+      ratio(base.p95, ours.p95),
+    ),
   );
 }
+reader.close();
+baseline.close();
 await core.close();
 
 // decoder cosine at Gemma-2-2B width
@@ -150,16 +245,30 @@ const dIn = 2304;
 const W = new Float32Array(D_SAE * dIn);
 for (let i = 0; i < W.length; i++) W[i] = rand() - 0.5;
 const sae = { config: { dSae: D_SAE, dIn }, params: { W_dec: { data: W, shape: [D_SAE, dIn] } } } as unknown as Sae;
-const t0 = performance.now();
-nearestFeatures(sae, 0, 10);
-const first = performance.now() - t0;
-const times: number[] = [];
-for (let i = 0; i < Math.min(reps, 10); i++) {
-  const t = performance.now();
-  nearestFeatures(sae, i + 1, 10);
-  times.push(performance.now() - t);
+const ours = await measure(decoderReps, (i) => nearestFeatures(sae, i, 10));
+const base = await measure(decoderBaseReps, (i) => scalarNearest(W, D_SAE, dIn, i, 10));
+for (let i = 0; i <= decoderBaseReps; i++) {
+  const a = nearestFeatures(sae, i, 10);
+  const b = scalarNearest(W, D_SAE, dIn, i, 10);
+  assert.deepStrictEqual(
+    b.map((x) => x.id),
+    a.map((x) => x.id),
+    `decoder nearest of ${i}`,
+  );
+  b.forEach((x, j) => assert.ok(Math.abs(x.cosine - a[j]!.cosine) < 1e-6, `decoder cosine of ${i} and ${x.id}`));
 }
 console.log(
-  `decoder nearest over ${D_SAE} × ${dIn}: first (with norms) ${first.toFixed(1)} ms, then p50 ${pct(times, 0.5).toFixed(1)} ms, p95 ${pct(times, 0.95).toFixed(1)} ms`,
+  line(
+    `decoder nearest ${D_SAE} × ${dIn}`,
+    '10',
+    ms(ours.first),
+    ms(ours.p50),
+    ms(ours.p95),
+    ms(base.p50),
+    ms(base.p95),
+    ratio(base.p50, ours.p50),
+    ratio(base.p95, ours.p95),
+  ),
 );
+console.log('  (decoder "first" includes computing the row norms once per loaded SAE)');
 fs.rmSync(tmp, { recursive: true, force: true });
