@@ -21,11 +21,13 @@ export default defineConfig({
   main: {
     build: {
       sourcemap: true,
-      // The index job's worker thread is its own entry: out/main/index-worker.js (src/core/index/worker-client.ts).
+      // The index and evaluation jobs' worker threads are entries of their own: out/main/index-worker.js
+      // (src/core/index/worker-client.ts) and out/main/health-worker.js (src/core/health/worker-client.ts).
       rolldownOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           'index-worker': resolve(import.meta.dirname, 'src/core/index/worker.ts'),
+          'health-worker': resolve(import.meta.dirname, 'src/core/health/worker.ts'),
         },
       },
     },

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { resolveDataDir } from '../../core/app/data-dir.ts';
-import { Engine } from '../../core/model/engine.ts';
+import { Engine, type EngineOptions } from '../../core/model/engine.ts';
 import { isProviderName, providerNames } from '../../shared/providers.ts';
 import { CliError, dataOption, type OptionSpec } from '../command.ts';
 
@@ -31,23 +31,28 @@ interface EngineValues {
   readonly data?: string | undefined;
 }
 
-/** Opens the engine the options name; errors become one-line CLI errors. */
-export async function openEngine(v: EngineValues): Promise<Engine> {
+/** The engine the options name, checked but not opened (the evaluate command opens it in a worker). */
+export function engineSpec(v: EngineValues): EngineOptions {
   if (!v.model) throw new CliError('--model DIR is required', 2);
   if (!v.sae) throw new CliError('--sae PATH is required', 2);
   const provider = v.provider;
   if (provider !== undefined && !isProviderName(provider)) {
     throw new CliError(`--provider must be one of ${providerNames.join(', ')}, got "${v.provider}"`, 2);
   }
-  const cacheDir = path.join(resolveDataDir({ flag: v.data }).dir, 'graph-cache');
+  return {
+    model: path.resolve(v.model),
+    sae: path.resolve(v.sae),
+    cacheDir: path.join(resolveDataDir({ flag: v.data }).dir, 'graph-cache'),
+    ...(v.hook ? { hook: v.hook } : {}),
+    ...(provider ? { provider } : {}),
+  };
+}
+
+/** Opens the engine the options name; errors become one-line CLI errors. */
+export async function openEngine(v: EngineValues): Promise<Engine> {
+  const spec = engineSpec(v);
   try {
-    return await Engine.open({
-      model: path.resolve(v.model),
-      sae: path.resolve(v.sae),
-      cacheDir,
-      ...(v.hook ? { hook: v.hook } : {}),
-      ...(provider ? { provider } : {}),
-    });
+    return await Engine.open(spec);
   } catch (e) {
     throw new CliError((e as Error).message);
   }

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { resolveDataDir } from '../../core/app/data-dir.ts';
-import { DEFAULT_CONTEXT, evaluateSae } from '../../core/health/evaluate.ts';
+import { DEFAULT_CONTEXT } from '../../core/health/evaluate.ts';
 import { metricsText } from '../../core/health/report.ts';
 import { HealthStore, healthDbFile } from '../../core/health/store.ts';
+import { startHealthWorker } from '../../core/health/worker-client.ts';
 import { DEFAULT_EVAL_TOKENS } from '../../shared/health-types.ts';
 import { CliError, defineCommand } from '../command.ts';
-import { engineOptions, openEngine, positiveInt } from './engine-options.ts';
+import { engineOptions, engineSpec, positiveInt } from './engine-options.ts';
 import { cliErrors } from './index-options.ts';
 
 /** `evaluate`: Compute SAE health metrics (L0, variance explained, CE loss recovered, ...) on a corpus. */
@@ -37,54 +38,47 @@ export const evaluateCommand = defineCommand({
     const context = positiveInt('context', values.context, DEFAULT_CONTEXT);
     const batch = values.batch === undefined ? undefined : positiveInt('batch', values.batch, 1);
     const corpus = path.resolve(values.corpus);
-    const engine = await openEngine(values);
+    const spec = engineSpec(values);
+    // the same worker as the app's health.evaluate (src/core/health/worker.ts)
+    const handle = startHealthWorker(
+      { engine: spec, options: { corpus, maxTokens, context, batch, textField: values['text-field'] } },
+      {
+        log: (level, m) => io.stderr(`${level}: ${m}\n`),
+        progress: (done, total) => {
+          if (values.progress) io.stderr(`evaluate ${done}${total === null ? '' : ` / ${total}`} tokens\n`);
+        },
+      },
+    );
+    const stop = (): void => handle.cancel();
+    io.signal.addEventListener('abort', stop);
+    let done;
     try {
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      io.signal.addEventListener('abort', stop);
-      let out;
-      try {
-        out = await cliErrors(() =>
-          evaluateSae(
-            engine,
-            { corpus, maxTokens, context, batch, textField: values['text-field'] },
-            {
-              signal: controller.signal,
-              log: (level, m) => io.stderr(`${level}: ${m}\n`),
-              progress: (phase, done, total) => {
-                if (values.progress) io.stderr(`${phase} ${done}${total === null ? '' : ` / ${total}`} tokens\n`);
-              },
-            },
-          ),
-        );
-      } finally {
-        io.signal.removeEventListener('abort', stop);
-      }
-      const report = {
-        ...out,
-        model: path.resolve(values.model!),
-        sae: path.resolve(values.sae!),
-        hook: engine.hook,
-        corpus,
-        architecture: engine.sae.config.architecture,
-        density_source: 'evaluation' as const,
-        provider: engine.activeProvider,
-        created_at: Date.now(),
-      };
-      const store = new HealthStore(healthDbFile(resolveDataDir({ flag: values.data }).dir));
-      let stored;
-      try {
-        stored = store.put(report);
-      } finally {
-        store.close();
-      }
-      const text = [
-        `${path.basename(report.sae)} at ${report.hook} on ${path.basename(corpus)} (${report.provider}, ${report.seconds}s)`,
-        metricsText(report),
-      ].join('\n');
-      return { data: stored, text };
+      done = await cliErrors(() => handle.result);
     } finally {
-      await engine.close();
+      io.signal.removeEventListener('abort', stop);
     }
+    const report = {
+      ...done.outcome,
+      model: spec.model,
+      sae: spec.sae,
+      hook: done.hook,
+      corpus,
+      architecture: done.architecture,
+      density_source: 'evaluation' as const,
+      provider: done.provider,
+      created_at: Date.now(),
+    };
+    const store = new HealthStore(healthDbFile(resolveDataDir({ flag: values.data }).dir));
+    let stored;
+    try {
+      stored = store.put(report);
+    } finally {
+      store.close();
+    }
+    const text = [
+      `${path.basename(report.sae)} at ${report.hook} on ${path.basename(corpus)} (${report.provider}, ${report.seconds}s)`,
+      metricsText(report),
+    ].join('\n');
+    return { data: stored, text };
   },
 });

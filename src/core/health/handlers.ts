@@ -5,35 +5,21 @@ import { DEFAULT_EVAL_TOKENS, type HealthReport } from '../../shared/health-type
 import type { healthRequests } from '../../shared/health-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import type { CoreServices } from '../app/services.ts';
-import type { Engine, RunnerKey } from '../model/engine.ts';
 import { chooseProviders } from '../model/providers.ts';
 import { SaeFileError } from '../sae/errors.ts';
 import { loadSae } from '../sae/load.ts';
 import type { Sae } from '../sae/types.ts';
 import { compareDecoders, pairsPage, type DecoderComparison } from './compare.ts';
-import { DEFAULT_CONTEXT, DEFAULT_TEXT_FIELD, evaluateSae } from './evaluate.ts';
+import { DEFAULT_CONTEXT, DEFAULT_TEXT_FIELD } from './evaluate.ts';
 import { exportReport } from './report.ts';
 import { HealthStore, healthDbFile, type ReportQuery } from './store.ts';
+import { startHealthWorker } from './worker-client.ts';
 
 /** Handlers of every request declared in src/shared/health-types.ts. */
 export type HealthHandlers = Pick<ContractHandlers, keyof typeof healthRequests>;
 
 /** Comparisons kept for paging. */
 const KEEP_COMPARISONS = 4;
-
-/**
- * The engine sessions only an evaluation uses, each a full copy of the model. They are
- * released when the last evaluation on an engine ends. Creating and releasing ORT sessions
- * leaks in onnxruntime-node (DESIGN.md), so this happens once per evaluation, and only for
- * these: base, capture and steer serve the rest of the app and stay loaded.
- */
-const EVALUATION_SESSIONS: readonly RunnerKey[] = ['capture+recon', 'replace', 'zero'];
-
-/** True when `engine` was opened for this model and SAE, with the same hook override (or none). */
-function serves(engine: Engine, model: string, sae: string, hook: string | undefined): boolean {
-  const o = engine.openedWith;
-  return path.resolve(o.model) === model && path.resolve(o.sae) === sae && (o.hook ?? '') === (hook ?? '');
-}
 
 /** Newest modification time of a file, or of a folder and the files directly in it (cache identity). */
 function mtimeOf(p: string): number {
@@ -66,8 +52,6 @@ export function healthHandlers(core: CoreServices): HealthHandlers {
   });
   /** Identity of a running evaluation → its job. */
   const running = new Map<string, string>();
-  /** Evaluations running on each engine: its evaluation sessions go when the count is back to 0. */
-  const evaluating = new Map<Engine, number>();
   const comparisons = new Map<string, Promise<DecoderComparison>>();
 
   /** The stored-report query a payload names, defaults from the workspace; null when nothing is selected. */
@@ -118,33 +102,36 @@ export function healthHandlers(core: CoreServices): HealthHandlers {
     const field = textField === DEFAULT_TEXT_FIELD ? '' : `, field ${textField}`;
     const title = `Evaluate ${path.basename(sae)} on ${path.basename(corpus)} (${maxTokens.toLocaleString('en-US')} tokens, context ${context}${field})`;
     const job = core.jobs.start('eval', title, async (ctx) => {
-      let engine: Engine | undefined;
       try {
         ctx.progress('load', 0, null);
-        // taken once; the workspace may have opened another model or SAE since the request
-        // came in, and that engine's figures must not be stored under this selection
-        const current = await core.workspace.currentEngine();
-        if (!serves(current, model, sae, hook))
-          throw new AppError(
-            'conflict',
-            `the workspace switched to ${path.resolve(current.openedWith.sae)} before the evaluation of ${sae} started: nothing was stored; evaluate again`,
-          );
-        engine = current;
-        evaluating.set(engine, (evaluating.get(engine) ?? 0) + 1);
-        const out = await evaluateSae(
-          engine,
-          { corpus, maxTokens, context, textField },
-          { progress: (phase, done, total) => ctx.progress(phase, done, total), log: (level, m) => ctx.log(level, m), signal: ctx.signal },
+        // The worker opens its own engine from these paths (onnxruntime-node runs inference
+        // synchronously: on this thread it would block Electron's main process). Switching the
+        // workspace meanwhile changes nothing here: the figures are always this SAE's.
+        const handle = startHealthWorker(
+          {
+            engine: { model, sae, cacheDir: path.join(core.data.dir, 'graph-cache'), ...(hook ? { hook } : {}) },
+            options: { corpus, maxTokens, context, textField },
+          },
+          { progress: (done, total) => ctx.progress('evaluate', done, total), log: (level, m) => ctx.log(level, m) },
         );
+        const stop = (): void => handle.cancel();
+        ctx.signal.addEventListener('abort', stop);
+        let done;
+        try {
+          done = await handle.result;
+        } finally {
+          ctx.signal.removeEventListener('abort', stop);
+        }
+        const { outcome: out } = done;
         const report = db().put({
           ...out,
           model,
           sae,
-          hook: engine.hook,
+          hook: done.hook,
           corpus,
-          architecture: engine.sae.config.architecture,
+          architecture: done.architecture,
           density_source: 'evaluation',
-          provider: engine.activeProvider,
+          provider: done.provider,
           created_at: Date.now(),
         });
         ctx.log(
@@ -153,20 +140,14 @@ export function healthHandlers(core: CoreServices): HealthHandlers {
         );
       } finally {
         running.delete(key);
-        if (engine) {
-          const left = (evaluating.get(engine) ?? 1) - 1;
-          if (left > 0) evaluating.set(engine, left);
-          else {
-            evaluating.delete(engine);
-            await engine.release(EVALUATION_SESSIONS);
-          }
-        }
       }
     });
     running.set(key, job.id);
     return { job: job.id, running: false };
   };
 
+  // Stays on this thread, unlike evaluate: a comparison is quick (small ONNX kernels over the
+  // two decoders) and reuses the workspace engine's loaded SAE.
   const compare = async (p: Payload<'health.compare'>) => {
     const info = await core.workspace.info();
     const current = info.selection ? path.resolve(info.selection.sae) : null;

@@ -95,8 +95,6 @@ export class Engine {
     readonly providers: readonly ProviderName[],
     readonly tokenizer: TextTokenizer,
     private readonly cacheDir: string,
-    /** What the engine was opened with (paths as given): tells which selection it serves. */
-    readonly openedWith: EngineOptions,
   ) {}
 
   static async open(opts: EngineOptions): Promise<Engine> {
@@ -116,7 +114,7 @@ export class Engine {
     }
     const providers = await chooseProviders(opts.provider);
     const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.config);
-    const engine = new Engine(folder, sae, hook, providers, tokenizer, opts.cacheDir, { ...opts });
+    const engine = new Engine(folder, sae, hook, providers, tokenizer, opts.cacheDir);
     await engine.runner('capture'); // builds (or finds) the spliced graph now: bad hooks fail at open
     return engine;
   }
@@ -283,21 +281,6 @@ export class Engine {
   /** The sessions created (or being created) now. */
   get sessions(): RunnerKey[] {
     return [...this.runners.keys()];
-  }
-
-  /**
-   * Releases the named sessions if they are loaded; a later call that needs one creates it
-   * again. Creating and releasing ORT sessions leaks in onnxruntime-node (DESIGN.md), so
-   * release only sessions used for rare, whole tasks (an evaluation), never per request; and
-   * only once no call is using them.
-   */
-  async release(keys: readonly RunnerKey[]): Promise<void> {
-    const gone = keys.flatMap((k) => {
-      const r = this.runners.get(k);
-      this.runners.delete(k);
-      return r ? [r] : [];
-    });
-    await Promise.allSettled(gone.map(async (r) => (await r).release()));
   }
 
   /** Refuses new calls, waits for those in flight, then releases every session. */
