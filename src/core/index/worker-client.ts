@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { AppError } from '../../shared/reply.ts';
+import { spawnWorker, workerEntry } from '../app/worker-thread.ts';
 import { sqliteNativeBinding } from '../app/sqlite.ts';
 import type { IndexJobOptions, IndexProgress, IndexResult } from './indexer.ts';
 import type { FromIndexWorker, IndexWorkerData, ToIndexWorker } from './worker-protocol.ts';
@@ -24,34 +22,11 @@ export interface IndexWorkerHooks {
   log?(level: 'info' | 'warn', message: string): void;
 }
 
-/**
- * Where the worker entry is: worker.ts beside this file when running from source (tsx),
- * else index-worker.js, the extra entry the electron-vite main build emits beside the
- * main bundle (electron.vite.config.ts).
- */
-export function indexWorkerEntry(): URL {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) return new URL('./worker.ts', here);
-  for (const rel of ['./index-worker.js', '../index-worker.js', './index-worker.mjs', '../index-worker.mjs']) {
-    const u = new URL(rel, here);
-    if (fs.existsSync(fileURLToPath(u))) return u;
-  }
-  throw new AppError('internal', `the index worker entry (index-worker.js) was not found beside ${fileURLToPath(here)}`);
-}
-
-function spawn(entry: URL, data: IndexWorkerData): Worker {
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: data });
-  // Loader hooks registered in this thread do not reach workers on Node 20: register tsx
-  // inside the worker, then load the TypeScript entry.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(code, { eval: true, workerData: data });
-}
-
 /** Starts an indexing job in a worker thread. */
 export function startIndexWorker(options: IndexJobOptions, hooks: IndexWorkerHooks = {}): IndexWorkerHandle {
   const binding = sqliteNativeBinding();
-  const worker = spawn(indexWorkerEntry(), { options, ...(binding ? { sqliteBinding: binding } : {}) });
+  const data: IndexWorkerData = { options, ...(binding ? { sqliteBinding: binding } : {}) };
+  const worker = spawnWorker(workerEntry(import.meta.url, './worker.ts', 'index-worker'), data);
   let paused = false;
   const send = (m: ToIndexWorker): void => worker.postMessage(m);
   const result = new Promise<IndexResult>((resolve, reject) => {
