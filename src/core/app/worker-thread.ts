@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../../shared/reply.ts';
+import { AppError, type ErrorCode } from '../../shared/reply.ts';
 
 /**
  * Where a worker's entry is: `source` beside `caller` (an `import.meta.url`) when running from
@@ -29,4 +29,36 @@ export function spawnWorker(entry: URL, workerData: unknown): Worker {
   const tsx = import.meta.resolve('tsx/esm/api');
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
   return new Worker(code, { eval: true, workerData });
+}
+
+/** How every worker of core ends: with its result, or with an error to pass on as an AppError. */
+export type WorkerEnd<R> =
+  { readonly type: 'result'; readonly result: R } | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string };
+
+/**
+ * The result a worker posts at its end; its other messages (progress, logs) go to `onMessage`.
+ * Rejects with the worker's error, a thread error, or an exit before any end (`name` in the message).
+ */
+export function workerResult<R, M extends { readonly type: string }>(
+  worker: Worker,
+  name: string,
+  onMessage: (m: Exclude<M, WorkerEnd<R>>) => void,
+): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      fn();
+    };
+    worker.on('message', (m: M | WorkerEnd<R>) => {
+      if (m.type === 'result') settle(() => resolve((m as WorkerEnd<R> & { type: 'result' }).result));
+      else if (m.type === 'error') {
+        const e = m as WorkerEnd<R> & { type: 'error' };
+        settle(() => reject(new AppError(e.code, e.message)));
+      } else onMessage(m as Exclude<M, WorkerEnd<R>>);
+    });
+    worker.on('error', (e) => settle(() => reject(e)));
+    worker.on('exit', (code) => settle(() => reject(new AppError('internal', `the ${name} exited (code ${code}) before finishing`))));
+  });
 }

@@ -1,5 +1,4 @@
-import { AppError } from '../../shared/reply.ts';
-import { spawnWorker, workerEntry } from '../app/worker-thread.ts';
+import { spawnWorker, workerEntry, workerResult } from '../app/worker-thread.ts';
 import type { FromHealthWorker, HealthWorkerData, HealthWorkerResult, ToHealthWorker } from './worker-protocol.ts';
 
 /** A running evaluation in a worker thread. */
@@ -23,29 +22,9 @@ export function startHealthWorker(data: HealthWorkerData, hooks: HealthWorkerHoo
   const worker = spawnWorker(workerEntry(import.meta.url, './worker.ts', 'health-worker'), data);
   const send = (m: ToHealthWorker): void => worker.postMessage(m);
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
-  const result = new Promise<HealthWorkerResult>((resolve, reject) => {
-    let settled = false;
-    worker.on('message', (m: FromHealthWorker) => {
-      if (m.type === 'progress') hooks.progress?.(m.done, m.total);
-      else if (m.type === 'log') hooks.log?.(m.level, m.message);
-      else if (m.type === 'result') {
-        settled = true;
-        resolve(m.result);
-      } else {
-        settled = true;
-        reject(new AppError(m.code, m.message));
-      }
-    });
-    worker.on('error', (e) => {
-      if (settled) return;
-      settled = true;
-      reject(e);
-    });
-    worker.on('exit', (code) => {
-      if (settled) return;
-      settled = true;
-      reject(new AppError('internal', `the health worker exited (code ${code}) before finishing`));
-    });
+  const result = workerResult<HealthWorkerResult, FromHealthWorker>(worker, 'health worker', (m) => {
+    if (m.type === 'progress') hooks.progress?.(m.done, m.total);
+    else hooks.log?.(m.level, m.message);
   });
   return { result, exited, cancel: () => send({ type: 'cancel' }) };
 }

@@ -1,5 +1,4 @@
-import { AppError } from '../../shared/reply.ts';
-import { spawnWorker, workerEntry } from '../app/worker-thread.ts';
+import { spawnWorker, workerEntry, workerResult } from '../app/worker-thread.ts';
 import { sqliteNativeBinding } from '../app/sqlite.ts';
 import type { IndexJobOptions, IndexProgress, IndexResult } from './indexer.ts';
 import type { FromIndexWorker, IndexWorkerData, ToIndexWorker } from './worker-protocol.ts';
@@ -29,29 +28,9 @@ export function startIndexWorker(options: IndexJobOptions, hooks: IndexWorkerHoo
   const worker = spawnWorker(workerEntry(import.meta.url, './worker.ts', 'index-worker'), data);
   let paused = false;
   const send = (m: ToIndexWorker): void => worker.postMessage(m);
-  const result = new Promise<IndexResult>((resolve, reject) => {
-    let settled = false;
-    worker.on('message', (m: FromIndexWorker) => {
-      if (m.type === 'progress') hooks.progress?.(m.progress);
-      else if (m.type === 'log') hooks.log?.(m.level, m.message);
-      else if (m.type === 'result') {
-        settled = true;
-        resolve(m.result);
-      } else {
-        settled = true;
-        reject(new AppError(m.code, m.message));
-      }
-    });
-    worker.on('error', (e) => {
-      if (settled) return;
-      settled = true;
-      reject(e);
-    });
-    worker.on('exit', (code) => {
-      if (settled) return;
-      settled = true;
-      reject(new AppError('internal', `the index worker exited (code ${code}) before finishing`));
-    });
+  const result = workerResult<IndexResult, FromIndexWorker>(worker, 'index worker', (m) => {
+    if (m.type === 'progress') hooks.progress?.(m.progress);
+    else hooks.log?.(m.level, m.message);
   });
   return {
     result,
