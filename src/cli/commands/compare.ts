@@ -5,9 +5,8 @@ import { SaeFileError } from '../../core/sae/errors.ts';
 import { loadSae } from '../../core/sae/load.ts';
 import type { Sae } from '../../core/sae/types.ts';
 import { formatShare } from '../../shared/format.ts';
-import { isProviderName, providerNames } from '../../shared/providers.ts';
 import { CliError, defineCommand } from '../command.ts';
-import { positiveInt } from './engine-options.ts';
+import { engineOptions, positiveInt, providerOption } from './engine-options.ts';
 import { cliErrors } from './index-options.ts';
 
 function load(p: string): Sae {
@@ -33,16 +32,14 @@ export const compareCommand = defineCommand({
     sae: { type: 'string', valueName: 'A', description: 'SAE A (folder or file).' },
     'sae-b': { type: 'string', valueName: 'B', description: 'SAE B (folder or file).' },
     top: { type: 'string', valueName: 'N', description: 'Best-matched pairs to list in the text output (default 10).' },
-    provider: { type: 'string', valueName: 'EP', description: `Force an execution provider (${providerNames.join(', ')}).` },
+    provider: engineOptions.provider,
   },
   json: true,
   async run({ values }) {
     if (!values.sae) throw new CliError('--sae A is required', 2);
     if (!values['sae-b']) throw new CliError('--sae-b B is required', 2);
     const top = positiveInt('top', values.top, 10);
-    const forced = values.provider;
-    if (forced !== undefined && !isProviderName(forced))
-      throw new CliError(`--provider must be one of ${providerNames.join(', ')}, got "${forced}"`, 2);
+    const forced = providerOption(values.provider);
     const a = load(values.sae);
     const b = load(values['sae-b']);
     const providers = await chooseProviders(forced).catch((e: Error) => {

@@ -135,7 +135,7 @@ export class Engine {
    * calls after the close fail plainly instead of quietly creating sessions nobody releases.
    */
   private async use<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new Error(`${this.folder.onnxFile}: this engine was closed (another model or SAE was opened); run again`);
+    if (this.closed) throw this.closedError();
     this.inFlight++;
     try {
       return await fn();
@@ -144,9 +144,12 @@ export class Engine {
     }
   }
 
+  private closedError(): Error {
+    return new Error(`${this.folder.onnxFile}: this engine was closed (another model or SAE was opened); run again`);
+  }
+
   private runner(kind: RunnerKey): Promise<ModelRunner> {
-    if (this.closed && this.inFlight === 0)
-      throw new Error(`${this.folder.onnxFile}: this engine was closed (another model or SAE was opened); run again`);
+    if (this.closed && this.inFlight === 0) throw this.closedError();
     let r = this.runners.get(kind);
     if (!r) {
       const file =

@@ -13,6 +13,7 @@ import { SaeFileError, formatShape, sameShape, shapeMismatchError } from './erro
 import { hookFromGemmaScopePath, hookFromSparsifyPath } from './hooks.ts';
 import { NPY_DTYPE_NAMES, readNpz } from './npz.ts';
 import { readSafetensors } from './safetensors.ts';
+import { transpose2d } from '../util/matrix.ts';
 import type { Sae, SaeConfig, SaeFormat, SaeParams, Tensor } from './types.ts';
 
 /** Options for {@link loadSae}. */
@@ -132,7 +133,7 @@ function loadSafetensorsSae(weightsFile: string, userPath: string, parsed: Parse
     dtypeOf = src.dtype('encoder.weight');
     const enc = take('encoder.weight', ['d_sae', 'd_in']);
     params = {
-      W_enc: transpose(enc, c.dSae, c.dIn),
+      W_enc: { data: transpose2d(enc.data, c.dSae, c.dIn), shape: [c.dIn, c.dSae] },
       b_enc: take('encoder.bias', ['d_sae']),
       W_dec: take('W_dec', ['d_sae', 'd_in']),
       b_dec: take('b_dec', ['d_in']),
@@ -308,15 +309,4 @@ function checkFinite(file: string, name: string, data: Float32Array): void {
       throw new SaeFileError(file, `tensor ${name} holds ${v} at flat index ${i}; weights must be finite`, { tensor: name });
     }
   }
-}
-
-/** [rows, cols] → [cols, rows], as a fresh array. */
-function transpose(t: Tensor, rows: number, cols: number): Tensor {
-  const out = new Float32Array(rows * cols);
-  const d = t.data;
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = d[base + c] ?? 0;
-  }
-  return { data: out, shape: [cols, rows] };
 }

@@ -39,6 +39,6 @@ export function nextTokenTable(
 }
 
 /** JSON has no −∞: a token with probability 0 is given a very low log-probability instead. */
-function finite(v: number): number {
+export function finite(v: number): number {
   return Number.isFinite(v) ? v : -1e30;
 }

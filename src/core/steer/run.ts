@@ -12,7 +12,7 @@ import type {
 import type { EventBus } from '../app/events.ts';
 import type { Engine } from '../model/engine.ts';
 import type { SamplingOptions } from '../model/sampling.ts';
-import { nextTokenTable } from './next-tokens.ts';
+import { finite, nextTokenTable } from './next-tokens.ts';
 import type { SessionStore } from './session-store.ts';
 
 /** How often a running session's tokens are written to the database (a crash loses at most this much). */
@@ -66,8 +66,6 @@ export function defaultName(prompt: string, ivs: readonly SteerIntervention[]): 
 }
 
 const emptySide = (): SideOutput => ({ ids: [], tokens: [], logprobs: [], text: '', finish: null });
-
-const finite = (v: number): number => (Number.isFinite(v) ? v : -1e30);
 
 const words = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? 'unknown error';
 
@@ -166,7 +164,14 @@ export class SteerRun {
         maxNewTokens: s.settings.maxNewTokens,
         sampling: samplingOf(s.settings),
         stopIds,
-        ...(stops.length ? { shouldStop: (ids: readonly number[]) => stops.some((x) => tok.decode(ids).includes(x)) } : {}),
+        ...(stops.length
+          ? {
+              shouldStop: (ids: readonly number[]) => {
+                const text = tok.decode(ids); // once per token, not once per stop sequence
+                return stops.some((x) => text.includes(x));
+              },
+            }
+          : {}),
         signal: this.#abort.signal,
         interventions,
         onToken: (t) => {

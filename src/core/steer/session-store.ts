@@ -4,9 +4,6 @@ import { steerSessionSchema, type SessionSummary, type SteerSession } from '../.
 import { closeOnError, openStore } from '../app/open-store.ts';
 import { migrations } from './migrations/index.ts';
 
-/** The schema version this build writes and reads (`PRAGMA user_version`). */
-export const SESSIONS_SCHEMA_VERSION = migrations.length;
-
 /** The parts of a session a list row shows, checked like a whole session. */
 const summaryParts = steerSessionSchema.pick({ state: true, interventions: true, identity: true });
 
@@ -32,6 +29,15 @@ interface Row {
   outputs: string;
   next: string | null;
 }
+
+/** What `list` reads of a row: the summary's columns and the two sides' token counts (null when outputs is damaged). */
+type SummaryRow = Pick<
+  Row,
+  'id' | 'name' | 'created_at' | 'updated_at' | 'state' | 'forked_from' | 'prompt' | 'interventions' | 'identity'
+> & {
+  n_default: number | null;
+  n_steered: number | null;
+};
 
 /** How a store reports a session it cannot read (skipped from the list). */
 export interface SessionStoreOptions {
@@ -151,13 +157,7 @@ export class SessionStore {
            case when json_valid(outputs) then json_array_length(outputs, '$.steered.ids') end as n_steered
          from sessions order by updated_at desc, created_at desc`,
       )
-      .all() as (Pick<
-      Row,
-      'id' | 'name' | 'created_at' | 'updated_at' | 'state' | 'forked_from' | 'prompt' | 'interventions' | 'identity'
-    > & {
-      n_default: number | null;
-      n_steered: number | null;
-    })[];
+      .all() as SummaryRow[];
     const out: SessionSummary[] = [];
     for (const r of rows) {
       try {
@@ -173,12 +173,7 @@ export class SessionStore {
     return out;
   }
 
-  #summary(
-    r: Pick<Row, 'id' | 'name' | 'created_at' | 'updated_at' | 'state' | 'forked_from' | 'prompt' | 'interventions' | 'identity'> & {
-      n_default: number | null;
-      n_steered: number | null;
-    },
-  ): SessionSummary {
+  #summary(r: SummaryRow): SessionSummary {
     const parsed = summaryParts.safeParse({
       state: r.state,
       interventions: column(r.interventions, 'interventions', r.id, this.file),

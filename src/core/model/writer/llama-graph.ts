@@ -4,7 +4,7 @@ import type { Emitter } from './emitter.ts';
 import { attention, causalMask, geluTanh, rmsNormDecomposed, splitHeads } from './graph-parts.ts';
 import type { HookRef } from './hook-sites.ts';
 import type { ResolvedSpec } from './spec.ts';
-import { transpose2d } from './tensor-utils.ts';
+import { transpose2d } from '../../util/matrix.ts';
 import { weight, type ModelWeights } from './weights.ts';
 
 const MS = 'com.microsoft';
