@@ -158,8 +158,15 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 }
 
+/** Milliseconds of the first (cold) call and the p50 / p95 of the rest. */
+interface Timing {
+  readonly first: number;
+  readonly p50: number;
+  readonly p95: number;
+}
+
 /** A first call (its time and answer, kept out of the percentiles), then `n` timed calls. */
-async function measure<T>(n: number, call: (i: number) => T | Promise<T>): Promise<{ first: number; value: T; p50: number; p95: number }> {
+async function measure<T>(n: number, call: (i: number) => T | Promise<T>): Promise<Timing & { value: T }> {
   const t0 = performance.now();
   const value = await call(0);
   const first = performance.now() - t0;
@@ -204,6 +211,22 @@ const line = (
 ): string =>
   `  ${name.padEnd(36)} ${total.padStart(6)} ${first.padStart(7)} ${o50.padStart(7)} ${o95.padStart(7)} ${b50.padStart(7)} ${b95.padStart(7)} ${r50.padStart(7)} ${r95.padStart(7)}`;
 
+/** One table row: our timings against the baseline's. */
+const report = (name: string, total: string, ours: Timing, base: Timing): void =>
+  console.log(
+    line(
+      name,
+      total,
+      ms(ours.first),
+      ms(ours.p50),
+      ms(ours.p95),
+      ms(base.p50),
+      ms(base.p95),
+      ratio(base.p50, ours.p50),
+      ratio(base.p95, ours.p95),
+    ),
+  );
+
 console.log(
   `feature.search over ${D_SAE} features, ms. ours: core.request, one warm-up ("first": cold, loads the feature table) then ${reps} runs;` +
     ` baseline: one checked warm-up then ${baseReps} runs (token scans ${scanReps}, decoder ${decoderBaseReps} against ours ${decoderReps}).` +
@@ -222,19 +245,7 @@ for (const [name, payload] of queries) {
   const base = await measure(scan ? scanReps : baseReps, () => baseline.search(payload, reader));
   // the baseline must answer exactly what core answers
   assert.deepStrictEqual({ total: base.value.total, rows: base.value.rows }, { total: ours.value.total, rows: ours.value.rows }, name);
-  console.log(
-    line(
-      name,
-      String(ours.value.total),
-      ms(ours.first),
-      ms(ours.p50),
-      ms(ours.p95),
-      ms(base.p50),
-      ms(base.p95),
-      ratio(base.p50, ours.p50),
-      ratio(base.p95, ours.p95),
-    ),
-  );
+  report(name, String(ours.value.total), ours, base);
 }
 reader.close();
 baseline.close();
@@ -257,18 +268,6 @@ for (let i = 0; i <= decoderBaseReps; i++) {
   );
   b.forEach((x, j) => assert.ok(Math.abs(x.cosine - a[j]!.cosine) < 1e-6, `decoder cosine of ${i} and ${x.id}`));
 }
-console.log(
-  line(
-    `decoder nearest ${D_SAE} × ${dIn}`,
-    '10',
-    ms(ours.first),
-    ms(ours.p50),
-    ms(ours.p95),
-    ms(base.p50),
-    ms(base.p95),
-    ratio(base.p50, ours.p50),
-    ratio(base.p95, ours.p95),
-  ),
-);
+report(`decoder nearest ${D_SAE} × ${dIn}`, '10', ours, base);
 console.log('  (decoder "first" includes computing the row norms once per loaded SAE)');
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { resolveDataDir } from '../../core/app/data-dir.ts';
+import { graphCacheDir, resolveDataDir } from '../../core/app/data-dir.ts';
 import { Engine, type EngineOptions } from '../../core/model/engine.ts';
-import { isProviderName, providerNames } from '../../shared/providers.ts';
+import { isProviderName, providerNames, type ProviderName } from '../../shared/providers.ts';
 import { CliError, dataOption, type OptionSpec } from '../command.ts';
 
 /** Options every engine command takes: which model, SAE, hook, provider, data folder. */
@@ -31,18 +31,23 @@ interface EngineValues {
   readonly data?: string | undefined;
 }
 
+/** The --provider value, checked against the known providers; undefined when absent. */
+export function providerOption(value: string | undefined): ProviderName | undefined {
+  if (value !== undefined && !isProviderName(value)) {
+    throw new CliError(`--provider must be one of ${providerNames.join(', ')}, got "${value}"`, 2);
+  }
+  return value;
+}
+
 /** The engine the options name, checked but not opened (the evaluate command opens it in a worker). */
 export function engineSpec(v: EngineValues): EngineOptions {
   if (!v.model) throw new CliError('--model DIR is required', 2);
   if (!v.sae) throw new CliError('--sae PATH is required', 2);
-  const provider = v.provider;
-  if (provider !== undefined && !isProviderName(provider)) {
-    throw new CliError(`--provider must be one of ${providerNames.join(', ')}, got "${v.provider}"`, 2);
-  }
+  const provider = providerOption(v.provider);
   return {
     model: path.resolve(v.model),
     sae: path.resolve(v.sae),
-    cacheDir: path.join(resolveDataDir({ flag: v.data }).dir, 'graph-cache'),
+    cacheDir: graphCacheDir(resolveDataDir({ flag: v.data }).dir),
     ...(v.hook ? { hook: v.hook } : {}),
     ...(provider ? { provider } : {}),
   };

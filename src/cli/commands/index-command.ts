@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { resolveDataDir } from '../../core/app/data-dir.ts';
+import { graphCacheDir, resolveDataDir } from '../../core/app/data-dir.ts';
 import type { IndexProgress } from '../../core/index/indexer.ts';
 import { startIndexWorker } from '../../core/index/worker-client.ts';
 import { etaSeconds } from '../../shared/format.ts';
@@ -71,7 +71,7 @@ export const indexCommand = defineCommand({
       sae: path.resolve(values.sae),
       hook: values.hook,
       provider,
-      cacheDir: path.join(resolveDataDir({ flag: values.data }).dir, 'graph-cache'),
+      cacheDir: graphCacheDir(resolveDataDir({ flag: values.data }).dir),
       corpus: path.resolve(values.corpus),
       textField: values['text-field'],
       db: path.resolve(values.db),

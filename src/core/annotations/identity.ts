@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SaeIdentity } from '../../shared/annotation-types.ts';
 import { AppError } from '../../shared/reply.ts';
+import { graphCacheDir } from '../app/data-dir.ts';
 import type { CoreServices } from '../app/services.ts';
 import { hashFile } from '../model/variant-cache.ts';
 
@@ -46,7 +47,7 @@ export function saeHash(saePath: string, cacheDir: string): string {
 
 /** Where hashes are memoised: the graph cache the engine uses, so each file is hashed once. */
 export function hashCacheDir(core: Pick<CoreServices, 'data'>): string {
-  return path.join(core.data.dir, 'graph-cache');
+  return graphCacheDir(core.data.dir);
 }
 
 /** The workspace's SAE path, or an `unavailable` error when nothing is open. */

@@ -8,6 +8,14 @@ export const APP_DIR_NAME = 'sae-explorer';
 /** The environment variable that overrides the data folder for every host. */
 export const DATA_ENV = 'SAE_EXPLORER_DATA';
 
+/**
+ * Where a data folder caches spliced graph variants (the engine's `cacheDir`); file hashes
+ * are memoised there too, so the annotations' SAE identity reuses what the engine computed.
+ */
+export function graphCacheDir(dataDir: string): string {
+  return path.join(dataDir, 'graph-cache');
+}
+
 /** The data folder and why it was chosen. */
 export interface DataDirChoice {
   readonly dir: string;

@@ -35,6 +35,11 @@ export function spawnWorker(entry: URL, workerData: unknown): Worker {
 export type WorkerEnd<R> =
   { readonly type: 'result'; readonly result: R } | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string };
 
+/** The end a worker posts when its run threw: the AppError's code, else 'internal'. */
+export function workerError(e: unknown): WorkerEnd<never> {
+  return { type: 'error', code: e instanceof AppError ? e.code : 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+
 /**
  * The result a worker posts at its end; its other messages (progress, logs) go to `onMessage`.
  * Rejects with the worker's error, a thread error, or an exit before any end (`name` in the message).

@@ -6,6 +6,7 @@
  */
 import type { PromptRanking, RankedFeature, RankedToken } from '../../shared/explorer-types.ts';
 import { AppError } from '../../shared/reply.ts';
+import { modelMaxPositions } from '../index/windows.ts';
 import type { Engine } from '../model/engine.ts';
 
 /** First capture K for SAEs without a fixed k. */
@@ -24,11 +25,6 @@ export interface RankOptions {
   readonly exclude?: (id: number) => boolean;
   readonly density?: (id: number) => number | null;
   readonly label?: (id: number) => string | null;
-}
-
-function maxPositions(config: Record<string, unknown>): number | undefined {
-  for (const k of ['n_positions', 'max_position_embeddings', 'n_ctx']) if (typeof config[k] === 'number') return config[k];
-  return undefined;
 }
 
 /** Every active latent of every token of `ids`, strongest first, and where the lists were cut (null: exact). */
@@ -63,7 +59,7 @@ export async function captureAll(
 export async function rankPrompt(engine: Engine, text: string, o: RankOptions): Promise<PromptRanking> {
   const ids = engine.tokenize(text);
   if (!ids.length) throw new AppError('bad_request', 'the prompt has no tokens');
-  const limit = maxPositions(engine.folder.config);
+  const limit = modelMaxPositions(engine.folder.config);
   if (limit !== undefined && ids.length > limit) {
     throw new AppError('bad_request', `the prompt is ${ids.length} tokens; the model takes at most ${limit}: shorten it`);
   }

@@ -12,7 +12,7 @@ import type { Engine } from '../model/engine.ts';
 import { openCorpus } from '../index/corpus.ts';
 import { initialProgress } from '../index/store.ts';
 import type { InvalidUtf8 } from '../index/utf8.ts';
-import { corpusWindows, type PendingWindow } from '../index/windows.ts';
+import { corpusWindows, modelMaxPositions, type PendingWindow } from '../index/windows.ts';
 import { HealthAccumulator } from './accumulator.ts';
 import { nextTokenLosses } from './kernels.ts';
 
@@ -61,11 +61,6 @@ const LOGITS_BUDGET = 1 << 25;
 const TOKENS_PER_BATCH = 4096;
 /** First capture K for SAEs without a fixed k (doubled while some token fills it). */
 const ADAPTIVE_K = 64;
-
-function modelMaxPositions(config: Record<string, unknown>): number | undefined {
-  for (const k of ['n_positions', 'max_position_embeddings', 'n_ctx']) if (typeof config[k] === 'number') return config[k];
-  return undefined;
-}
 
 function checkCancel(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AppError('cancelled', 'evaluation cancelled');

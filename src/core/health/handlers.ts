@@ -4,6 +4,7 @@ import type { ContractHandlers, Payload } from '../../shared/contract.ts';
 import { DEFAULT_EVAL_TOKENS, type HealthReport } from '../../shared/health-types.ts';
 import type { healthRequests } from '../../shared/health-types.ts';
 import { AppError } from '../../shared/reply.ts';
+import { graphCacheDir } from '../app/data-dir.ts';
 import type { CoreServices } from '../app/services.ts';
 import { chooseProviders } from '../model/providers.ts';
 import { SaeFileError } from '../sae/errors.ts';
@@ -109,7 +110,7 @@ export function healthHandlers(core: CoreServices): HealthHandlers {
         // workspace meanwhile changes nothing here: the figures are always this SAE's.
         const handle = startHealthWorker(
           {
-            engine: { model, sae, cacheDir: path.join(core.data.dir, 'graph-cache'), ...(hook ? { hook } : {}) },
+            engine: { model, sae, cacheDir: graphCacheDir(core.data.dir), ...(hook ? { hook } : {}) },
             options: { corpus, maxTokens, context, textField },
           },
           { progress: (done, total) => ctx.progress('evaluate', done, total), log: (level, m) => ctx.log(level, m) },

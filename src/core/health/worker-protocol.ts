@@ -1,5 +1,5 @@
-import type { ErrorCode } from '../../shared/reply.ts';
 import type { ProviderName } from '../../shared/providers.ts';
+import type { WorkerEnd } from '../app/worker-thread.ts';
 import type { EngineOptions } from '../model/engine.ts';
 import type { SaeArchitecture } from '../sae/types.ts';
 import type { EvaluateOptions, EvaluationOutcome } from './evaluate.ts';
@@ -26,5 +26,4 @@ export type ToHealthWorker = { readonly type: 'cancel' };
 export type FromHealthWorker =
   | { readonly type: 'progress'; readonly done: number; readonly total: number | null }
   | { readonly type: 'log'; readonly level: 'info' | 'warn'; readonly message: string }
-  | { readonly type: 'result'; readonly result: HealthWorkerResult }
-  | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string };
+  | WorkerEnd<HealthWorkerResult>;

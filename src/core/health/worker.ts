@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../shared/reply.ts';
+import { workerError } from '../app/worker-thread.ts';
 import { Engine } from '../model/engine.ts';
 import { ModelFileError } from '../model/onnx/proto.ts';
 import { SaeFileError } from '../sae/errors.ts';
@@ -44,7 +45,7 @@ try {
     result: { outcome, hook: engine.hook, architecture: engine.sae.config.architecture, provider: engine.activeProvider },
   });
 } catch (e) {
-  post({ type: 'error', code: e instanceof AppError ? e.code : 'internal', message: e instanceof Error ? e.message : String(e) });
+  post(workerError(e));
 } finally {
   await engine?.close();
   port.close();

@@ -44,3 +44,8 @@ export function openIndexForRead(file: string): Database.Database {
   }
   return db;
 }
+
+/** Bytes an index takes on disk: the database file plus its WAL (0 for a part that is missing). */
+export function indexBytes(file: string): number {
+  return ['', '-wal'].reduce((a, x) => a + (fs.existsSync(file + x) ? fs.statSync(file + x).size : 0), 0);
+}

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ContractHandlers, Payload } from '../../shared/contract.ts';
 import type { IndexStatus } from '../../shared/index-types.ts';
 import { AppError } from '../../shared/reply.ts';
+import { graphCacheDir } from '../app/data-dir.ts';
 import type { CoreServices } from '../app/services.ts';
 import { indexesDir as indexesDirOf, resolveIndexPath } from './db-path.ts';
 import { IndexReader } from './reader.ts';
@@ -60,7 +61,7 @@ export function indexHandlers(core: CoreServices): IndexHandlers {
     const db = resolveDb(p.db ?? `${path.basename(corpus, path.extname(corpus))}.sqlite`);
     if ([...workers.values()].some((w) => w.db === db)) throw new AppError('conflict', `${db} is being indexed already`);
     const title = `Index ${path.basename(p.model)} / ${path.basename(p.sae)} over ${path.basename(corpus)}`;
-    const options = { ...p, corpus, db, cacheDir: path.join(core.data.dir, 'graph-cache') };
+    const options = { ...p, corpus, db, cacheDir: graphCacheDir(core.data.dir) };
     // a reader opened before the new run might hold an outdated schema view
     readers.get(db)?.close();
     readers.delete(db);

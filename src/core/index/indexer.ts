@@ -3,18 +3,18 @@
  * calling thread in benchmarks): corpus → windows → capture → committed batches → merged
  * chunks → per-feature statistics. Resumes from the progress row of an existing database.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/reply.ts';
 import { Engine } from '../model/engine.ts';
 import type { ProviderName } from '../model/providers.ts';
 import { activations, encodeTokens, pushActivation, type Activations } from './codec.ts';
 import { openCorpus } from './corpus.ts';
+import { indexBytes } from './db.ts';
 import { finalizeIndex } from './finalize.ts';
-import { IndexWriter, initialProgress, type BatchCommit } from './store.ts';
+import { IndexWriter, initialProgress, readMeta, type BatchCommit } from './store.ts';
 import { RESUME_KEYS, type IndexSettings, type IndexSummary, type Progress } from './types.ts';
 import type { InvalidUtf8 } from './utf8.ts';
-import { corpusWindows, type CorpusPosition, type PendingWindow } from './windows.ts';
+import { corpusWindows, modelMaxPositions, type CorpusPosition, type PendingWindow } from './windows.ts';
 
 /** What to index and how. */
 export interface IndexJobOptions {
@@ -99,11 +99,6 @@ const DEFAULT_CONTEXT = 128;
 const DEFAULT_MERGE = 1 << 21;
 /** First capture K for SAEs without a fixed k when no cap is given (doubled when not enough). */
 const ADAPTIVE_K = 64;
-
-function modelMaxPositions(config: Record<string, unknown>): number | undefined {
-  for (const k of ['n_positions', 'max_position_embeddings', 'n_ctx']) if (typeof config[k] === 'number') return config[k];
-  return undefined;
-}
 
 /** One-line error for SQLite running out of disk, keeping what was committed. */
 function diskFull(e: unknown, db: string, p: Progress | undefined): never {
@@ -210,7 +205,6 @@ async function indexWith(
 
     const result = (complete: boolean, summary?: IndexSummary): IndexResult => {
       const seconds = (performance.now() - t0) / 1000;
-      const bytes = ['', '-wal'].reduce((a, s) => a + (fs.existsSync(db + s) ? fs.statSync(db + s).size : 0), 0);
       return {
         tokens: p.tokens,
         documents: p.documents,
@@ -218,7 +212,7 @@ async function indexWith(
         seconds: Number(seconds.toFixed(3)),
         tokens_per_second: seconds > 0 ? Math.round((p.tokens - tokensAtStart) / seconds) : 0,
         activations: p.activations,
-        db_bytes: bytes,
+        db_bytes: indexBytes(db),
         truncated_tokens: p.truncatedTokens,
         complete,
         resumed,
@@ -254,8 +248,7 @@ async function indexWith(
       return result(true, summary);
     }
     // already complete: nothing to do
-    const summary = writer.db.prepare("select value from meta where key = 'summary'").pluck().get() as string | undefined;
-    return result(true, summary ? (JSON.parse(summary) as IndexSummary) : undefined);
+    return result(true, readMeta<IndexSummary>(writer.db, 'summary'));
 
     /** The index phase; resolves true when it stopped early. */
     async function indexCorpus(): Promise<boolean> {

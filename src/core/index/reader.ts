@@ -1,11 +1,10 @@
-import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { FeatureDashboard, FeatureExample, FeatureSample, IndexStatus } from '../../shared/index-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import { TextTokenizer } from '../model/tokenizer.ts';
 import { binBounds, HISTOGRAM_BINS, INTERVALS, sampleIndices } from './bins.ts';
 import { decodeChunk, decodeTokens, decodeVarints } from './codec.ts';
-import { openIndexForRead } from './db.ts';
+import { indexBytes, openIndexForRead } from './db.ts';
 import { decodeStats } from './finalize.ts';
 import { readMeta, readProgress } from './store.ts';
 import type { IndexSettings, IndexSummary, Progress } from './types.ts';
@@ -159,7 +158,6 @@ export class IndexReader {
     const p = this.progress;
     const s = this.settings;
     const summary = this.summary;
-    const bytes = ['', '-wal'].reduce((a, x) => a + (fs.existsSync(this.file + x) ? fs.statSync(this.file + x).size : 0), 0);
     return {
       db: this.file,
       state: p.phase === 'done' ? 'complete' : p.phase === 'finalize' ? 'finalizing' : 'indexing',
@@ -174,7 +172,7 @@ export class IndexReader {
       documents: p.documents,
       windows: p.windows,
       activations: p.activations,
-      bytes,
+      bytes: indexBytes(this.file),
       ...(summary
         ? {
             summary: {

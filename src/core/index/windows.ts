@@ -8,6 +8,12 @@ import { AppError } from '../../shared/reply.ts';
 import type { Corpus } from './corpus.ts';
 import type { Progress } from './types.ts';
 
+/** The longest window a model takes, from its config.json (undefined when it names none). */
+export function modelMaxPositions(config: Record<string, unknown>): number | undefined {
+  for (const k of ['n_positions', 'max_position_embeddings', 'n_ctx']) if (typeof config[k] === 'number') return config[k];
+  return undefined;
+}
+
 /** The part of the progress row that says where in the corpus the job stands. */
 export interface CorpusPosition {
   readonly nextInput: number;

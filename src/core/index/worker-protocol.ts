@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../shared/reply.ts';
+import type { WorkerEnd } from '../app/worker-thread.ts';
 import type { IndexJobOptions, IndexProgress, IndexResult } from './indexer.ts';
 
 /** What the index worker is started with. */
@@ -15,5 +15,4 @@ export type ToIndexWorker = { readonly type: 'pause' } | { readonly type: 'resum
 export type FromIndexWorker =
   | { readonly type: 'progress'; readonly progress: IndexProgress }
   | { readonly type: 'log'; readonly level: 'info' | 'warn'; readonly message: string }
-  | { readonly type: 'result'; readonly result: IndexResult }
-  | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string };
+  | WorkerEnd<IndexResult>;

@@ -4,8 +4,8 @@
  * The parent is src/core/index/worker-client.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AppError } from '../../shared/reply.ts';
 import { useSqliteNativeBinding } from '../app/sqlite.ts';
+import { workerError } from '../app/worker-thread.ts';
 import { runIndex, type IndexProgress } from './indexer.ts';
 import type { FromIndexWorker, IndexWorkerData, ToIndexWorker } from './worker-protocol.ts';
 
@@ -47,7 +47,7 @@ try {
   });
   post({ type: 'result', result });
 } catch (e) {
-  post({ type: 'error', code: e instanceof AppError ? e.code : 'internal', message: e instanceof Error ? e.message : String(e) });
+  post(workerError(e));
 } finally {
   port.close();
 }

@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { IndexStartResult, IndexStatus } from '../../shared/index-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import type { Selection, WorkspaceInfo } from '../../shared/workspace-types.ts';
+import { graphCacheDir } from '../app/data-dir.ts';
 import type { CoreServices } from '../app/services.ts';
+import { indexesDir } from '../index/db-path.ts';
 import { Engine } from '../model/engine.ts';
 import { demoSelection, findResources } from './demo.ts';
 import { readSettings, writeSettings } from './settings.ts';
@@ -45,7 +47,7 @@ export class Workspace {
       .digest('hex')
       .slice(0, 10);
     const name = path.basename(sel.corpus, path.extname(sel.corpus));
-    return path.join(this.core.data.dir, 'indexes', `${name}-${key}.sqlite`);
+    return path.join(indexesDir(this.core.data.dir), `${name}-${key}.sqlite`);
   }
 
   /**
@@ -97,7 +99,7 @@ export class Workspace {
     return Engine.open({
       model: sel.model,
       sae: sel.sae,
-      cacheDir: path.join(this.core.data.dir, 'graph-cache'),
+      cacheDir: graphCacheDir(this.core.data.dir),
       ...(sel.hook ? { hook: sel.hook } : {}),
     });
   }
