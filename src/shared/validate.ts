@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { isRequestName, requests, type Payload, type RequestName } from './contract.ts';
+import { isRequestName, requests, type RequestName } from './contract.ts';
 import { fail, ok, type Reply } from './reply.ts';
 
 /**
@@ -12,14 +12,6 @@ export function validateRequest(name: string, raw: unknown): Reply<{ name: Reque
   const parsed = requests[name].payload.safeParse(raw ?? {});
   if (!parsed.success) return fail('bad_request', `invalid payload for "${name}": ${describeIssues(parsed.error.issues)}`);
   return ok({ name, payload: parsed.data });
-}
-
-/** Typed variant for callers that know the name statically (tests, CLI). */
-export function parsePayload<K extends RequestName>(name: K, raw: unknown): Reply<Payload<K>> {
-  const parsed = requests[name].payload.safeParse(raw ?? {});
-  if (!parsed.success) return fail('bad_request', `invalid payload for "${name}": ${describeIssues(parsed.error.issues)}`);
-  // zod's output for requests[K] is Payload<K> by definition; TS cannot see through the index.
-  return ok(parsed.data as Payload<K>);
 }
 
 /** One line naming each problem and where it is: `job: Too small: expected string to have >=1 characters`. */

@@ -3,6 +3,7 @@ import { useRequest } from '../../api/api-context.tsx';
 import { Card } from '../../components/ui.tsx';
 import { AnnotationTable } from './AnnotationTable.tsx';
 import { ExportImport } from './ExportImport.tsx';
+import { formatCount } from './format.ts';
 
 /** Every annotated feature, the named lists, and export / import of annotations. */
 export function AnnotationsView() {
@@ -13,9 +14,9 @@ export function AnnotationsView() {
       {identity.state.status === 'ready' && (
         <p className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="annotation-identity">
           Annotations of <span className="font-mono">{identity.state.value.sae}</span> at{' '}
-          <span className="font-mono">{identity.state.value.hook}</span> ({identity.state.value.dSae.toLocaleString('en-US')} features);
-          they follow the SAE’s weights (SHA-256 <span className="font-mono">{identity.state.value.saeHash.slice(0, 12)}…</span>), wherever
-          its folder moves.
+          <span className="font-mono">{identity.state.value.hook}</span> ({formatCount(identity.state.value.dSae)} features); they follow
+          the SAE’s weights (SHA-256 <span className="font-mono">{identity.state.value.saeHash.slice(0, 12)}…</span>), wherever its folder
+          moves.
         </p>
       )}
       <Card title="Export and import">

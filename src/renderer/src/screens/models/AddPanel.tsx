@@ -55,7 +55,7 @@ export function AddPanel({ use, onPulled, cacheVersion }: { use: UsePath; onPull
         {tab === 'catalog' && <CatalogTab pull={pull} />}
         {tab === 'repo' && <RepoTab pull={pull} />}
         {tab === 'folder' && <FolderTab use={use} />}
-        {tab === 'cache' && <CachedTab use={use} version={cacheVersion} />}
+        {tab === 'cache' && <CachedTab key={cacheVersion} use={use} />}
       </div>
     </Card>
   );

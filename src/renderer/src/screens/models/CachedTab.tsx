@@ -1,14 +1,15 @@
-import { useEffect } from 'react';
 import { formatBytes } from '../../../../shared/format.ts';
 import { useRequest } from '../../api/api-context.tsx';
 import { Badge, Button } from '../../components/ui.tsx';
 import type { UsePath } from './format.ts';
 import { UseButtons } from './UseButtons.tsx';
 
-/** Model and SAE folders in the HF cache, downloaded here or by Python tools. `version` changes refetch it. */
-export function CachedTab({ use, version }: { use: UsePath; version: number }) {
+/**
+ * Model and SAE folders in the HF cache, downloaded here or by Python tools. Its parent keys it
+ * by a cache version, so a finished download remounts it and the listing is read again.
+ */
+export function CachedTab({ use }: { use: UsePath }) {
   const { state, reload } = useRequest('hub.cached');
-  useEffect(reload, [version, reload]);
   const items = state.status === 'ready' ? state.value : [];
   return (
     <div data-testid="hub-cached">
