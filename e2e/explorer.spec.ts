@@ -61,7 +61,7 @@ describe('feature explorer on the embedded demo', () => {
   after(() => host?.close());
 
   test('while the demo is indexed the explorer says so, then shows every feature', async () => {
-    await page.goto(`${server.url}#/features`);
+    await page.goto(`${server.openUrl}#/features`);
     // The first run indexes the demo corpus in the background (~15-30 s); the screen waits with progress.
     const waiting = page.getByTestId('explorer-indexing');
     const results = page.getByTestId('feature-results');
@@ -88,7 +88,7 @@ describe('feature explorer on the embedded demo', () => {
   });
 
   test('keyboard: / focuses search, j/k move, Enter opens', async () => {
-    await page.goto(`${server.url}#/features`);
+    await page.goto(`${server.openUrl}#/features`);
     await page.getByTestId('feature-row').first().waitFor();
     await page.locator('main').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('/');
@@ -107,7 +107,7 @@ describe('feature explorer on the embedded demo', () => {
   });
 
   test('search by top token finds the "years" feature', async () => {
-    await page.goto(`${server.url}#/features`);
+    await page.goto(`${server.openUrl}#/features`);
     await page.getByLabel('Search by').selectOption('token');
     await page.getByLabel('Search features').fill('years');
     const first = page.getByTestId('feature-row').first();
@@ -127,7 +127,7 @@ describe('feature explorer on the embedded demo', () => {
   });
 
   test('search by prompt: features per token and ranked over a selected span', async () => {
-    await page.goto(`${server.url}#/features/prompt`);
+    await page.goto(`${server.openUrl}#/features/prompt`);
     const text = 'The house was built two hundred years ago.';
     await page.getByLabel('Prompt', { exact: true }).fill(text);
     await page.keyboard.press('Control+Enter');
@@ -182,7 +182,7 @@ describe('feature explorer on the embedded demo', () => {
   });
 
   test('feature page: statistics, examples, context sizes, and a sample of a dragged range', async () => {
-    await page.goto(`${server.url}#/features/${FEATURE}`);
+    await page.goto(`${server.openUrl}#/features/${FEATURE}`);
     const dash = await callApi<FeatureDashboard>(page, 'feature.get', { db: info.db, id: FEATURE });
     await page
       .getByTestId('stat-count')
@@ -273,7 +273,7 @@ describe('feature explorer on the embedded demo', () => {
   });
 
   test('annotate: saved as you type, kept across reloads, and flushed when leaving at once', async () => {
-    await page.goto(`${server.url}#/features/${FEATURE}`);
+    await page.goto(`${server.openUrl}#/features/${FEATURE}`);
     const editor = page.getByTestId('annotation-editor');
     await editor.getByLabel('Label').waitFor();
     await editor.getByLabel('Label').fill('spans of time');
@@ -307,7 +307,7 @@ describe('feature explorer on the embedded demo', () => {
     assert.equal(await page.getByTestId('annotation-editor').getByLabel('Notes').inputValue(), stored.notes);
 
     // typing then leaving before the debounce fires still saves
-    await page.goto(`${server.url}#/features/444`);
+    await page.goto(`${server.openUrl}#/features/444`);
     await page.getByTestId('annotation-editor').getByLabel('Label').fill('numbers and years');
     await page.getByRole('link', { name: 'Search', exact: true }).click();
     let label = '';
@@ -319,7 +319,7 @@ describe('feature explorer on the embedded demo', () => {
   });
 
   test('search by label text and filter by star and list', async () => {
-    await page.goto(`${server.url}#/features`);
+    await page.goto(`${server.openUrl}#/features`);
     await page.getByLabel('Search features').fill('spans');
     await page
       .getByTestId('result-count')
@@ -352,7 +352,7 @@ describe('feature explorer on the embedded demo', () => {
   });
 
   test('export JSON, CSV and Neuronpedia JSONL, then import the JSON back', async () => {
-    await page.goto(`${server.url}#/features/annotations`);
+    await page.goto(`${server.openUrl}#/features/annotations`);
     await page.getByTestId('annotation-row').first().waitFor();
     assert.equal(await page.getByTestId('annotation-row').count(), 2);
 
@@ -382,10 +382,10 @@ describe('feature explorer on the embedded demo', () => {
     await page.getByTestId('export-status').waitFor();
 
     // relabel one feature, then import the export: the stored label wins and the clash is reported
-    await page.goto(`${server.url}#/features/${FEATURE}`);
+    await page.goto(`${server.openUrl}#/features/${FEATURE}`);
     await page.getByTestId('annotation-editor').getByLabel('Label').fill('time spans');
     await page.locator('[data-testid="save-status"][data-state="saved"]').waitFor();
-    await page.goto(`${server.url}#/features/annotations`);
+    await page.goto(`${server.openUrl}#/features/annotations`);
     await page.getByLabel('Import annotations from a JSON file').setInputFiles(json.file);
     const report = page.getByTestId('import-result');
     await report.waitFor();
@@ -443,7 +443,7 @@ describe('feature explorer on the embedded demo', () => {
   test('dark theme renders the feature page', async () => {
     const dark = await browser.newPage({ viewport: { width: 1440, height: 960 }, colorScheme: 'dark' });
     collectErrors(dark, errors);
-    await dark.goto(`${server.url}#/features/444`);
+    await dark.goto(`${server.openUrl}#/features/444`);
     await dark.getByTestId('top-examples').getByTestId('example').first().waitFor();
     assert.equal(await dark.locator('html').getAttribute('class'), 'dark');
     await dark.screenshot({ path: path.join(resultsDir, 'explorer-feature-dark.png') });

@@ -18,8 +18,10 @@ export const resultsDir = path.join(repoRoot, 'test-results');
 /** A serve host running in a child process. */
 export interface ServeChild {
   readonly url: string;
+  /** `url` with `?token=`: opening it sets the token cookie the page's requests carry. */
   readonly openUrl: string;
-  readonly token: string | null;
+  /** The token every request must carry (loopback too). */
+  readonly token: string;
   readonly dataDir: string;
   /** Stops the host (SIGTERM) and resolves once it has exited. */
   stop(): Promise<void>;
@@ -32,11 +34,17 @@ export function tempDir(prefix: string): string {
 
 /**
  * Starts `sae-explorer serve --port 0 --json` and resolves when it has printed its URL
- * (the JSON line), i.e. once it is listening.
+ * (the JSON line), i.e. once it is listening. `allowDirs` become `--allow-dir` grants.
  */
-export async function startServeChild(options: { dataDir: string; host?: string; env?: NodeJS.ProcessEnv }): Promise<ServeChild> {
+export async function startServeChild(options: {
+  dataDir: string;
+  host?: string;
+  env?: NodeJS.ProcessEnv;
+  allowDirs?: readonly string[];
+}): Promise<ServeChild> {
   const args = ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--port', '0', '--json', '--data', options.dataDir];
   if (options.host) args.push('--host', options.host);
+  for (const dir of options.allowDirs ?? []) args.push('--allow-dir', dir);
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const stderr: string[] = [];
   child.stderr.setEncoding('utf8').on('data', (s: string) => stderr.push(s));
@@ -47,7 +55,7 @@ export async function startServeChild(options: { dataDir: string; host?: string;
     lines.once('line', (line) => resolve(line));
     child.once('exit', (code) => reject(new Error(`serve exited (${code}) before printing its URL: ${stderr.join('')}`)));
   });
-  const info = JSON.parse(first) as { url: string; openUrl: string; token: string | null; dataDir: string };
+  const info = JSON.parse(first) as { url: string; openUrl: string; token: string; dataDir: string };
   return { ...info, stop: () => stopChild(child, exited) };
 }
 

@@ -21,7 +21,8 @@ describe('Health screen', () => {
   let saeDir: string;
   let host: E2eHost;
   before(async () => {
-    host = await startHost('e2e-health');
+    // the other SAE compared below lives outside the host's own roots: granted, as `serve --allow-dir` does
+    host = await startHost('e2e-health', { allowDirs: [referenceCases().find((c) => c.name === 'gpt2-topk-l1post')!.dir] });
     ({ server, browser, tmp } = host);
     saeDir = path.join(repoRoot, 'resources', 'demo', 'sae');
   });

@@ -21,12 +21,15 @@ describe('pulling from the HuggingFace Hub in the Models screen', () => {
   let page: Page;
   let host: E2eHost;
   const SAE = 'jbloom/GPT2-Small-SAEs-Reformatted';
+  // the folder the local picker browses: outside the host's own roots, so granted (`serve --allow-dir`)
+  const pickerRef = referenceCases().find((c) => c.name === 'gpt2-topk-l1post')!;
 
   before(async () => {
     hub = await TestHub.start({ repos: fixtureRepos(referenceCases()) });
     // a small stand-in for the embedded demo (as first-run.spec does), so boot stays quick
     host = await startHost('e2e-hub', {
       demo: { fixture: 'gpt2-relu-l2pre', corpus: [{ text: 'a tiny corpus' }] },
+      allowDirs: [pickerRef.dir],
       env: (tmp) => ({
         HF_ENDPOINT: hub.url,
         HF_HUB_CACHE: path.join(tmp, 'hf-cache'),
@@ -148,10 +151,17 @@ describe('pulling from the HuggingFace Hub in the Models screen', () => {
       .waitFor();
     await page.screenshot({ path: path.join(resultsDir, 'hub-models.png') });
 
-    // the local folder picker marks model and SAE folders and fills the form
-    const ref = referenceCases().find((c) => c.name === 'gpt2-topk-l1post')!;
+    // the local folder picker starts at the folders the host may reach: its own and the granted one
+    const ref = pickerRef;
     await page.getByRole('tab', { name: 'Local folder' }).click();
     const picker = page.getByTestId('folder-picker');
+    await picker.locator('[data-testid=folder-entry][data-root=granted]').filter({ hasText: ref.dir }).waitFor();
+    await picker.locator('[data-testid=folder-entry][data-root=hf-cache]').waitFor();
+    // a folder elsewhere is refused, saying how to grant it
+    await picker.getByRole('textbox', { name: 'Folder' }).fill('/etc');
+    await picker.getByRole('button', { name: 'Go', exact: true }).click();
+    await picker.getByText(/folder \/etc is outside the folders the app may reach.*--allow-dir \/etc/).waitFor();
+    // it marks model and SAE folders and fills the form
     await picker.getByRole('textbox', { name: 'Folder' }).fill(ref.dir);
     await picker.getByRole('button', { name: 'Go', exact: true }).click();
     await picker.getByTestId('folder-current').filter({ hasText: ref.dir }).waitFor();

@@ -46,7 +46,7 @@ describe('steering on the embedded demo', () => {
     await page.getByTestId('index-state').filter({ hasText: 'complete' }).waitFor({ timeout: 120_000 });
 
     // from a feature page elsewhere: #/steer?add=444
-    await page.goto(new URL('#/steer?add=444', server.url).href);
+    await page.goto(new URL('#/steer?add=444', server.openUrl).href);
     const row = page.locator('[data-testid="steer-feature"][data-feature="444"]');
     await row.waitFor();
     await row
@@ -93,7 +93,7 @@ describe('steering on the embedded demo', () => {
 
   test('the same screen reads well in light, and errors show inline', async () => {
     const light = await newPage(browser, 'light');
-    await light.goto(new URL('#/steer', server.url).href);
+    await light.goto(new URL('#/steer', server.openUrl).href);
     // a new browser profile: nothing shown until a session is opened from the list
     await light.getByTestId('session-row').first().getByTitle('Open this session').click();
     await light.locator('[data-testid="steer-status"][data-state="done"]').waitFor();

@@ -20,6 +20,8 @@ export interface HostOptions {
   readonly demo?: { readonly fixture: string; readonly corpus: readonly unknown[] };
   /** More environment for the host (added to this process's), or a function of the spec's temporary folder that gives it. */
   readonly env?: NodeJS.ProcessEnv | ((tmp: string) => NodeJS.ProcessEnv);
+  /** Folders the host may reach besides its data folder, HF cache and demo (`serve --allow-dir`). */
+  readonly allowDirs?: readonly string[];
 }
 
 /** A running serve host and browser for one describe block; `close` in its `after`. */
@@ -48,6 +50,7 @@ export async function startHost(prefix: string, options: HostOptions = {}): Prom
   const demoDir = options.demo ? writeStandInDemo(resources, options.demo.fixture, options.demo.corpus) : undefined;
   const serveOptions = {
     dataDir: path.join(tmp, 'data'),
+    allowDirs: options.allowDirs ?? [],
     env: {
       ...(demoDir ? { SAE_EXPLORER_RESOURCES: resources } : {}),
       ...(typeof options.env === 'function' ? options.env(tmp) : options.env),
@@ -82,7 +85,10 @@ export async function startHost(prefix: string, options: HostOptions = {}): Prom
   return host;
 }
 
-/** Calls the contract over HTTP as the page does (same origin, same cookie); fails the test on an error reply. */
+/**
+ * Calls the contract over HTTP as the page does (same origin, the token cookie the page got
+ * from `openUrl`); fails the test on an error reply.
+ */
 export async function callApi<T>(page: Page, name: string, payload: unknown): Promise<T> {
   const reply = await page.evaluate(
     async ([n, p]) => {

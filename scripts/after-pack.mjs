@@ -1,9 +1,12 @@
-// electron-builder afterPack hook: puts the Electron-ABI build of better-sqlite3 (made by
-// scripts/postinstall.mjs into .cache/electron-native) into the packaged app, in place of
-// the plain-Node build copied from node_modules. See npmRebuild: false in electron-builder.yml.
+// electron-builder afterPack hook (runs before signing):
+// 1. puts the Electron-ABI build of better-sqlite3 (made by scripts/postinstall.mjs into
+//    .cache/electron-native) into the packaged app, in place of the plain-Node build copied
+//    from node_modules (see npmRebuild: false in electron-builder.yml);
+// 2. flips the Electron fuses of scripts/fuses.mjs in the packaged binary.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { APP_FUSES, flipAppFuses } from './fuses.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,6 +41,10 @@ export default async function afterPack(context) {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.copyFileSync(path.join(repoRoot, manifest.betterSqlite3), target);
   console.log(`after-pack: better-sqlite3 for Electron ${manifest.electron} -> ${path.relative(appOutDir, target)}`);
+
+  const executable = await flipAppFuses(context);
+  const fuses = Object.entries(APP_FUSES).map(([name, on]) => `${name}=${on ? 'on' : 'off'}`);
+  console.log(`after-pack: fuses ${fuses.join(' ')} -> ${path.relative(appOutDir, executable)}`);
 }
 
 /** electron-builder's Arch enum (0 ia32, 1 x64, 2 armv7l, 3 arm64, 4 universal) as Node names. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: install what is missing, build, and open the app: the Electron window when
 // its binary is installed, else the serve host in your browser. Arguments after `--` go to
-// the app (e.g. `npm start -- --data ~/sae-data`, or `--port 0` for the serve host).
+// the app (e.g. `npm start -- --data ~/sae-data`, or `--port 0` / `--allow-dir DIR` for the
+// serve host, which prints a URL carrying its access token; run again, it prints the running one's).
 import { spawn } from 'node:child_process';
 import { electronBinary, nodeBin, repoRoot, run } from './lib.mjs';
 import { ensureInstalled } from './setup.mjs';
@@ -27,7 +28,8 @@ if (electron) {
   console.log('start: the Electron binary is not installed, so the desktop window cannot open.');
   console.log('start:   to install it (needs access to github.com or $ELECTRON_MIRROR): node node_modules/electron/install.js');
   console.log('start:   then: node scripts/postinstall.mjs && npm start');
-  console.log('start: opening the app in your browser instead (serve host):');
+  console.log('start: serving the app for your browser instead (serve host): open the URL it prints below.');
+  console.log('start:   it carries a fresh access token (also kept in serve.json in the data folder); other folders: --allow-dir DIR');
   command = process.execPath;
   commandArgs = ['--import', 'tsx', 'src/cli/index.ts', 'serve', ...args];
 }

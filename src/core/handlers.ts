@@ -5,6 +5,7 @@
 import type { ContractHandlers, RequestName } from '../shared/contract.ts';
 import { annotationHandlers, type AnnotationHandlers } from './annotations/handlers.ts';
 import { appHandlers, type AppHandlers } from './app/handlers.ts';
+import { fileHandlers, type FileHandlers } from './app/files-handlers.ts';
 import { jobsHandlers, type JobsHandlers } from './app/jobs-handlers.ts';
 import type { CoreServices } from './app/services.ts';
 import { explorerHandlers, type ExplorerHandlers } from './explorer/handlers.ts';
@@ -23,7 +24,8 @@ export type Handlers = AppHandlers &
   AnnotationHandlers &
   SteerHandlers &
   HubHandlers &
-  HealthHandlers;
+  HealthHandlers &
+  FileHandlers;
 
 /** Builds the handler map for one core instance. */
 export function createHandlers(core: CoreServices): Handlers {
@@ -37,6 +39,7 @@ export function createHandlers(core: CoreServices): Handlers {
     ...steerHandlers(core),
     ...hubHandlers(core),
     ...healthHandlers(core),
+    ...fileHandlers(core),
   } satisfies ContractHandlers;
 }
 

@@ -7,20 +7,41 @@ export const APP_HOST = 'app';
 /** The URL of the renderer's entry page in production. */
 export const APP_ENTRY = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
-/** Where the renderer comes from: vite's dev server (`electron-vite dev`) or our scheme. */
-export function rendererEntry(): string {
-  return process.env['ELECTRON_RENDERER_URL'] ?? APP_ENTRY;
+/** What decides where the renderer comes from. */
+export interface RendererSource {
+  /** `app.isPackaged`: an installed app never loads a dev server. */
+  readonly packaged: boolean;
+  /** `ELECTRON_RENDERER_URL`, set by `electron-vite dev` to its dev server. */
+  readonly devUrl?: string | undefined;
 }
 
-/** True when `url` is a page of this app (our scheme, or the dev server's origin in dev). */
-export function isAppUrl(url: string): boolean {
-  let u: URL;
+/**
+ * Where the renderer comes from: vite's dev server (`electron-vite dev`) only in an
+ * unpackaged app and only for an http(s) URL, else our own scheme. The result is the one
+ * URL the main window loads and the one origin IPC trusts (see isAppUrl).
+ */
+export function rendererEntry(source: RendererSource): string {
+  if (source.packaged || !source.devUrl) return APP_ENTRY;
+  const dev = parse(source.devUrl);
+  return dev && (dev.protocol === 'http:' || dev.protocol === 'https:') ? dev.href : APP_ENTRY;
+}
+
+/**
+ * True when `url` is a page of the app loaded from `entry` (the value of rendererEntry):
+ * same scheme, host and port. Nothing else counts, so a packaged app (entry sae://app/)
+ * refuses a dev server's pages whatever the environment says.
+ */
+export function isAppUrl(url: string, entry: string): boolean {
+  const u = parse(url);
+  const e = parse(entry);
+  if (!u || !e || e.host === '') return false;
+  return u.protocol === e.protocol && u.host === e.host;
+}
+
+function parse(url: string): URL | undefined {
   try {
-    u = new URL(url);
+    return new URL(url);
   } catch {
-    return false;
+    return undefined;
   }
-  const dev = process.env['ELECTRON_RENDERER_URL'];
-  if (dev) return u.origin === new URL(dev).origin;
-  return u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST;
 }

@@ -6,8 +6,10 @@ import path from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
 import { createCore } from '../core/app/core.ts';
 import { APP_DIR_NAME, dataFlag } from '../core/app/data-dir.ts';
+import { rendererEntry } from './app-url.ts';
 import { registerIpc } from './ipc.ts';
 import { useElectronSqlite } from './native.ts';
+import { pickWithDialog } from './pick.ts';
 import { registerAppScheme, serveRenderer } from './protocol.ts';
 import { denyPermissions, guardWebContents } from './security.ts';
 import { createMainWindow } from './window.ts';
@@ -22,10 +24,16 @@ const core = createCore({
   data: { flag: dataFlag(process.argv), fallback: path.join(app.getPath('appData'), APP_DIR_NAME) },
   // packaged: electron-builder copies resources/demo into the app's resources folder
   ...(app.isPackaged ? { resourcesDir: process.resourcesPath } : {}),
+  // IPC is trusted, yet requests reach only the allowed roots and what the user picks here
+  pickPath: (kind) => pickWithDialog(mainWindow, kind),
 });
 app.setPath('userData', core.data.dir);
 useElectronSqlite();
 core.boot();
+
+// The dev server (ELECTRON_RENDERER_URL) only for an unpackaged app; decided once, so the
+// window loads and IPC trusts the same origin.
+const entry = rendererEntry({ packaged: app.isPackaged, devUrl: process.env['ELECTRON_RENDERER_URL'] });
 
 let mainWindow: BrowserWindow | undefined;
 
@@ -42,10 +50,10 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(() => {
     denyPermissions(session.defaultSession);
     serveRenderer(path.join(import.meta.dirname, '../renderer'));
-    registerIpc(core, () => mainWindow);
-    mainWindow = createMainWindow();
+    registerIpc(core, () => mainWindow, entry);
+    mainWindow = createMainWindow(entry);
     app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow();
+      if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow(entry);
     });
   });
 

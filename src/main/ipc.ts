@@ -3,18 +3,19 @@ import type { Core } from '../core/app/core.ts';
 import { requestNames } from '../shared/contract.ts';
 import { EVENT_CHANNEL, requestChannel } from '../shared/ipc.ts';
 import { fail } from '../shared/reply.ts';
-import { isAppUrl } from './app-url.ts';
+import { isTrustedSender } from './trusted-sender.ts';
 
 /**
  * The IPC adapter: one `ipcMain.handle` per request of the contract, each checking its
  * sender and handing the raw payload to core.dispatch (which validates it with the
  * request's schema). Replies are envelopes, never thrown errors. Every core event is
- * forwarded to the window. Returns a function that removes it all.
+ * forwarded to the window. `entry` is the URL the window loaded (rendererEntry); only
+ * pages of that origin may call. Returns a function that removes it all.
  */
-export function registerIpc(core: Pick<Core, 'dispatch' | 'bus'>, window: () => BrowserWindow | undefined): () => void {
+export function registerIpc(core: Pick<Core, 'dispatch' | 'bus'>, window: () => BrowserWindow | undefined, entry: string): () => void {
   for (const name of requestNames) {
     ipcMain.handle(requestChannel(name), (event, payload: unknown) => {
-      if (!trustedSender(event, window())) {
+      if (!trustedSender(event, window(), entry)) {
         return fail('forbidden', `request "${name}" from an untrusted frame (${event.senderFrame?.url ?? 'gone'})`);
       }
       return core.dispatch(name, payload);
@@ -30,9 +31,14 @@ export function registerIpc(core: Pick<Core, 'dispatch' | 'bus'>, window: () => 
   };
 }
 
-/** Only our window's top frame, showing one of our pages, may call core. */
-function trustedSender(event: IpcMainInvokeEvent, win: BrowserWindow | undefined): boolean {
+function trustedSender(event: IpcMainInvokeEvent, win: BrowserWindow | undefined, entry: string): boolean {
   const frame = event.senderFrame;
-  if (!win || win.isDestroyed() || !frame) return false;
-  return event.sender.id === win.webContents.id && frame.parent === null && isAppUrl(frame.url);
+  return isTrustedSender(
+    {
+      senderId: event.sender.id,
+      windowId: win && !win.isDestroyed() ? win.webContents.id : undefined,
+      frame: frame ? { url: frame.url, isTopFrame: frame.parent === null } : null,
+    },
+    entry,
+  );
 }

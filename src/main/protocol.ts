@@ -4,6 +4,7 @@ import { protocol } from 'electron';
 import { rendererCsp } from '../shared/csp.ts';
 import { contentType } from '../shared/mime.ts';
 import { APP_HOST, APP_SCHEME } from './app-url.ts';
+import { resolveRendererPath } from './renderer-path.ts';
 
 /**
  * Declares our scheme as standard and secure (a real origin, module scripts and fetch
@@ -15,25 +16,24 @@ export function registerAppScheme(): void {
   ]);
 }
 
-/** Serves the built renderer at sae://app/, only files inside `rendererDir`, with our CSP. */
+/**
+ * Serves the built renderer at sae://app/ with our CSP: only regular files whose real path
+ * (symlinks resolved) lies inside `rendererDir` (see resolveRendererPath).
+ */
 export function serveRenderer(rendererDir: string): void {
   const root = path.resolve(rendererDir);
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.host !== APP_HOST || request.method !== 'GET') return new Response('not found', { status: 404 });
-    let file: string;
-    try {
-      file = path.resolve(root, '.' + path.posix.normalize('/' + decodeURIComponent(url.pathname)));
-    } catch {
-      return new Response('bad path', { status: 400 });
+    const resolved = await resolveRendererPath(root, url.pathname);
+    if ('refused' in resolved) {
+      return resolved.refused === 'bad-path' ? new Response('bad path', { status: 400 }) : new Response('not found', { status: 404 });
     }
-    if (file === root) file = path.join(root, 'index.html');
-    if (!file.startsWith(root + path.sep)) return new Response('not found', { status: 404 });
     try {
-      const body = await fs.readFile(file);
+      const body = await fs.readFile(resolved.file);
       return new Response(new Uint8Array(body), {
         headers: {
-          'Content-Type': contentType(file),
+          'Content-Type': contentType(resolved.file),
           'Content-Security-Policy': rendererCsp,
           'X-Content-Type-Options': 'nosniff',
         },

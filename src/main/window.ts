@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { BrowserWindow, nativeTheme } from 'electron';
-import { rendererEntry } from './app-url.ts';
 
-/** Creates the main window with the renderer locked down: isolated, sandboxed, no Node. */
-export function createMainWindow(): BrowserWindow {
+/**
+ * Creates the main window with the renderer locked down (isolated, sandboxed, no Node) and
+ * loads `entry`, the renderer URL from rendererEntry (the one origin IPC trusts).
+ */
+export function createMainWindow(entry: string): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -28,6 +30,6 @@ export function createMainWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
-  void win.loadURL(rendererEntry());
+  void win.loadURL(entry);
   return win;
 }

@@ -7,7 +7,7 @@ import type { Core } from '../core/app/core.ts';
 import { ANNOTATION_IMPORT_MAX_CHARS } from '../shared/annotation-types.ts';
 import { fail, type ErrorCode, type Reply } from '../shared/reply.ts';
 import { rendererCsp } from '../shared/csp.ts';
-import { hostChecker, isLoopback, newToken, presentedToken, TOKEN_COOKIE, tokenMatches } from './access.ts';
+import { hostChecker, newToken, presentedToken, TOKEN_COOKIE, tokenMatches } from './access.ts';
 import { readJsonBody } from './body.ts';
 import { sendStatic } from './static-files.ts';
 
@@ -23,13 +23,13 @@ export const DEFAULT_PORT = 4517;
 export interface ServeOptions {
   /** The core to expose (its dispatcher and event bus). */
   readonly core: Pick<Core, 'dispatch' | 'bus'>;
-  /** Address to bind; 127.0.0.1 unless given. Anything but loopback requires a token. */
+  /** Address to bind; 127.0.0.1 unless given. */
   readonly host?: string;
   /** Port to bind; 0 picks a free one. */
   readonly port?: number;
   /** Folder of the built renderer. */
   readonly rendererDir?: string;
-  /** Use this token instead of a random one (off-loopback only; tests). */
+  /** Use this token instead of a fresh random one (tests). Every request must carry it, on loopback too. */
   readonly token?: string;
   /** Extra Host header names to accept (e.g. a DNS name of a remote GPU box). */
   readonly allowedHosts?: readonly string[];
@@ -58,10 +58,10 @@ export const largeBodyLimits: Readonly<Record<string, number>> = {
 export interface ServeHost {
   /** The address clients use, e.g. http://127.0.0.1:4517/. */
   readonly url: string;
-  /** The URL to open in a browser: `url` plus `?token=` when a token is required. */
+  /** The URL to open in a browser: `url` plus `?token=`. */
   readonly openUrl: string;
-  /** The token every request must carry; undefined on loopback. */
-  readonly token: string | undefined;
+  /** The token every request must carry (loopback too): bearer header, `?token=`, or the cookie the page gets. */
+  readonly token: string;
   readonly host: string;
   readonly port: number;
   /** Stops accepting requests, ends event streams, and resolves when the socket is closed. */
@@ -88,7 +88,8 @@ const statusOf: Record<ErrorCode, number> = {
  */
 export async function startServeHost(options: ServeOptions): Promise<ServeHost> {
   const host = options.host ?? '127.0.0.1';
-  const token = isLoopback(host) ? undefined : (options.token ?? newToken());
+  // as Jupyter: loopback too, since any local process or other user of the machine reaches it
+  const token = options.token ?? newToken();
   const rendererDir = path.resolve(options.rendererDir ?? defaultRendererDir);
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // a Map, so names like "constructor" find nothing
@@ -113,13 +114,22 @@ export async function startServeHost(options: ServeOptions): Promise<ServeHost> 
     if (!hostAllowed(req.headers.host)) {
       return deny(res, isApi, fail('forbidden', `host "${req.headers.host ?? ''}" is not allowed`));
     }
-    if (token !== undefined) {
-      const presented = presentedToken(req, url);
-      if (!tokenMatches(presented, token)) return deny(res, isApi, fail('unauthorized', 'a valid token is required'));
+    const presented = presentedToken(req, url);
+    if (!tokenMatches(presented, token)) {
+      return deny(
+        res,
+        isApi,
+        fail(
+          'unauthorized',
+          'a valid token is required: open the URL `serve` printed (it carries ?token=), or send Authorization: Bearer <token>',
+        ),
+      );
+    }
+    if (url.searchParams.has('token')) {
       // Opening the page with ?token= sets a cookie, so the page's fetches and EventSource carry it.
-      if (url.searchParams.has('token')) {
-        res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
-      }
+      res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+      // ...and the page itself is shown without the token in its address (history, screenshots).
+      if (!isApi && (req.method === 'GET' || req.method === 'HEAD')) return redirectWithoutToken(res, url);
     }
 
     if (isApi) return handleApi(req, res, url);
@@ -196,7 +206,7 @@ export async function startServeHost(options: ServeOptions): Promise<ServeHost> 
   const url = `http://${displayHost(host)}:${address.port}/`;
   return {
     url,
-    openUrl: token ? `${url}?token=${encodeURIComponent(token)}` : url,
+    openUrl: `${url}?token=${encodeURIComponent(token)}`,
     token,
     host,
     port: address.port,
@@ -216,6 +226,15 @@ function sendReply(res: ServerResponse, reply: Reply<unknown>, status?: number):
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(body);
+}
+
+function redirectWithoutToken(res: ServerResponse, url: URL): void {
+  url.searchParams.delete('token');
+  res.statusCode = 303;
+  // one leading slash: "//host" would be another site
+  res.setHeader('Location', `/${url.pathname.replace(/^\/+/, '')}${url.search}`);
+  res.setHeader('Cache-Control', 'no-store');
+  res.end();
 }
 
 function deny(res: ServerResponse, json: boolean, reply: Failure, status?: number): void {

@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import { annotationRequests } from './annotation-types.ts';
 import { explorerRequests } from './explorer-types.ts';
+import { fileRequests } from './file-types.ts';
 import { healthRequests } from './health-types.ts';
 import { hubRequests } from './hub-types.ts';
 import { empty, request, type RequestDef } from './request-def.ts';
@@ -257,6 +258,7 @@ export const requests = {
   ...steerRequests,
   ...hubRequests,
   ...healthRequests,
+  ...fileRequests,
 } as const;
 
 /** The name of a request. */

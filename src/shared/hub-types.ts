@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { JobInfo, JobState } from './contract.ts';
+import type { FileRootKind } from './file-types.ts';
 import { empty, request, type RequestDef } from './request-def.ts';
 
 /** What a pull fetches: an SAE folder, or an ONNX model repo (config, tokenizer, one ONNX file and its data). */
@@ -114,7 +115,22 @@ export interface HubPull {
   readonly startedAt: number;
 }
 
-/** One released family of SAEs, by the name SAELens gives it. */
+/** An SAE of a release that its entry's `path` × `layers` × `widths` do not produce. */
+export interface CatalogSae {
+  /** Path inside the repo; may hold an `{l0}` placeholder. */
+  readonly path: string;
+  /** Its TransformerLens hook, e.g. `blocks.11.hook_resid_post` or `hook_embed`. */
+  readonly hook: string;
+}
+
+/** A value of SAELens's `model_from_pretrained_kwargs`. */
+export type ModelKwargValue = boolean | number | string;
+
+/**
+ * One released family of SAEs, by the name SAELens gives it. Its facts (repo, paths, hooks,
+ * model, overrides, Neuronpedia ids) are SAELens's `pretrained_saes.yaml`; a test checks them
+ * against test/fixtures/saelens-catalog-facts.json.
+ */
 export interface CatalogEntry {
   /** SAELens release name, e.g. `gpt2-small-res-jb`. */
   readonly name: string;
@@ -141,6 +157,17 @@ export interface CatalogEntry {
   readonly format: string;
   /** When `{l0}` is in the path: how to choose it. */
   readonly l0Hint?: string;
+  /**
+   * How the model must be loaded for these SAEs: SAELens's `model_from_pretrained_kwargs`
+   * (e.g. `center_writing_weights: true`), for every SAE of the release.
+   */
+  readonly modelFromPretrainedKwargs?: Readonly<Record<string, ModelKwargValue>>;
+  /** SAELens's `normalize_activations` override, when the release sets one. */
+  readonly normalizeActivations?: string;
+  /** Neuronpedia ids (`model/source`) by path inside the repo, for the SAEs SAELens gives one. */
+  readonly neuronpediaIds?: Readonly<Record<string, string>>;
+  /** The release's SAEs that `path` × `layers` × `widths` do not produce (other hooks, widths only some layers have). */
+  readonly otherSaes?: readonly CatalogSae[];
   readonly description: string;
 }
 
@@ -234,15 +261,16 @@ export const hubSetTokenPayload = z
 /** Payload of `hub.browse`. */
 export const hubBrowsePayload = z
   .object({
-    /** An absolute local folder; default: the HF cache if it exists, else the home folder. */
+    /** An absolute local folder inside an allowed root; default: the list of allowed roots. */
     dir: z.string().min(1).max(4096).optional(),
   })
   .strict();
 
 /** A local folder's listing, for the folder picker. */
 export interface LocalFolder {
-  readonly dir: string;
-  /** Null at the file system's root. */
+  /** The folder listed; null for the list of allowed roots (data folder, HF cache, demo, granted folders). */
+  readonly dir: string | null;
+  /** The folder above when the API may reach it; null at an allowed root (back to the roots) and for the roots. */
   readonly parent: string | null;
   readonly entries: readonly {
     readonly name: string;
@@ -250,7 +278,11 @@ export interface LocalFolder {
     readonly dir: boolean;
     /** What the entry looks like: a model folder or file, an SAE folder or file, or neither. */
     readonly kind: HubKind | null;
+    /** In the list of roots: where the root comes from. */
+    readonly root?: FileRootKind;
   }[];
+  /** True where this host grants more folders through a native dialog (`files.pick`, the desktop app). */
+  readonly canPick: boolean;
 }
 
 /** What `hub.pull` answers: the download job as it is now (watch `job.progress`, then `hub.pulls`). */
@@ -285,6 +317,10 @@ export const hubRequests = {
   /** Saves (or with null forgets) the app's own HF token; HF_TOKEN still wins when set. Answers the new settings. */
   'hub.setToken': request<HubSettings>()(hubSetTokenPayload),
 
-  /** Lists a local folder for the folder picker: subfolders and files, each marked when it looks like a model or SAE. */
+  /**
+   * Lists a local folder inside an allowed root for the folder picker: subfolders and files, each
+   * marked when it looks like a model or SAE (entries leading out of the roots are left out).
+   * Without a dir: the allowed roots. A folder outside them is `forbidden`.
+   */
   'hub.browse': request<LocalFolder>()(hubBrowsePayload),
 } as const satisfies Record<string, RequestDef<z.ZodType, unknown>>;

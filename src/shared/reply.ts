@@ -9,9 +9,9 @@ export type ErrorCode =
   | 'bad_request'
   /** No such request, or the thing it names does not exist. */
   | 'not_found'
-  /** A token is required (serve host off loopback) and was missing or wrong. */
+  /** A token is required (the serve host, loopback too) and was missing or wrong. */
   | 'unauthorized'
-  /** The caller is not allowed: wrong sender frame, wrong Host header. */
+  /** The caller is not allowed: wrong sender frame, wrong Host header, a path outside the allowed roots. */
   | 'forbidden'
   /** The request body is larger than the host accepts. */
   | 'too_large'

@@ -30,6 +30,8 @@ export interface WorkspaceInfo {
     readonly architecture: string;
     readonly dIn: number;
     readonly dSae: number;
+    /** What the SAE does to the hook tensor before encoding, in words (`none` when nothing). */
+    readonly preprocessing: string;
     /** The execution provider the sessions were created with. */
     readonly provider: string;
   } | null;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { compareDecoders, pairsPage } from '../../core/health/compare.ts';
 import { chooseProviders } from '../../core/model/providers.ts';
 import { SaeFileError } from '../../core/sae/errors.ts';
+import { releaseFactsForSaePath } from '../../core/hub/release-facts.ts';
 import { loadSae } from '../../core/sae/load.ts';
 import type { Sae } from '../../core/sae/types.ts';
 import { formatShare } from '../../shared/format.ts';
@@ -11,7 +12,7 @@ import { cliErrors } from './index-options.ts';
 
 function load(p: string): Sae {
   try {
-    return loadSae(path.resolve(p));
+    return loadSae(path.resolve(p), { release: releaseFactsForSaePath(p) });
   } catch (e) {
     if (e instanceof SaeFileError) throw new CliError(e.message);
     throw e;

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { graphCacheDir, resolveDataDir } from '../../core/app/data-dir.ts';
-import type { IndexProgress } from '../../core/index/indexer.ts';
-import { startIndexWorker } from '../../core/index/worker-client.ts';
+import { runIndex, type IndexProgress } from '../../core/index/indexer.ts';
 import { etaSeconds } from '../../shared/format.ts';
 import { providerNames } from '../../shared/providers.ts';
 import { CliError, defineCommand } from '../command.ts';
@@ -19,18 +18,29 @@ function choice<T extends string>(name: string, value: string | undefined, allow
 export const indexCommand = defineCommand({
   name: 'index',
   summary: 'Index SAE activations over a corpus into SQLite (resumable)',
-  usage: '--model DIR --sae PATH [--hook NAME] --corpus PATH [--text-field F] --db FILE [--context 128] [--max-tokens N] [--json]',
+  usage:
+    '--model DIR --sae PATH [--hook NAME] --corpus PATH [--text-field F | --token-column C] --db FILE [--context 128] [--max-tokens N] [--json]',
   description: [
     'The corpus is a .jsonl file (one document per line), a .txt/.md file (one document), a Parquet file',
     '(as HuggingFace datasets ship them) or a folder of these. Documents are cut into windows of --context',
     'tokens, each run on its own from position 0 (BOS first when the SAE cfg sets prepend_bos).',
-    'Runs in a worker thread; Ctrl-C stops after the current batch. Running the same command again on the',
+    'Pre-tokenized corpora (SAELens-style: a list of token ids per row, JSONL or Parquet) are read from',
+    'the column --token-column names, else from "tokens" or "input_ids" wherever the text field is missing.',
+    'Their ids are used as given, no BOS added (SAELens convention); a window starting with the BOS id',
+    "counts that position nowhere. Ids outside the model's vocabulary stop the job naming file, row and id.",
+    '--max-tokens also bounds reading: of a long document only the prefix it needs is read and tokenized.',
+    'Ctrl-C stops after the current batch. Running the same command again on the',
     'same --db resumes from the last committed batch, and a finished index is not redone.',
   ].join('\n'),
   options: {
     ...engineOptions,
     corpus: { type: 'string', valueName: 'PATH', description: 'Corpus file or folder.' },
     'text-field': { type: 'string', valueName: 'F', description: 'JSONL / Parquet field holding the text (default text).' },
+    'token-column': {
+      type: 'string',
+      valueName: 'C',
+      description: 'JSONL / Parquet column of token ids (pre-tokenized corpus; default: tokens or input_ids when there is no text).',
+    },
     db: { type: 'string', valueName: 'FILE', description: 'The index database to create or resume.' },
     context: { type: 'string', valueName: 'N', description: 'Window length in tokens, BOS included (default 128).' },
     'max-tokens': { type: 'string', valueName: 'N', description: 'Stop after N tokens.' },
@@ -64,6 +74,8 @@ export const indexCommand = defineCommand({
     if (!values.sae) throw new CliError('--sae PATH is required', 2);
     if (!values.corpus) throw new CliError('--corpus PATH is required', 2);
     if (!values.db) throw new CliError('--db FILE is required', 2);
+    if (values['text-field'] !== undefined && values['token-column'] !== undefined)
+      throw new CliError('--text-field and --token-column exclude each other: a corpus is read as text or as token ids', 2);
     const provider = values.provider === undefined ? undefined : choice('provider', values.provider, providerNames, 'cpu');
     const optional = (name: string, v: string | undefined): number | undefined => (v === undefined ? undefined : positiveInt(name, v, 1));
     const options = {
@@ -74,6 +86,7 @@ export const indexCommand = defineCommand({
       cacheDir: graphCacheDir(resolveDataDir({ flag: values.data }).dir),
       corpus: path.resolve(values.corpus),
       textField: values['text-field'],
+      tokenColumn: values['token-column'],
       db: path.resolve(values.db),
       context: positiveInt('context', values.context, 128),
       batch: optional('batch', values.batch),
@@ -102,14 +115,21 @@ export const indexCommand = defineCommand({
         io.stderr(`${p.phase} ${p.done}${of}  ${rate.toFixed(0)}/s${eta === null ? '' : `  eta ${eta.toFixed(0)}s`}\n`);
       }
     };
-    const job = startIndexWorker(options, {
-      progress: show,
-      log: (level, message) => io.stderr(`${level}: ${message}\n`),
-    });
-    const stop = (): void => job.cancel();
+    // In-process: the app runs indexing in a worker thread to keep its UI responsive; the CLI
+    // has no UI, and a second V8 isolate (with its own TypeScript loader) would double the memory.
+    let cancelled = false;
+    const stop = (): void => {
+      cancelled = true;
+    };
     io.signal.addEventListener('abort', stop);
     try {
-      const r = await cliErrors(() => job.result);
+      const r = await cliErrors(() =>
+        runIndex(options, {
+          progress: show,
+          log: (level, message) => io.stderr(`${level}: ${message}\n`),
+          shouldStop: () => cancelled,
+        }),
+      );
       const data = {
         tokens: r.tokens,
         documents: r.documents,

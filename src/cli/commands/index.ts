@@ -3,6 +3,7 @@ import { compareCommand } from './compare.ts';
 import { encodeCommand } from './encode.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { featureCommand } from './feature.ts';
+import { hooksCommand } from './hooks.ts';
 import { indexCommand } from './index-command.ts';
 import { pullCommand } from './pull.ts';
 import { sampleCommand } from './sample.ts';
@@ -17,6 +18,7 @@ import { statusCommand } from './status.ts';
 export const commands: readonly Command[] = [
   statusCommand,
   serveCommand,
+  hooksCommand,
   encodeCommand,
   steerCommand,
   indexCommand,

@@ -1,12 +1,17 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { HostKind, PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
 import type { Reply } from '../../shared/reply.ts';
 import { createHandlers, type Handlers } from '../handlers.ts';
 import { resolveDataDir, type DataDirInputs } from './data-dir.ts';
 import { dispatch } from './dispatch.ts';
 import { EventBus } from './events.ts';
+import { FileAccess } from './file-access.ts';
 import { JobRegistry } from './jobs.ts';
-import type { CoreServices } from './services.ts';
+import type { CoreServices, PickPath } from './services.ts';
+import { hubCacheDir } from '../hub/env.ts';
+import { findResources } from '../workspace/demo.ts';
+import { readSettings } from '../workspace/settings.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import type { IndexStartResult, IndexStatus } from '../../shared/index-types.ts';
 
@@ -34,12 +39,30 @@ export interface CoreOptions {
   readonly data?: DataDirInputs;
   /** The folder holding the embedded `demo/` (default: found beside the app). */
   readonly resourcesDir?: string;
+  /**
+   * Which paths requests may name (src/core/app/file-access.ts). `open`: any (default for
+   * the CLI's own core, whose paths come from the user's command line); else only the data
+   * folder, the HF cache, the demo and `grants` (e.g. `serve --allow-dir`).
+   */
+  readonly files?: { readonly open?: boolean; readonly grants?: readonly string[] };
+  /** The host's native file dialog (the desktop app); what the user picks there is granted (`files.pick`). */
+  readonly pickPath?: PickPath;
 }
 
 /** Creates core for one host process; the data folder is created if missing. */
 export function createCore(options: CoreOptions): Core {
   const data = resolveDataDir(options.data);
   fs.mkdirSync(data.dir, { recursive: true });
+  const resources = findResources(options.resourcesDir);
+  const files = new FileAccess({
+    dataDir: data.dir,
+    hfCacheDir: () => hubCacheDir(process.env).dir,
+    demoDir: resources && path.join(resources, 'demo'),
+    open: options.files?.open ?? options.host === 'cli',
+  });
+  for (const dir of options.files?.grants ?? []) files.grant(dir);
+  // what the app remembers was allowed when it was opened: it stays readable after a restart
+  regrantSelection(files, data.dir);
   const bus = new EventBus();
   const jobs = new JobRegistry(bus);
   // the workspace reaches the index module through validated dispatch, like any client
@@ -48,12 +71,21 @@ export function createCore(options: CoreOptions): Core {
     if (!reply.ok) throw new Error(reply.error.message);
     return reply.value as T;
   };
-  const workspace = new Workspace({ host: options.host, data, bus, jobs }, {
+  const workspace = new Workspace({ host: options.host, data, bus, jobs, files }, {
     start: (p) => call<IndexStartResult>('index.start', p),
     status: (db) => call<IndexStatus>('index.status', { db }),
   });
   const closers: (() => void | Promise<void>)[] = [];
-  const services: CoreServices = { host: options.host, data, bus, jobs, workspace, onClose: (fn) => void closers.push(fn) };
+  const services: CoreServices = {
+    host: options.host,
+    data,
+    bus,
+    jobs,
+    files,
+    ...(options.pickPath ? { pickPath: options.pickPath } : {}),
+    workspace,
+    onClose: (fn) => void closers.push(fn),
+  };
   const handlers = createHandlers(services);
   return {
     ...services,
@@ -73,4 +105,17 @@ export function createCore(options: CoreOptions): Core {
       await workspace.close();
     },
   };
+}
+
+/** Grants the remembered selection's model, SAE and corpus (each exactly); paths gone since are skipped. */
+function regrantSelection(files: FileAccess, dataDir: string): void {
+  const sel = readSettings(dataDir).selection;
+  for (const p of [sel?.model, sel?.sae, sel?.corpus]) {
+    if (!p || files.allows(p)) continue;
+    try {
+      files.grant(p);
+    } catch {
+      // gone: opening it says so
+    }
+  }
 }

@@ -1,8 +1,12 @@
 import type { HostKind } from '../../shared/contract.ts';
 import type { DataDirChoice } from './data-dir.ts';
 import type { EventBus } from './events.ts';
+import type { FileAccess } from './file-access.ts';
 import type { JobRegistry } from './jobs.ts';
 import type { Workspace } from '../workspace/workspace.ts';
+
+/** Shows the host's native dialog for a folder or a file; resolves with the picked path, or null when cancelled. */
+export type PickPath = (kind: 'folder' | 'file') => Promise<string | null>;
 
 /**
  * What every core feature module's handlers are built from: one instance per host
@@ -18,6 +22,10 @@ export interface CoreServices {
   readonly bus: EventBus;
   /** Long work with progress and cancel. */
   readonly jobs: JobRegistry;
+  /** Which paths requests may name: every handler checks the paths of its payload here. */
+  readonly files: FileAccess;
+  /** The host's native file dialog, where it has one (the desktop app). */
+  readonly pickPath?: PickPath;
   /** The model, SAE and corpus the app works on, and the engine loaded for them. */
   readonly workspace: Workspace;
   /**

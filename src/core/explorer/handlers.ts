@@ -6,8 +6,8 @@ import { AppError } from '../../shared/reply.ts';
 import type { CoreServices } from '../app/services.ts';
 import { hashCacheDir, saeHash } from '../annotations/identity.ts';
 import { annotationStore, workspaceSaeKey } from '../annotations/service.ts';
+import { releaseFactsForSaePath } from '../hub/release-facts.ts';
 import { backfillTopTokens } from '../index/backfill-top-tokens.ts';
-import { resolveIndexPath } from '../index/db-path.ts';
 import { searchTopTokens, type TokenHit } from '../index/top-tokens.ts';
 import { loadSae } from '../sae/load.ts';
 import type { Sae } from '../sae/types.ts';
@@ -48,7 +48,7 @@ export function explorerHandlers(core: CoreServices): ExplorerHandlers {
 
   const store = () => annotationStore(core);
   const tableOf = (db: string): { file: string; table: FeatureTable } => {
-    const file = resolveIndexPath(core.data.dir, db);
+    const file = core.files.resolveIndex(db, 'read');
     return { file, table: tables.table(file) };
   };
 
@@ -76,7 +76,7 @@ export function explorerHandlers(core: CoreServices): ExplorerHandlers {
     if (sel && path.resolve(sel.sae) === path.resolve(saePath)) return (await core.workspace.currentEngine()).sae;
     if (other?.path !== path.resolve(saePath)) {
       try {
-        other = { path: path.resolve(saePath), sae: loadSae(saePath) };
+        other = { path: path.resolve(saePath), sae: loadSae(saePath, { release: releaseFactsForSaePath(saePath) }) };
       } catch (e) {
         throw new AppError('unavailable', `the index's SAE cannot be loaded for decoder similarity: ${words(e)}`);
       }

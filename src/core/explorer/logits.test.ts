@@ -1,7 +1,7 @@
 /**
  * LogitEffects on engines over writer-made models with synthetic SAEs: the effects equal a
  * float64 brute force W_dec[i] · diag(γ) · W_U with the writer's own weights (γ the final
- * norm's scale, as TransformerLens folds it); SAEs off the residual stream are refused;
+ * norm's scale, as TransformerLens folds it); SAEs off the residual stream (and off hook_z) are refused;
  * only the current model's W_U is held and revisited features are answered from the cache.
  */
 import assert from 'node:assert/strict';
@@ -67,29 +67,24 @@ test('effects equal W_dec[i] · diag(γ) · W_U on writer models (decomposed, op
   }
 });
 
-test('SAEs off the residual stream are refused; residual, attention and MLP outputs are not', async () => {
+test('SAEs off the residual stream and off attention z are refused; residual, attention, MLP outputs and hook_z are not', () => {
   for (const ok of [
     'blocks.0.hook_resid_pre',
     'blocks.3.hook_resid_mid',
     'blocks.11.hook_resid_post',
     'blocks.2.hook_mlp_out',
     'blocks.2.hook_attn_out',
+    'blocks.0.attn.hook_z',
   ])
     assert.equal(logitHookProblem(ok), undefined, ok);
   for (const bad of [
-    'blocks.0.attn.hook_z',
     'blocks.0.mlp.hook_post',
     'blocks.5.attn.hook_result',
     'hook_embed',
     'blocks.0.ln1.hook_normalized',
+    'blocks.0.attn.hook_q',
   ])
     assert.match(logitHookProblem(bad) ?? '', new RegExp(`reads ${bad.replace(/\./g, '\\.')}, which is not the residual stream`), bad);
-  // an engine whose SAE sits at hook_z (d_head · n_heads = d_model, so the widths would match)
-  const { engine } = await open('gpt2', 'op', 6);
-  const atZ = Object.create(engine, { hook: { value: 'blocks.1.attn.hook_z' } }) as Engine;
-  const r = new LogitEffects().effects(atZ, 3, 5);
-  assert.equal(r.available, false);
-  assert.match(r.available ? '' : r.reason, /blocks\.1\.attn\.hook_z, which is not the residual stream/);
 });
 
 test('only the current model’s W_U is held; a revisited feature is answered from the cache', async () => {

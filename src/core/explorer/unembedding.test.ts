@@ -71,7 +71,7 @@ function project(
 ): { out: Float32Array; how: string; gamma: Float32Array | undefined } {
   const info = findUnembedding(file, d, config);
   assert.ok(typeof info !== 'string', String(info));
-  return { out: new Unembedding(info, path.dirname(file), maxInMemory).project(w), how: info.how, gamma: info.norm?.scale };
+  return { out: new Unembedding(info, maxInMemory).project(w), how: info.how, gamma: info.norm?.scale };
 }
 
 /** Rewrites a written model in place with `edit`. */
@@ -184,7 +184,7 @@ describe('findUnembedding on writer models', () => {
     const w = direction(u.d);
     const r = project(m.modelFile, u.d, config(m), w);
     close(r.out, expected(u, w));
-    assert.match(r.how, /lm_head_vd \[\d+, \d+\], input B of Gemm/);
+    assert.match(r.how, /lm_head_vd \[\d+, \d+\] \(transB\), the weight of Gemm/);
   });
 
   test('an op the walk cannot follow: untied models say why (naming the file), tied ones fall back to the embedding', () => {

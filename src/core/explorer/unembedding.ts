@@ -2,11 +2,12 @@
  * Finds a model's unembedding W_U in its ONNX graph and projects directions through it.
  *
  * From the `logits` output, walk back through value-preserving or elementwise ops (Cast,
- * Identity, Reshape, soft-capping Div/Tanh/Mul, a bias Add, ...) to the MatMul or Gemm
- * that makes the logits; its weight input is W_U: an initializer, possibly behind
- * Transpose / Cast / Identity, or Gemm with transB. When the walk fails and the model's
+ * Identity, Reshape, soft-capping Div/Tanh/Mul, a bias Add, ...) to the linear node that
+ * makes the logits; its weight is W_U (see linear-weight.ts: a float initializer behind
+ * Transpose / Cast / Identity, Gemm with transB, or a quantized weight: DequantizeLinear,
+ * MatMulNBits, MatMulInteger, all dequantized). When the walk fails and the model's
  * embeddings are tied (config `tie_word_embeddings` not false, HF's default), the
- * token-embedding table feeding the first Gather is used transposed.
+ * token-embedding table is used transposed (see embedding-table.ts, quantized tables too).
  *
  * As TransformerLens does by default (and so SAELens and Neuronpedia dashboards), the final
  * norm's scale γ is folded in, W_U'[d, v] = γ[d] · W_U[d, v], when the norm feeding the
@@ -14,26 +15,19 @@
  * (or fused Skip*) node, or a decomposed norm's `Mul` by a constant weight of the
  * normalized stream (x / σ or x · 1/σ). Its bias only shifts every direction's logits alike.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { bf16ToFloat, halfToFloat } from '../util/halffloat.ts';
-import {
-  DataType,
-  externalDataOf,
-  readFloatTensor,
-  readModel,
-  toNumber,
-  type GraphProto,
-  type NodeProto,
-  type TensorProto,
-} from '../model/onnx/proto.ts';
+import { constantTensor, indexGraph, intAttr, type GraphIndex } from '../model/graph-index.ts';
+import { readFloatTensor, readModel, type GraphProto, type ModelProto, type NodeProto } from '../model/onnx/proto.ts';
+import { embeddingTable } from './embedding-table.ts';
+import { linearWeight } from './linear-weight.ts';
+import type { StoredMatrix } from './stored-matrix.ts';
 
-/** Elements held in memory as float32 at most (1 GiB); larger external tensors are streamed from disk per request. */
+/** Elements held in memory as float32 at most (1 GiB); larger matrices are decoded from their stored bytes per request. */
 export const MAX_IN_MEMORY = 1 << 28;
 
 /** Where W_U lives and how it is laid out. */
 export interface UnembeddingInfo {
-  readonly tensor: TensorProto;
+  /** The stored matrix (float, or dequantized on read). */
+  readonly matrix: StoredMatrix;
   /** `dV`: stored [d_model, vocab] (x · W); `Vd`: stored [vocab, d_model] (x · Wᵀ). */
   readonly layout: 'dV' | 'Vd';
   readonly vocab: number;
@@ -55,56 +49,17 @@ const DATA_OPS = new Set(['Cast', 'Identity', 'Reshape', 'Squeeze', 'Unsqueeze',
 /** Elementwise ops passed through when exactly one input is computed (a bias, a soft-capping constant). */
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
-const dimsOf = (t: TensorProto): number[] => (t.dims ?? []).map(toNumber);
+const constant = (g: GraphIndex, name: string): boolean => constantTensor(g, name) !== undefined;
 
-interface Graph {
-  readonly inits: Map<string, TensorProto>;
-  readonly producer: Map<string, NodeProto>;
-}
-
-function index(graph: GraphProto): Graph {
-  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const producer = new Map<string, NodeProto>();
-  for (const n of graph.node ?? []) for (const o of n.output ?? []) if (o) producer.set(o, n);
-  return { inits, producer };
-}
-
-/** A constant tensor: an initializer or a Constant node's value. */
-function constant(g: Graph, name: string): TensorProto | undefined {
-  const t = g.inits.get(name);
-  if (t) return t;
-  const n = g.producer.get(name);
-  if (n?.opType === 'Constant') return (n.attribute ?? []).find((a) => a.name === 'value')?.t ?? undefined;
-  return undefined;
-}
-
-/** A 2-D weight behind Transpose / Cast / Identity; `transposed` says whether it is used transposed. */
-function weight(g: Graph, name: string, depth = 0): { tensor: TensorProto; transposed: boolean } | undefined {
-  const t = constant(g, name);
-  if (t) return dimsOf(t).length === 2 ? { tensor: t, transposed: false } : undefined;
-  const n = g.producer.get(name);
-  if (!n || depth > 8) return undefined;
-  if (n.opType === 'Cast' || n.opType === 'Identity') return weight(g, n.input?.[0] ?? '', depth + 1);
-  if (n.opType === 'Transpose') {
-    const perm = (n.attribute ?? []).find((a) => a.name === 'perm')?.ints?.map(toNumber);
-    if (perm && !(perm.length === 2 && perm[0] === 1 && perm[1] === 0)) return undefined;
-    const w = weight(g, n.input?.[0] ?? '', depth + 1);
-    return w && { ...w, transposed: !w.transposed };
-  }
-  return undefined;
-}
-
-/** Layout of a weight used as `x · W` (effective [d, V]) given whether it is used transposed. */
-function place(t: TensorProto, usedTransposed: boolean, dModel: number, how: string): UnembeddingInfo | string {
-  const [a, b] = dimsOf(t) as [number, number];
-  const layout = usedTransposed ? 'Vd' : 'dV';
-  const [d, vocab] = usedTransposed ? [b, a] : [a, b];
-  if (d !== dModel) return `${t.name} [${a}, ${b}] (${how}) does not have the model width ${dModel} where expected`;
-  return { tensor: t, layout, vocab, how: `${t.name} [${a}, ${b}], ${how}` };
+/** The node making `name`, past casts and identities. */
+function producerPastCasts(g: GraphIndex, name: string): NodeProto | undefined {
+  let n = g.producer.get(name);
+  for (let i = 0; i < 8 && n && (n.opType === 'Cast' || n.opType === 'Identity'); i++) n = g.producer.get(n.input?.[0] ?? '');
+  return n;
 }
 
 /** Walks from the logits output back to the node that makes it (past casts, reshapes, soft-capping, a bias); a string says why it failed. */
-function logitsProducer(graph: GraphProto, g: Graph): { node: NodeProto; out: string } | string {
+function logitsProducer(graph: GraphProto, g: GraphIndex): { node: NodeProto; out: string } | string {
   const outputs = (graph.output ?? []).map((o) => o.name ?? '');
   const out = outputs.find((o) => o === 'logits') ?? outputs[0];
   if (!out) return 'the graph has no outputs';
@@ -119,6 +74,9 @@ function logitsProducer(graph: GraphProto, g: Graph): { node: NodeProto; out: st
       continue;
     }
     if (!ELEMENTWISE.has(op)) return { node: n, out };
+    // dynamically quantized: Mul(Cast(MatMulInteger(...)), input scale · weight scale)
+    const integer = op === 'Mul' ? ins.map((i) => producerPastCasts(g, i)).find((p) => p?.opType === 'MatMulInteger') : undefined;
+    if (integer) return { node: integer, out };
     const next = ins.filter((i) => i && !constant(g, i));
     if (next.length !== 1)
       return `${out} comes from ${op} ${n.name ?? ''} with ${next.length} computed inputs; cannot tell which leads to the unembedding`;
@@ -128,22 +86,12 @@ function logitsProducer(graph: GraphProto, g: Graph): { node: NodeProto; out: st
 }
 
 /** The unembedding as the weight of the node making the logits; a string says why it is not one. */
-function fromProducer(node: NodeProto, out: string, g: Graph, dModel: number): UnembeddingInfo | string {
-  const ins = node.input ?? [];
-  const op = node.opType ?? '';
-  if (op === 'MatMul') {
-    const w = weight(g, ins[1] ?? '');
-    if (!w)
-      return `the MatMul ${node.name ?? ''} making ${out} has no constant weight input (${ins[1]}); quantized or computed weights are not supported`;
-    return place(w.tensor, w.transposed, dModel, `the weight of MatMul ${node.name ?? ''} → ${out}`);
-  }
-  if (op === 'Gemm') {
-    const w = weight(g, ins[1] ?? '');
-    if (!w) return `the Gemm ${node.name ?? ''} making ${out} has no constant weight input (${ins[1]})`;
-    const transB = toNumber((node.attribute ?? []).find((a) => a.name === 'transB')?.i ?? 0) === 1;
-    return place(w.tensor, w.transposed !== transB, dModel, `input B of Gemm ${node.name ?? ''}${transB ? ' (transB)' : ''} → ${out}`);
-  }
-  return `${out} comes from a ${op} node (${node.name ?? 'unnamed'}), not a MatMul or Gemm this app can follow`;
+function fromProducer(node: NodeProto, out: string, g: GraphIndex, dModel: number, dir: string): UnembeddingInfo | string {
+  const w = linearWeight(g, node, dir);
+  const name = `${node.opType} ${node.name ?? ''}`.trim();
+  if (typeof w === 'string') return `the ${name} making ${out} has no weight this app can read: ${w}`;
+  if (w.inFeatures !== dModel) return `${w.how} (the weight of ${name} → ${out}) does not have the model width ${dModel} where expected`;
+  return { matrix: w.matrix, layout: w.transposed ? 'Vd' : 'dV', vocab: w.outFeatures, how: `${w.how}, the weight of ${name} → ${out}` };
 }
 
 /** Norm ops whose scale is input 1, and fused ones (residual add + norm) whose scale is input 2. */
@@ -154,19 +102,21 @@ const NORM_SCALE_INPUT: Readonly<Record<string, number>> = {
   SkipLayerNormalization: 2,
   SkipSimplifiedLayerNormalization: 2,
 };
-/** Ops passed through between the final norm and the logits MatMul. */
-const SHAPE_OPS = new Set(['Cast', 'Identity', 'Reshape', 'Squeeze', 'Unsqueeze', 'Flatten']);
-
-/** The node making `name`, past casts and identities. */
-function producerPastCasts(g: Graph, name: string): NodeProto | undefined {
-  let n = g.producer.get(name);
-  for (let i = 0; i < 8 && n && (n.opType === 'Cast' || n.opType === 'Identity'); i++) n = g.producer.get(n.input?.[0] ?? '');
-  return n;
-}
-
+/** Ops passed through between the final norm and the logits MatMul (activation quantization included). */
+const SHAPE_OPS = new Set([
+  'Cast',
+  'Identity',
+  'Reshape',
+  'Squeeze',
+  'Unsqueeze',
+  'Flatten',
+  'DynamicQuantizeLinear',
+  'QuantizeLinear',
+  'DequantizeLinear',
+]);
 /** The values of a constant computed from constants only (Cast, Identity, Add/Sub/Mul/Div with scalar broadcasting), or undefined. */
-function constantValues(g: Graph, name: string, dir: string, depth = 0): Float32Array | undefined {
-  const t = constant(g, name);
+function constantValues(g: GraphIndex, name: string, dir: string, depth = 0): Float32Array | undefined {
+  const t = constantTensor(g, name);
   if (t) {
     try {
       return readFloatTensor(t, dir);
@@ -192,7 +142,7 @@ function constantValues(g: Graph, name: string, dir: string, depth = 0): Float32
 }
 
 /** True when `name` is a decomposed norm's normalized stream: x / sqrt(…) or x · reciprocal(sqrt(…)). */
-function normalized(g: Graph, name: string): boolean {
+function normalized(g: GraphIndex, name: string): boolean {
   const n = producerPastCasts(g, name);
   const ins = n?.input ?? [];
   const op = (t: string): string => producerPastCasts(g, t)?.opType ?? '';
@@ -200,14 +150,14 @@ function normalized(g: Graph, name: string): boolean {
   if (n?.opType === 'Mul') {
     return ins.some((t) => {
       const p = producerPastCasts(g, t);
-      return p?.opType === 'Reciprocal' || (p?.opType === 'Div' && op(p.input?.[1] ?? '') === 'Sqrt' && !!constant(g, p.input?.[0] ?? ''));
+      return p?.opType === 'Reciprocal' || (p?.opType === 'Div' && op(p.input?.[1] ?? '') === 'Sqrt' && constant(g, p.input?.[0] ?? ''));
     });
   }
   return false;
 }
 
 /** The scale of the norm whose output `input` (the logits MatMul's data input) is, when one is found structurally. */
-function finalNorm(g: Graph, input: string, dir: string, dModel: number): FinalNormScale | undefined {
+function finalNorm(g: GraphIndex, input: string, dir: string, dModel: number): FinalNormScale | undefined {
   let cur = input;
   let biasSkipped = false;
   for (let step = 0; step < 16; step++) {
@@ -245,60 +195,46 @@ function finalNorm(g: Graph, input: string, dir: string, dModel: number): FinalN
   return undefined;
 }
 
-/** The token-embedding table: the 2-D initializer a Gather reads rows of by the input ids (or the largest such). */
-function embedding(g: Graph, graph: GraphProto, dModel: number): TensorProto | undefined {
-  const found: TensorProto[] = [];
-  for (const n of graph.node ?? []) {
-    if (n.opType !== 'Gather') continue;
-    const w = weight(g, n.input?.[0] ?? '');
-    if (!w || w.transposed) continue;
-    const dims = dimsOf(w.tensor);
-    if (dims[1] !== dModel) continue;
-    if (n.input?.[1] === 'input_ids') return w.tensor;
-    found.push(w.tensor);
-  }
-  return found.sort((a, b) => dimsOf(b)[0]! - dimsOf(a)[0]!)[0];
+/** Options of `findUnembedding`. */
+export interface FindOptions {
+  /** The model already read (and its folder), to spare reading the file again. */
+  readonly read?: { readonly model: ModelProto; readonly dir: string };
 }
 
 /** Finds W_U in a model, with the final norm's scale to fold in when found; a string says why it cannot be found (naming the file). */
-export function findUnembedding(onnxFile: string, dModel: number, config: Record<string, unknown>): UnembeddingInfo | string {
-  const { model, dir } = readModel(onnxFile);
+export function findUnembedding(
+  onnxFile: string,
+  dModel: number,
+  config: Record<string, unknown>,
+  opts: FindOptions = {},
+): UnembeddingInfo | string {
+  const { model, dir } = opts.read ?? readModel(onnxFile);
   const graph = model.graph!;
-  const g = index(graph);
+  const g = indexGraph(graph);
   const producer = logitsProducer(graph, g);
-  // the final norm feeds the node making the logits, whether or not its weight can be read (quantized MatMuls)
+  // the final norm feeds the node making the logits, whether or not its weight can be read
   const op = typeof producer === 'string' ? '' : (producer.node.opType ?? '');
-  const transA = typeof producer !== 'string' && toNumber((producer.node.attribute ?? []).find((a) => a.name === 'transA')?.i ?? 0) === 1;
+  const transA = typeof producer !== 'string' && intAttr(producer.node, 'transA', 0) === 1;
   const norm =
     typeof producer !== 'string' && /MatMul|Gemm/.test(op) && !transA
       ? finalNorm(g, producer.node.input?.[0] ?? '', dir, dModel)
       : undefined;
   const withNorm = (u: UnembeddingInfo): UnembeddingInfo => (norm ? { ...u, norm } : u);
-  const walked = typeof producer === 'string' ? producer : fromProducer(producer.node, producer.out, g, dModel);
+  const walked = typeof producer === 'string' ? producer : fromProducer(producer.node, producer.out, g, dModel, dir);
   if (typeof walked !== 'string') return withNorm(walked);
   if (config['tie_word_embeddings'] === false) {
     return `${onnxFile}: cannot find the unembedding: ${walked}; the embeddings are not tied (tie_word_embeddings: false), so the embedding table cannot stand in`;
   }
-  const emb = embedding(g, graph, dModel);
+  const emb = embeddingTable(g, dModel, dir);
   if (!emb)
     return `${onnxFile}: cannot find the unembedding: ${walked}; and no token-embedding Gather of width ${dModel} was found to use as tied weights`;
-  const [vocab] = dimsOf(emb) as [number];
+  // W_U = Eᵀ: a table stored [vocab, d] is used transposed (Vd); one stored [d, vocab] behind a Transpose is W_U as stored (dV)
   return withNorm({
-    tensor: emb,
-    layout: 'Vd',
-    vocab,
-    how: `${emb.name} [${dimsOf(emb).join(', ')}], the token embedding used transposed (tied; ${walked})`,
+    matrix: emb.ref.matrix,
+    layout: emb.ref.transposed ? 'dV' : 'Vd',
+    vocab: emb.vocab,
+    how: `${emb.ref.how}, the token embedding used transposed (tied; ${walked})`,
   });
-}
-
-const BYTES: Partial<Record<number, number>> = { [DataType.FLOAT]: 4, [DataType.FLOAT16]: 2, [DataType.BFLOAT16]: 2 };
-
-/** Decodes `count` little-endian elements of a float type from `raw` into `out`. */
-function decodeInto(raw: Uint8Array, dataType: number, count: number, out: Float32Array): void {
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (dataType === DataType.FLOAT) for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-  else if (dataType === DataType.FLOAT16) for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
-  else for (let i = 0; i < count; i++) out[i] = bf16ToFloat(view.getUint16(i * 2, true));
 }
 
 /** Adds the projection of a block of rows [r0, r0 + rows) of W_U (row-major, `cols` wide) into `out`. */
@@ -330,26 +266,21 @@ function accumulate(
   }
 }
 
-/** W_U of one model, ready to project directions: in memory, or streamed from its external-data file. */
+/** Bytes of float32 decoded per streamed block. */
+const BLOCK_BYTES = 32 << 20;
+
+/** W_U of one model, ready to project directions: decoded in memory, or decoded from its stored bytes a block of rows at a time. */
 export class Unembedding {
   readonly #data: Float32Array | undefined;
-  readonly #rows: number;
-  readonly #cols: number;
 
   constructor(
     readonly info: UnembeddingInfo,
-    private readonly modelDir: string,
     maxInMemory = MAX_IN_MEMORY,
   ) {
-    const [rows, cols] = dimsOf(info.tensor) as [number, number];
-    this.#rows = rows;
-    this.#cols = cols;
-    const ext = externalDataOf(info.tensor);
-    if (rows * cols <= maxInMemory || !ext) {
-      if (rows * cols > 2 ** 31) throw new Error(`${info.tensor.name}: ${rows}×${cols} is too large to hold in memory`);
-      this.#data = readFloatTensor(info.tensor, modelDir);
-    } else if (BYTES[info.tensor.dataType ?? 0] === undefined) {
-      throw new Error(`${info.tensor.name}: unsupported data type ${info.tensor.dataType}`);
+    const { rows, cols } = info.matrix;
+    if (rows * cols <= maxInMemory) {
+      this.#data = new Float32Array(rows * cols);
+      info.matrix.read(0, rows, this.#data);
     }
   }
 
@@ -359,32 +290,17 @@ export class Unembedding {
     const g = this.info.norm?.scale;
     const w = g ? direction.map((x, j) => x * g[j]!) : direction;
     const out = new Float32Array(this.info.vocab);
+    const { rows, cols } = this.info.matrix;
     if (this.#data) {
-      accumulate(this.info, this.#data, 0, this.#rows, this.#cols, w, out);
+      accumulate(this.info, this.#data, 0, rows, cols, w, out);
       return out;
     }
-    // streamed: blocks of rows read from the external-data file
-    const ext = externalDataOf(this.info.tensor)!;
-    const dt = this.info.tensor.dataType ?? 0;
-    const size = BYTES[dt]!;
-    const file = path.join(this.modelDir, ext.get('location') ?? '');
-    const base = Number(ext.get('offset') ?? 0);
-    const rowBytes = this.#cols * size;
-    const perBlock = Math.max(1, Math.floor((32 << 20) / rowBytes));
-    const raw = Buffer.alloc(perBlock * rowBytes);
-    const block = new Float32Array(perBlock * this.#cols);
-    const fd = fs.openSync(file, 'r');
-    try {
-      for (let r0 = 0; r0 < this.#rows; r0 += perBlock) {
-        const rows = Math.min(perBlock, this.#rows - r0);
-        const bytes = rows * rowBytes;
-        const got = fs.readSync(fd, raw, 0, bytes, base + r0 * rowBytes);
-        if (got !== bytes) throw new Error(`${file}: short read of ${this.info.tensor.name} (${got} of ${bytes} bytes at row ${r0})`);
-        decodeInto(raw, dt, rows * this.#cols, block);
-        accumulate(this.info, block, r0, rows, this.#cols, w, out);
-      }
-    } finally {
-      fs.closeSync(fd);
+    const perBlock = Math.max(1, Math.floor(BLOCK_BYTES / (cols * 4)));
+    const block = new Float32Array(Math.min(perBlock, rows) * cols);
+    for (let r0 = 0; r0 < rows; r0 += perBlock) {
+      const n = Math.min(perBlock, rows - r0);
+      this.info.matrix.read(r0, n, block);
+      accumulate(this.info, block, r0, n, cols, w, out);
     }
     return out;
   }

@@ -12,6 +12,7 @@ import type { Engine } from '../model/engine.ts';
 import { openCorpus } from '../index/corpus.ts';
 import { initialProgress } from '../index/store.ts';
 import type { InvalidUtf8 } from '../index/utf8.ts';
+import { vocabularySize } from '../index/token-ids.ts';
 import { corpusWindows, modelMaxPositions, type PendingWindow } from '../index/windows.ts';
 import { HealthAccumulator } from './accumulator.ts';
 import { nextTokenLosses } from './kernels.ts';
@@ -20,6 +21,8 @@ import { nextTokenLosses } from './kernels.ts';
 export interface EvaluateOptions {
   readonly corpus: string;
   readonly textField?: string | undefined;
+  /** Token ids from this column (pre-tokenized corpora); unset: `tokens` / `input_ids` where the text field is missing. */
+  readonly tokenColumn?: string | undefined;
   /** Window length in tokens, BOS included (default 128, as the index). */
   readonly context?: number | undefined;
   /** Stop once this many tokens are in (default DEFAULT_EVAL_TOKENS). */
@@ -84,8 +87,6 @@ export async function evaluateSae(engine: Engine, options: EvaluateOptions, hook
   const bos: BosHandling = bosId === undefined ? 'none' : (await engine.hasKvCache()) ? 'kept-clean' : 'replaced';
   if (bos === 'replaced')
     hooks.log?.('warn', 'the model has no KV-cache I/O: the BOS position is reconstructed too (it counts in no metric)');
-  const skip = bosId === undefined ? 0 : 1; // positions that count in no metric
-  const prefix = bos === 'kept-clean' ? 1 : 0; // positions run clean in the replace and zero passes
   const vocabGuess = typeof engine.folder.config['vocab_size'] === 'number' ? engine.folder.config['vocab_size'] : 50_257;
   const batchRows =
     options.batch ?? Math.max(1, Math.min(Math.floor(TOKENS_PER_BATCH / context), Math.floor(LOGITS_BUDGET / (context * vocabGuess))));
@@ -93,7 +94,12 @@ export async function evaluateSae(engine: Engine, options: EvaluateOptions, hook
   let k = exactK ?? Math.min(cfg.dSae, ADAPTIVE_K);
 
   const textField = options.textField ?? DEFAULT_TEXT_FIELD;
-  const corpus = openCorpus(options.corpus, { textField, invalidUtf8: options.invalidUtf8 ?? 'error' });
+  const corpus = openCorpus(options.corpus, {
+    textField,
+    tokenColumn: options.tokenColumn,
+    vocabSize: vocabularySize(engine.folder.config, engine.folder.tokenizerJson),
+    invalidUtf8: options.invalidUtf8 ?? 'error',
+  });
   let bytesDone = 0;
   const gen = corpusWindows(corpus, initialProgress(0), 0, {
     context,
@@ -114,7 +120,17 @@ export async function evaluateSae(engine: Engine, options: EvaluateOptions, hook
     hooks.progress?.('evaluate', acc.tokens, ended ? acc.tokens : estimate === null ? maxTokens : Math.min(maxTokens, estimate));
   };
 
+  // windows that start with BOS (every one of a text corpus when the SAE has one; those whose first
+  // id is BOS in a pre-tokenized one) run as a batch of their own
   const runBatch = async (ws: PendingWindow[]): Promise<void> => {
+    const withBos = ws.filter((w) => w.bos);
+    if (withBos.length && withBos.length < ws.length) {
+      await runBatch(withBos);
+      await runBatch(ws.filter((w) => !w.bos));
+      return;
+    }
+    const skip = ws[0]!.bos ? 1 : 0; // positions that count in no metric
+    const prefix = skip && bos === 'kept-clean' ? 1 : 0; // positions run clean in the replace and zero passes
     const lens = ws.map((w) => w.ids.length);
     const T = Math.max(...lens);
     const rows = ws.map((w) =>

@@ -6,6 +6,7 @@ import type { healthRequests } from '../../shared/health-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import { graphCacheDir } from '../app/data-dir.ts';
 import type { CoreServices } from '../app/services.ts';
+import { releaseFactsForSaePath } from '../hub/release-facts.ts';
 import { chooseProviders } from '../model/providers.ts';
 import { SaeFileError } from '../sae/errors.ts';
 import { loadSae } from '../sae/load.ts';
@@ -35,7 +36,7 @@ function mtimeOf(p: string): number {
 
 function load(p: string): Sae {
   try {
-    return loadSae(p);
+    return loadSae(p, { release: releaseFactsForSaePath(p) });
   } catch (e) {
     if (e instanceof SaeFileError) throw new AppError('bad_request', e.message);
     throw e;
@@ -88,7 +89,7 @@ export function healthHandlers(core: CoreServices): HealthHandlers {
     if (!sel) throw new AppError('unavailable', 'no model is open: choose a model and an SAE in Models first');
     const corpusIn = p.corpus ?? sel.corpus;
     if (!corpusIn) throw new AppError('bad_request', 'the workspace has no corpus: open one in Models, or name one to evaluate on');
-    const corpus = path.resolve(corpusIn);
+    const corpus = core.files.resolveRead(corpusIn, 'corpus');
     if (!fs.existsSync(corpus)) throw new AppError('not_found', `corpus not found: ${corpus}`);
     const maxTokens = p.maxTokens ?? DEFAULT_EVAL_TOKENS;
     const context = p.context ?? info.index?.context ?? DEFAULT_CONTEXT;
@@ -152,9 +153,9 @@ export function healthHandlers(core: CoreServices): HealthHandlers {
   const compare = async (p: Payload<'health.compare'>) => {
     const info = await core.workspace.info();
     const current = info.selection ? path.resolve(info.selection.sae) : null;
-    const aPath = p.a ? path.resolve(p.a) : current;
+    const aPath = p.a ? core.files.resolveRead(p.a, 'SAE') : current;
     if (!aPath) throw new AppError('unavailable', 'no SAE is open: open one in Models, or name SAE A');
-    const bPath = path.resolve(p.b);
+    const bPath = core.files.resolveRead(p.b, 'SAE');
     const key = JSON.stringify([aPath, mtimeOf(aPath), bPath, mtimeOf(bPath)]);
     let pending = comparisons.get(key);
     const cached = pending !== undefined;

@@ -1,29 +1,45 @@
 /**
  * A local folder's listing for the Models screen's folder picker, which must work the same
  * in the desktop app and in a browser talking to the serve host (no native dialog there).
+ * It lists only what the API may reach (core's FileAccess): the allowed roots, and folders
+ * inside them.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import type { FileRootKind } from '../../shared/file-types.ts';
 import type { HubKind, LocalFolder } from '../../shared/hub-types.ts';
 import { AppError } from '../../shared/reply.ts';
+import type { FileAccess } from '../app/file-access.ts';
 import { folderKind } from './scan.ts';
 
 /** Entries listed at most (a folder with more is cut, folders first). */
 const MAX_ENTRIES = 2000;
 
 /** What a file looks like on its own: an ONNX model file or an SAE weights file. */
-function fileKind(name: string): HubKind | null {
+function fileKind(file: string): HubKind | null {
+  const name = path.basename(file);
   if (name.endsWith('.onnx')) return 'model';
   if (name === 'params.npz') return 'sae';
   return null;
 }
 
-/** Lists `dir` (absolute): subfolders first, hidden entries left out, each marked when it looks like a model or SAE. */
-export function browseFolder(dir: string | undefined, fallback: string): LocalFolder {
-  const start = dir ?? (fs.existsSync(fallback) ? fallback : os.homedir());
-  if (!path.isAbsolute(start)) throw new AppError('bad_request', `"${start}" is not an absolute path`);
-  const abs = path.resolve(start);
+/** How each kind of root is named in the list of roots. */
+const rootNames: Record<FileRootKind, string> = {
+  data: 'Data folder',
+  'hf-cache': 'HuggingFace cache',
+  demo: 'Embedded demo',
+  granted: 'Granted',
+};
+
+/**
+ * Lists `dir` (absolute, inside an allowed root): subfolders first, hidden entries and entries
+ * leading out of the roots left out, each marked when it looks like a model or SAE. Without
+ * `dir`: the allowed roots that exist.
+ */
+export function browseFolder(dir: string | undefined, files: FileAccess, canPick: boolean): LocalFolder {
+  if (dir === undefined) return { dir: null, parent: null, entries: rootEntries(files), canPick };
+  if (!path.isAbsolute(dir)) throw new AppError('bad_request', `"${dir}" is not an absolute path`);
+  const abs = files.resolveRead(dir, 'folder');
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(abs, { withFileTypes: true });
@@ -33,37 +49,50 @@ export function browseFolder(dir: string | undefined, fallback: string): LocalFo
     if (code === 'ENOTDIR') throw new AppError('bad_request', `${abs}: not a folder`);
     throw new AppError('forbidden', `${abs}: cannot be read (${code ?? (e as Error).message})`);
   }
-  const isDir = (e: fs.Dirent): boolean => {
-    if (e.isDirectory()) return true;
-    if (!e.isSymbolicLink()) return false;
-    try {
-      return fs.statSync(path.join(abs, e.name)).isDirectory();
-    } catch {
-      return false;
-    }
-  };
-  const kindOfDir = (p: string): HubKind | null => {
-    try {
-      const inner = fs.readdirSync(p, { withFileTypes: true });
-      const names = new Set(inner.filter((x) => !x.isDirectory()).map((x) => x.name));
-      const onnxSub =
-        inner.some((x) => x.name === 'onnx' && isDirIn(p, x)) && fs.readdirSync(path.join(p, 'onnx')).some((n) => n.endsWith('.onnx'));
-      return folderKind(names, onnxSub);
-    } catch {
-      return null;
-    }
-  };
+  const allowed = files.checker();
   const listed = entries
     .filter((e) => !e.name.startsWith('.'))
-    .map((e) => {
-      const p = path.join(abs, e.name);
-      const d = isDir(e);
-      return { name: e.name, path: p, dir: d, kind: d ? kindOfDir(p) : fileKind(e.name) };
+    .map((e) => path.join(abs, e.name))
+    .filter(allowed)
+    .map((p) => {
+      const d = isDirectory(p);
+      return { name: path.basename(p), path: p, dir: d, kind: d ? kindOfDir(p) : fileKind(p) };
     })
     .sort((a, b) => Number(b.dir) - Number(a.dir) || a.name.localeCompare(b.name))
     .slice(0, MAX_ENTRIES);
   const parent = path.dirname(abs);
-  return { dir: abs, parent: parent === abs ? null : parent, entries: listed };
+  return { dir: abs, parent: parent !== abs && allowed(parent) ? parent : null, entries: listed, canPick };
+}
+
+function rootEntries(files: FileAccess): LocalFolder['entries'] {
+  return files
+    .roots()
+    .filter((r) => fs.existsSync(r.path))
+    .map((r) => {
+      const d = isDirectory(r.path);
+      const name = r.kind === 'granted' ? r.path : `${rootNames[r.kind]} (${r.path})`;
+      return { name, path: r.path, dir: d, kind: d ? kindOfDir(r.path) : fileKind(r.path), root: r.kind };
+    });
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function kindOfDir(p: string): HubKind | null {
+  try {
+    const inner = fs.readdirSync(p, { withFileTypes: true });
+    const names = new Set(inner.filter((x) => !x.isDirectory()).map((x) => x.name));
+    const onnxSub =
+      inner.some((x) => x.name === 'onnx' && isDirIn(p, x)) && fs.readdirSync(path.join(p, 'onnx')).some((n) => n.endsWith('.onnx'));
+    return folderKind(names, onnxSub);
+  } catch {
+    return null;
+  }
 }
 
 function isDirIn(dir: string, e: fs.Dirent): boolean {

@@ -100,6 +100,6 @@ export function hubHandlers(core: CoreServices): HubHandlers {
       return publicSettings(config());
     },
 
-    'hub.browse': async ({ dir }) => browseFolder(dir, config().cacheDir),
+    'hub.browse': async ({ dir }) => browseFolder(dir, core.files, core.pickPath !== undefined),
   };
 }

@@ -1,43 +1,78 @@
 /**
- * Corpus readers: a `.jsonl` file (one document per line), a `.txt`/`.md` file (one
- * document), a Parquet file as HuggingFace datasets ship them, or a folder of any of these
- * (recursively, in path order). Every record gets an ordinal in reading order, so a resumed
- * job can skip exactly what it already indexed.
+ * Corpus readers: a `.jsonl` file (one document per line), a `.txt`/`.md` file (one document), a
+ * Parquet file as HuggingFace datasets ship them, or a folder of any of these (recursively, in
+ * path order). Every record gets an ordinal in reading order, so a resumed job can skip exactly
+ * what it already indexed.
+ *
+ * Pre-tokenized corpora (SAELens-style, a list of token ids per row) are read from a token
+ * column: the one named by `tokenColumn`, else `tokens` or `input_ids` wherever the text field
+ * is missing (a JSONL record, a Parquet file). Their ids are checked against the model's
+ * vocabulary and used as they are (SAELens adds no BOS to tokenized datasets either).
+ *
+ * Documents longer than `longRecord` bytes (a JSONL line, a text file) are not read whole: they
+ * come as streams that read only as far as they are consumed, so a job that needs the first
+ * 2,000 tokens of a 10 MB line reads a few kilobytes of it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import { AppError } from '../../shared/reply.ts';
+import { fileLines } from './line-reader.ts';
+import { readLongJsonLine } from './long-jsonl.ts';
+import { TOKEN_COLUMNS, TokenIdCheck } from './token-ids.ts';
 import { decodeUtf8, Utf8Error, type InvalidUtf8 } from './utf8.ts';
+import { textFileChunks } from './utf8-chunks.ts';
 
-/** A document read from the corpus. */
-export interface CorpusDocument {
-  readonly kind: 'doc';
+interface RecordBase {
   readonly ordinal: number;
   /** Where it came from: `file`, `file:LINE` or `file#ROW`. */
   readonly source: string;
-  readonly text: string;
-  /** Corpus bytes read so far, for progress estimates. */
+  /** Corpus bytes read so far, for progress estimates (a long record counts from its start). */
   readonly bytesDone: number;
+}
+
+/** A document read whole. */
+export interface CorpusDocument extends RecordBase {
+  readonly kind: 'doc';
+  readonly text: string;
+}
+
+/** A document too long to read whole: its text in pieces, read as they are asked for. */
+export interface CorpusTextStream extends RecordBase {
+  readonly kind: 'text-stream';
+  /** Valid until the next record is read; errors (malformed JSON further on) stop the job. */
+  chunks(): AsyncGenerator<string, void>;
+}
+
+/** A pre-tokenized document: its token ids as given, checked against the vocabulary as they are read. */
+export interface CorpusTokenDocument extends RecordBase {
+  readonly kind: 'tokens';
+  /** The column they come from. */
+  readonly column: string;
+  /** Valid until the next record is read; an id that is not in the vocabulary throws. */
+  chunks(): AsyncGenerator<readonly number[], void>;
 }
 
 /** A record that could not be read as a document (malformed JSONL line, missing field). */
-export interface CorpusBadRecord {
+export interface CorpusBadRecord extends RecordBase {
   readonly kind: 'bad';
-  readonly ordinal: number;
-  readonly source: string;
   /** One line naming the file, the line number and what is wrong. */
   readonly message: string;
-  readonly bytesDone: number;
 }
 
-export type CorpusRecord = CorpusDocument | CorpusBadRecord;
+export type CorpusRecord = CorpusDocument | CorpusTextStream | CorpusTokenDocument | CorpusBadRecord;
 
 /** How to read a corpus. */
 export interface CorpusOptions {
   /** The JSONL / Parquet field holding the text (default `text`). */
-  readonly textField?: string;
-  readonly invalidUtf8?: InvalidUtf8;
+  readonly textField?: string | undefined;
+  /** Read token ids from this JSONL / Parquet column (pre-tokenized); unset: detected where the text field is missing. */
+  readonly tokenColumn?: string | undefined;
+  /** Token ids must be below this (the model's vocabulary size); unchecked when unset. */
+  readonly vocabSize?: number | undefined;
+  readonly invalidUtf8?: InvalidUtf8 | undefined;
+  /** Documents longer than this many bytes come as streams (default 1 MiB). */
+  readonly longRecord?: number | undefined;
 }
 
 /** An opened corpus: its files and a reader over its records. */
@@ -49,6 +84,22 @@ export interface Corpus {
   records(): AsyncGenerator<CorpusRecord>;
 }
 
+/** What the readers of one file share. */
+interface Reading {
+  readonly file: string;
+  readonly rel: string;
+  readonly counter: { ordinal: number };
+  /** Bytes of the files before this one. */
+  readonly before: number;
+  readonly size: number;
+  readonly textField: string;
+  readonly tokenColumn: string | undefined;
+  readonly vocabSize: number | undefined;
+  readonly policy: InvalidUtf8;
+  readonly longRecord: number;
+}
+
+const MiB = 1 << 20;
 const TEXT_EXT = new Set(['.txt', '.md']);
 const JSONL_EXT = new Set(['.jsonl', '.ndjson']);
 const PARQUET_EXT = new Set(['.parquet']);
@@ -76,6 +127,7 @@ export function openCorpus(corpusPath: string, options: CorpusOptions = {}): Cor
   if (!fs.existsSync(abs)) throw new AppError('not_found', `corpus not found: ${abs}`);
   const textField = options.textField ?? 'text';
   const policy = options.invalidUtf8 ?? 'error';
+  const longRecord = options.longRecord ?? MiB;
   let root: string;
   let files: string[];
   if (fs.statSync(abs).isDirectory()) {
@@ -101,111 +153,125 @@ export function openCorpus(corpusPath: string, options: CorpusOptions = {}): Cor
       let before = 0;
       for (let i = 0; i < files.length; i++) {
         const rel = files[i]!;
-        const file = path.join(root, rel);
+        const r: Reading = {
+          file: path.join(root, rel),
+          rel,
+          counter,
+          before,
+          size: sizes[i]!,
+          textField,
+          tokenColumn: options.tokenColumn,
+          vocabSize: options.vocabSize,
+          policy,
+          longRecord,
+        };
         const kind = kindOf(rel);
-        if (kind === 'text') yield* readText(file, rel, counter, before, policy);
-        else if (kind === 'jsonl') yield* readJsonl(file, rel, counter, before, textField, policy);
-        else yield* readParquet(file, rel, counter, before, sizes[i]!, textField, policy);
+        if (kind === 'text') yield* readText(r);
+        else if (kind === 'jsonl') yield* readJsonl(r);
+        else yield* readParquet(r);
         before += sizes[i]!;
       }
     },
   };
 }
 
-interface Counter {
-  ordinal: number;
-}
-
-async function* readText(file: string, rel: string, c: Counter, before: number, policy: InvalidUtf8): AsyncGenerator<CorpusRecord> {
-  const bytes = await fs.promises.readFile(file);
-  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  const text = decodeUtf8(bytes.subarray(bom), policy, file, bom);
-  yield { kind: 'doc', ordinal: c.ordinal++, source: rel, text, bytesDone: before + bytes.length };
-}
-
-/** Splits a file into lines at the byte level, streaming (lines keep no trailing \r\n). */
-async function* byteLines(file: string): AsyncGenerator<{ line: Uint8Array; offset: number; end: number }> {
-  const fh = await fs.promises.open(file, 'r');
-  try {
-    const block = Buffer.allocUnsafe(1 << 20);
-    let carry: Buffer = Buffer.alloc(0);
-    let offset = 0; // file offset of carry[0]
-    for (;;) {
-      const { bytesRead } = await fh.read(block, 0, block.length, null);
-      const data: Buffer = carry.length ? Buffer.concat([carry, block.subarray(0, bytesRead)]) : block.subarray(0, bytesRead);
-      let start = 0;
-      for (let nl = data.indexOf(0x0a, start); nl !== -1; nl = data.indexOf(0x0a, start)) {
-        const end = nl > start && data[nl - 1] === 0x0d ? nl - 1 : nl;
-        yield { line: data.subarray(start, end), offset: offset + start, end: offset + nl + 1 };
-        start = nl + 1;
-      }
-      // keep the unfinished line (copied: `block` is reused)
-      carry = Buffer.from(data.subarray(start));
-      offset += start;
-      if (bytesRead === 0) {
-        if (carry.length) yield { line: carry, offset, end: offset + carry.length };
-        return;
-      }
-    }
-  } finally {
-    await fh.close();
+/** A .txt / .md file: one document, streamed when it is long. */
+async function* readText(r: Reading): AsyncGenerator<CorpusRecord> {
+  const base = { ordinal: r.counter.ordinal++, source: r.rel, bytesDone: r.before + r.size };
+  if (r.size > r.longRecord) {
+    yield { kind: 'text-stream', ...base, chunks: () => textFileChunks(r.file, r.policy) };
+    return;
   }
+  const bytes = await fs.promises.readFile(r.file);
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  yield { kind: 'doc', ...base, text: decodeUtf8(bytes.subarray(bom), r.policy, r.file, bom) };
 }
 
-async function* readJsonl(
-  file: string,
-  rel: string,
-  c: Counter,
-  before: number,
-  field: string,
-  policy: InvalidUtf8,
-): AsyncGenerator<CorpusRecord> {
-  let lineNo = 0;
-  for await (const { line, offset, end } of byteLines(file)) {
-    lineNo++;
-    const bom = lineNo === 1 && line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf ? 3 : 0;
-    const body = line.subarray(bom);
+/** The message for a JSONL record with neither the text field nor a token list. */
+function missingField(r: Reading): string {
+  return r.tokenColumn !== undefined
+    ? `no token list "${r.tokenColumn}" (see --token-column)`
+    : `no string field "${r.textField}" (see --text-field) and no token list "${TOKEN_COLUMNS.join('" or "')}"`;
+}
+
+async function* readJsonl(r: Reading): AsyncGenerator<CorpusRecord> {
+  const { file, rel, counter: c, before } = r;
+  for await (const line of fileLines(file, { longLine: r.longRecord })) {
+    const where = `${file}:${line.lineNo}`;
+    const source = `${rel}:${line.lineNo}`;
+    if (line.long) {
+      const content = await readLongJsonLine(line, {
+        where,
+        textField: r.textField,
+        tokenColumn: r.tokenColumn,
+        vocabSize: r.vocabSize,
+        decode: (raw, offset) => decodeUtf8(raw, r.policy, `${file} (line ${line.lineNo})`, offset),
+        missing: missingField(r),
+      });
+      if (content.kind === 'blank') continue;
+      const base = { ordinal: c.ordinal++, source, bytesDone: before + line.offset };
+      if (content.kind === 'bad') yield { kind: 'bad', ...base, message: content.message };
+      else if (content.kind === 'text') yield { kind: 'text-stream', ...base, chunks: content.chunks };
+      else yield { kind: 'tokens', ...base, column: content.column, chunks: content.chunks };
+      continue;
+    }
+    const { offset, end } = line;
+    const bom = line.lineNo === 1 && line.bytes[0] === 0xef && line.bytes[1] === 0xbb && line.bytes[2] === 0xbf ? 3 : 0;
+    const body = line.bytes.subarray(bom);
     if (body.every((b) => b === 0x20 || b === 0x09)) continue; // blank lines are not records
-    const where = `${file}:${lineNo}`;
-    const source = `${rel}:${lineNo}`;
-    const text = decodeUtf8(body, policy, `${file} (line ${lineNo})`, offset + bom);
+    const at = { source, bytesDone: before + end };
+    const text = decodeUtf8(body, r.policy, `${file} (line ${line.lineNo})`, offset + bom);
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (e) {
-      yield {
-        kind: 'bad',
-        ordinal: c.ordinal++,
-        source,
-        message: `${where}: malformed JSON (${(e as Error).message})`,
-        bytesDone: before + end,
-      };
+      yield { kind: 'bad', ordinal: c.ordinal++, ...at, message: `${where}: malformed JSON (${(e as Error).message})` };
       continue;
     }
-    const t = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[field] : undefined;
-    if (typeof t !== 'string') {
-      yield {
-        kind: 'bad',
-        ordinal: c.ordinal++,
-        source,
-        message: `${where}: no string field "${field}" (see --text-field)`,
-        bytesDone: before + end,
-      };
+    const obj = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    const t = r.tokenColumn === undefined ? obj[r.textField] : undefined;
+    if (typeof t === 'string') {
+      yield { kind: 'doc', ordinal: c.ordinal++, ...at, text: t };
       continue;
     }
-    yield { kind: 'doc', ordinal: c.ordinal++, source, text: t, bytesDone: before + end };
+    const column = r.tokenColumn ?? TOKEN_COLUMNS.find((k) => Array.isArray(obj[k]));
+    const list = column === undefined ? undefined : obj[column];
+    if (column === undefined || !Array.isArray(list)) {
+      yield { kind: 'bad', ordinal: c.ordinal++, ...at, message: `${where}: ${missingField(r)}` };
+      continue;
+    }
+    yield tokenDocument({ ordinal: c.ordinal++, ...at }, column, new TokenIdCheck(where, column, r.vocabSize).ids(list));
   }
 }
 
-async function* readParquet(
-  file: string,
-  rel: string,
-  c: Counter,
-  before: number,
-  size: number,
-  field: string,
-  policy: InvalidUtf8,
-): AsyncGenerator<CorpusRecord> {
+/** A token document whose ids are already read (and checked). */
+function tokenDocument(base: RecordBase, column: string, ids: readonly number[]): CorpusTokenDocument {
+  return {
+    kind: 'tokens',
+    ...base,
+    column,
+    async *chunks() {
+      if (ids.length) yield ids;
+    },
+  };
+}
+
+/** Which Parquet column to read: the token column when named, else the text field, else a token column. */
+function parquetColumn(r: Reading, columns: readonly string[]): { readonly name: string; readonly tokens: boolean } {
+  const listed = `(columns: ${columns.join(', ')})`;
+  if (r.tokenColumn !== undefined) {
+    if (!columns.includes(r.tokenColumn))
+      throw new AppError('bad_request', `${r.file}: no column "${r.tokenColumn}" ${listed}; pass --token-column`);
+    return { name: r.tokenColumn, tokens: true };
+  }
+  if (columns.includes(r.textField)) return { name: r.textField, tokens: false };
+  const tokens = TOKEN_COLUMNS.find((k) => columns.includes(k));
+  if (tokens !== undefined) return { name: tokens, tokens: true };
+  throw new AppError('bad_request', `${r.file}: no column "${r.textField}" ${listed}; pass --text-field, or --token-column for token ids`);
+}
+
+async function* readParquet(r: Reading): AsyncGenerator<CorpusRecord> {
+  const { file, rel, counter: c, before, size, policy } = r;
   const buffer = await asyncBufferFromFile(file);
   let metadata;
   try {
@@ -213,10 +279,10 @@ async function* readParquet(
   } catch (e) {
     throw new AppError('bad_request', `${file}: not a readable Parquet file (${(e as Error).message})`);
   }
-  const columns = parquetSchema(metadata).children.map((ch) => ch.element.name);
-  if (!columns.includes(field)) {
-    throw new AppError('bad_request', `${file}: no column "${field}" (columns: ${columns.join(', ')}); pass --text-field`);
-  }
+  const column = parquetColumn(
+    r,
+    parquetSchema(metadata).children.map((ch) => ch.element.name),
+  );
   const total = Number(metadata.num_rows);
   let row = 0;
   for (const group of metadata.row_groups) {
@@ -226,7 +292,7 @@ async function* readParquet(
     await parquetRead({
       file: buffer,
       metadata,
-      columns: [field],
+      columns: [column.name],
       rowStart: row,
       rowEnd: row + n,
       parsers: {
@@ -240,7 +306,7 @@ async function* readParquet(
           }
         },
       },
-      onComplete: (r) => (rows = r),
+      onComplete: (rs) => (rows = rs),
     }).catch((e: unknown) => {
       throw new AppError('bad_request', `${file}: cannot read rows ${row}–${row + n - 1} (${(e as Error).message})`);
     });
@@ -248,13 +314,18 @@ async function* readParquet(
     if (badUtf8) throw new Utf8Error(`${file} (row group of rows ${row}–${row + n - 1})`, badUtf8.offset);
     for (let i = 0; i < rows.length; i++) {
       const v = rows[i]![0];
-      const source = `${rel}#${row + i}`;
-      const bytesDone = before + Math.round((size * (row + i + 1)) / Math.max(1, total));
-      if (typeof v !== 'string') {
-        yield { kind: 'bad', ordinal: c.ordinal++, source, message: `${file} row ${row + i}: "${field}" is not a string`, bytesDone };
-        continue;
-      }
-      yield { kind: 'doc', ordinal: c.ordinal++, source, text: v, bytesDone };
+      const base = {
+        ordinal: c.ordinal++,
+        source: `${rel}#${row + i}`,
+        bytesDone: before + Math.round((size * (row + i + 1)) / Math.max(1, total)),
+      };
+      if (column.tokens) {
+        if (Array.isArray(v)) {
+          const ids = new TokenIdCheck(`${file} row ${row + i}`, column.name, r.vocabSize).ids(v);
+          yield tokenDocument(base, column.name, ids);
+        } else yield { kind: 'bad', ...base, message: `${file} row ${row + i}: "${column.name}" is not a list of token ids` };
+      } else if (typeof v === 'string') yield { kind: 'doc', ...base, text: v };
+      else yield { kind: 'bad', ...base, message: `${file} row ${row + i}: "${column.name}" is not a string` };
     }
     row += n;
   }

@@ -5,7 +5,7 @@ import type { IndexStatus } from '../../shared/index-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import { graphCacheDir } from '../app/data-dir.ts';
 import type { CoreServices } from '../app/services.ts';
-import { indexesDir as indexesDirOf, resolveIndexPath } from './db-path.ts';
+import { indexesDir as indexesDirOf } from './db-path.ts';
 import { IndexReader } from './reader.ts';
 import { startIndexWorker, type IndexWorkerHandle } from './worker-client.ts';
 
@@ -27,11 +27,9 @@ export function indexHandlers(core: CoreServices): IndexHandlers {
   const workers = new Map<string, { handle: IndexWorkerHandle; db: string }>();
   const readers = new Map<string, IndexReader>();
 
-  /** An index path: absolute as given, or a name inside the data folder's indexes/. */
-  const resolveDb = (db: string): string => resolveIndexPath(core.data.dir, db);
-
   const reader = (db: string): IndexReader => {
-    const file = resolveDb(db);
+    // absolute as given, or a name inside the data folder's indexes/; inside the allowed roots
+    const file = core.files.resolveIndex(db, 'read');
     let r = readers.get(file);
     if (r) {
       // most recently used last
@@ -57,11 +55,14 @@ export function indexHandlers(core: CoreServices): IndexHandlers {
   };
 
   const start = async (p: Payload<'index.start'>) => {
-    const corpus = path.resolve(p.corpus);
-    const db = resolveDb(p.db ?? `${path.basename(corpus, path.extname(corpus))}.sqlite`);
+    const corpus = core.files.resolveRead(p.corpus, 'corpus');
+    const model = core.files.resolveRead(p.model, 'model');
+    const sae = core.files.resolveRead(p.sae, 'SAE');
+    // created only inside the data folder's indexes/
+    const db = core.files.resolveIndex(p.db ?? `${path.basename(corpus, path.extname(corpus))}.sqlite`, 'create');
     if ([...workers.values()].some((w) => w.db === db)) throw new AppError('conflict', `${db} is being indexed already`);
     const title = `Index ${path.basename(p.model)} / ${path.basename(p.sae)} over ${path.basename(corpus)}`;
-    const options = { ...p, corpus, db, cacheDir: graphCacheDir(core.data.dir) };
+    const options = { ...p, model, sae, corpus, db, cacheDir: graphCacheDir(core.data.dir) };
     // a reader opened before the new run might hold an outdated schema view
     readers.get(db)?.close();
     readers.delete(db);

@@ -12,6 +12,7 @@ import { openCorpus } from './corpus.ts';
 import { indexBytes } from './db.ts';
 import { finalizeIndex } from './finalize.ts';
 import { IndexWriter, initialProgress, readMeta, type BatchCommit } from './store.ts';
+import { vocabularySize } from './token-ids.ts';
 import { RESUME_KEYS, type IndexSettings, type IndexSummary, type Progress } from './types.ts';
 import type { InvalidUtf8 } from './utf8.ts';
 import { corpusWindows, modelMaxPositions, type CorpusPosition, type PendingWindow } from './windows.ts';
@@ -26,6 +27,8 @@ export interface IndexJobOptions {
   readonly cacheDir: string;
   readonly corpus: string;
   readonly textField?: string | undefined;
+  /** Token ids from this column (pre-tokenized corpora); unset: `tokens` / `input_ids` where the text field is missing. */
+  readonly tokenColumn?: string | undefined;
   readonly db: string;
   /** Window length in tokens, BOS included (default 128). */
   readonly context?: number | undefined;
@@ -150,7 +153,12 @@ async function indexWith(
     throw new AppError('bad_request', `--context ${context} is longer than the model's ${maxPos} positions`);
   const exactK = cfg.architecture === 'topk' || cfg.architecture === 'switch' ? (cfg.k ?? undefined) : undefined;
   const cap = options.maxLatentsPerToken ?? null;
-  const corpus = openCorpus(options.corpus, { textField: options.textField ?? 'text', invalidUtf8: options.invalidUtf8 ?? 'error' });
+  const corpus = openCorpus(options.corpus, {
+    textField: options.textField ?? 'text',
+    tokenColumn: options.tokenColumn,
+    vocabSize: vocabularySize(engine.folder.config, engine.folder.tokenizerJson),
+    invalidUtf8: options.invalidUtf8 ?? 'error',
+  });
 
   const settings: IndexSettings = {
     model: path.resolve(options.model),
@@ -166,6 +174,7 @@ async function indexWith(
     corpus: path.resolve(options.corpus),
     corpusFiles: corpus.files,
     textField: options.textField ?? 'text',
+    ...(options.tokenColumn !== undefined ? { tokenColumn: options.tokenColumn } : {}),
     maxTokens: options.maxTokens ?? null,
     maxLatentsPerToken: cap,
     seed: options.seed ?? 0,

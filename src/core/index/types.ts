@@ -23,6 +23,8 @@ export interface IndexSettings {
   /** Corpus files relative to `corpus` (empty for a single file). */
   readonly corpusFiles: readonly string[];
   readonly textField: string;
+  /** The token column named for a pre-tokenized corpus (absent: detected where the text field is missing). */
+  readonly tokenColumn?: string;
   readonly maxTokens: number | null;
   readonly maxLatentsPerToken: number | null;
   /** Seed of the interval samples. */
@@ -40,6 +42,7 @@ export const RESUME_KEYS = [
   'corpus',
   'corpusFiles',
   'textField',
+  'tokenColumn',
   'maxTokens',
   'maxLatentsPerToken',
   'seed',

@@ -2,11 +2,16 @@
  * Cutting a corpus into windows: each document is tokenized without special tokens, cut
  * into consecutive windows of `context` tokens (the last may be shorter), each window
  * prefixed with BOS when the SAE was trained with one (the BOS counts towards `context`
- * but not towards token statistics). Resumes exactly from a progress row.
+ * but not towards token statistics); pre-tokenized documents keep their ids as given
+ * (doc-windows.ts). Resumes exactly from a progress row.
  */
 import { AppError } from '../../shared/reply.ts';
+import { BadRecordError } from './bad-record.ts';
 import type { Corpus } from './corpus.ts';
+import { cutDocument } from './doc-windows.ts';
 import type { Progress } from './types.ts';
+
+export { textHash } from './doc-windows.ts';
 
 /** The longest window a model takes, from its config.json (undefined when it names none). */
 export function modelMaxPositions(config: Record<string, unknown>): number | undefined {
@@ -53,13 +58,6 @@ export interface WindowOptions {
   readonly onBytes?: (bytes: number) => void;
 }
 
-/** 32-bit FNV-1a of a string's UTF-16 code units (cheap identity check on resume). */
-export function textHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 /**
  * Yields the corpus's windows from `start` on, numbered from `firstWindow`; returns the
  * final corpus position (trailing empty documents and bad lines included).
@@ -70,8 +68,6 @@ export async function* corpusWindows(
   firstWindow: number,
   o: WindowOptions,
 ): AsyncGenerator<PendingWindow, CorpusPosition> {
-  const bos = o.bosId !== undefined;
-  const per = o.context - (bos ? 1 : 0);
   let pos: CorpusPosition = {
     nextInput: start.nextInput,
     docWindows: start.docWindows,
@@ -87,47 +83,61 @@ export async function* corpusWindows(
   for await (const rec of corpus.records()) {
     if (rec.ordinal < start.nextInput) continue;
     o.onBytes?.(rec.bytesDone);
-    if (rec.kind === 'bad') {
-      if (o.onBadLine === 'stop') throw new AppError('bad_request', `${rec.message} (pass --on-bad-line skip to skip such lines)`);
-      o.warn(`skipped ${rec.message}`);
+    const skipBad = (message: string): void => {
+      if (o.onBadLine === 'stop') throw new AppError('bad_request', `${message} (pass --on-bad-line skip to skip such lines)`);
+      o.warn(`skipped ${message}`);
       pos = { ...pos, nextInput: rec.ordinal + 1, docWindows: 0, skippedLines: pos.skippedLines + 1, docHash: 0 };
+    };
+    if (rec.kind === 'bad') {
+      skipBad(rec.message);
       continue;
     }
     const resumeInside = rec.ordinal === start.nextInput && start.docWindows > 0;
-    const hash = textHash(rec.text);
-    if (resumeInside && hash !== start.docHash) {
+    let cut;
+    try {
+      cut = await cutDocument(rec, {
+        context: o.context,
+        bosId: o.bosId,
+        tokenize: o.tokenize,
+        maxTokens: o.maxTokens,
+        tokensBefore: pos.tokens,
+        doneWindows: resumeInside ? start.docWindows : 0,
+        storedHash: resumeInside ? start.docHash : undefined,
+      });
+    } catch (e) {
+      // a long line found malformed while its text was read: a bad line like any other
+      if (!(e instanceof BadRecordError)) throw e;
+      skipBad(e.message);
+      continue;
+    }
+    if (resumeInside && cut.hash !== start.docHash) {
       throw new AppError('conflict', `the corpus changed since this index was started: ${rec.source} is not the document it was`);
     }
-    let ids = o.tokenize(rec.text);
-    // --max-tokens counts from the document's first token, windows already done included
-    const before = resumeInside ? pos.tokens - Math.min(ids.length, start.docWindows * per) : pos.tokens;
-    if (o.maxTokens !== null && before + ids.length > o.maxTokens) ids = ids.slice(0, Math.max(0, o.maxTokens - before));
-    if (!ids.length) {
+    if (!cut.count) {
       pos = { ...pos, nextInput: rec.ordinal + 1, docWindows: 0, emptyDocuments: pos.emptyDocuments + 1, docHash: 0 };
       if (full()) return pos;
       continue;
     }
-    const nWindows = Math.ceil(ids.length / per);
     const docId = resumeInside ? pos.documents - 1 : pos.documents;
     const documents = docId + 1;
-    for (let w = resumeInside ? start.docWindows : 0; w < nWindows; w++) {
-      const body = ids.slice(w * per, (w + 1) * per);
-      const last = w === nWindows - 1;
+    for (let w = resumeInside ? start.docWindows : 0; w < cut.count; w++) {
+      const win = cut.window(w);
+      const last = w === cut.count - 1;
       pos = {
         ...pos,
         documents,
-        tokens: pos.tokens + body.length,
+        tokens: pos.tokens + win.tokens,
         nextInput: last ? rec.ordinal + 1 : rec.ordinal,
         docWindows: last ? 0 : w + 1,
-        docHash: last ? 0 : hash,
+        docHash: last ? 0 : cut.hash,
       };
       yield {
         id: windowId++,
         doc: docId,
         idx: w,
-        ids: bos ? [o.bosId!, ...body] : body,
-        bos,
-        ...(w === 0 ? { newDocument: { id: docId, source: rec.source, tokens: ids.length } } : {}),
+        ids: win.ids,
+        bos: win.bos,
+        ...(w === 0 ? { newDocument: { id: docId, source: rec.source, tokens: cut.tokens } } : {}),
         after: pos,
       };
     }

@@ -39,7 +39,20 @@ describe('engine errors', () => {
     });
     // without config.json the graph builder catches it from the embedding table
     const noCfg = modelCopy('no-config', (d) => fs.rmSync(path.join(d, 'config.json')));
-    await assert.rejects(Engine.open({ model: noCfg, sae, cacheDir }), /d_in=32.*residual width 64/);
+    await assert.rejects(Engine.open({ model: noCfg, sae, cacheDir }), /d_in=32.*width 64/);
+  });
+
+  test('an attn.hook_z SAE is checked against the width of the attention output projection, not the residual width', async () => {
+    const sae = path.join(tmp, 'sae-z-48');
+    writeSaeLensFolder(
+      sae,
+      saeLensCfg({ architecture: 'standard', dIn: 48, dSae: 64, hookName: 'blocks.1.attn.hook_z' }),
+      syntheticSaeTensors({ architecture: 'standard', dIn: 48, dSae: 64 }),
+    );
+    await assert.rejects(
+      Engine.open({ model: ref.modelDir, sae, cacheDir }),
+      /d_in=48 .*does not match the model's width 64 at blocks\.1\.attn\.hook_z/,
+    );
   });
 
   test('a hook the model does not have is named, with the hooks that exist', async () => {

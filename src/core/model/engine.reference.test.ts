@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { referenceCases } from '../testing/fixtures.ts';
+import { referenceCases, sharedRealworldDir } from '../testing/fixtures.ts';
 import { assertLatentsMatch, assertLogprobsClose, saePathOf } from '../testing/reference-asserts.ts';
 import { fractionOfVarianceUnexplained } from '../sae/metrics.ts';
 import { Engine } from './engine.ts';
@@ -14,12 +14,14 @@ import { Engine } from './engine.ts';
  * log-probabilities within 1e-3, with and without clamped latents.
  */
 const cases = referenceCases();
+const realworld = referenceCases([sharedRealworldDir]);
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-engine-ref-'));
 after(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
 describe('engine reproduces the PyTorch reference cases', () => {
   assert.ok(cases.length >= 2, 'reference cases present (../shared/fixtures/reference)');
-  for (const c of cases) {
+  assert.ok(realworld.length >= 10, 'real-world cases present (../shared/fixtures/reference-realworld)');
+  for (const c of [...cases, ...realworld]) {
     test(c.name, async () => {
       const e = c.expected;
       const engine = await Engine.open({ model: c.modelDir, sae: saePathOf(c), hook: e.hook, cacheDir });

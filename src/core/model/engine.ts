@@ -1,14 +1,16 @@
 import ort from 'onnxruntime-node';
+import { releaseFactsForSaePath } from '../hub/release-facts.ts';
 import { loadSae } from '../sae/load.ts';
 import type { Sae } from '../sae/types.ts';
-import { steerFeeds, validateInterventions, type Intervention } from '../steer/spec.ts';
+import { rowSteerFeeds, steerFeeds, validateInterventions, type Intervention } from '../steer/spec.ts';
 import { generate, type GenerateArgs, type GenerateResult } from './generate.ts';
+import { generateBatch, type BatchGenerateArgs, type BatchRow, type BatchRowResult } from './generate-batch.ts';
 import { openModelFolder, type ModelFolder } from './model-folder.ts';
 import { SaeIO, type VariantKind, type VariantOptions } from './onnx/variants.ts';
 import { ModelFileError } from './onnx/proto.ts';
 import { chooseProviders, type ProviderName } from './providers.ts';
 import { ModelRunner, type KvCache } from './runner.ts';
-import { halfToFloat } from '../util/halffloat.ts';
+import { floatData } from './tensor-data.ts';
 import { TextTokenizer } from './tokenizer.ts';
 import { variantFile } from './variant-cache.ts';
 
@@ -99,13 +101,16 @@ export class Engine {
 
   static async open(opts: EngineOptions): Promise<Engine> {
     const folder = openModelFolder(opts.model);
-    const sae = loadSae(opts.sae, opts.hook ? { hook: opts.hook } : {});
+    // a known release's catalog facts (TransformerLens kwargs, Neuronpedia id) fill what its cfg leaves out
+    const release = releaseFactsForSaePath(opts.sae);
+    const sae = loadSae(opts.sae, { ...(opts.hook ? { hook: opts.hook } : {}), ...(release ? { release } : {}) });
     const hook = opts.hook ?? sae.config.hookName;
     if (!hook) {
       throw new ModelFileError(sae.source.path, 'the SAE files do not name their hook; pass one (e.g. --hook blocks.6.hook_resid_post)');
     }
     const width = hiddenSize(folder.config);
-    if (width !== undefined && width !== sae.config.dIn) {
+    // attn.hook_z is n_heads · d_head wide: the splice checks it against W_O
+    if (width !== undefined && width !== sae.config.dIn && !hook.endsWith('.attn.hook_z')) {
       throw new ModelFileError(
         sae.source.path,
         `SAE d_in=${sae.config.dIn} does not match the model's residual width ${width} (config.json of ${folder.dir}); ` +
@@ -156,7 +161,7 @@ export class Engine {
         kind === 'base'
           ? this.folder.onnxFile
           : variantFile(this.folder.onnxFile, this.sae, variantOptions(kind, this.hook), this.cacheDir).file;
-      r = ModelRunner.create(file, this.providers);
+      r = ModelRunner.create(file, this.providers, { config: this.folder.config });
       this.runners.set(kind, r);
       r.catch(() => this.runners.delete(kind));
     }
@@ -189,12 +194,12 @@ export class Engine {
       length: rows[0]?.length ?? 0,
       // TopK-style SAEs return at most their k, whatever was asked
       k: Number(outputs[SaeIO.topValues]!.dims[2]),
-      values: outputs[SaeIO.topValues]!.data as Float32Array,
+      values: floatData(outputs[SaeIO.topValues]!),
       indices: Int32Array.from(idx, (v) => Number(v)),
       ...(opts.reconstruction
         ? {
-            hookInput: outputs[SaeIO.hookInput]!.data as Float32Array,
-            reconstruction: outputs[SaeIO.reconstruction]!.data as Float32Array,
+            hookInput: floatData(outputs[SaeIO.hookInput]!),
+            reconstruction: floatData(outputs[SaeIO.reconstruction]!),
           }
         : {}),
     };
@@ -237,8 +242,7 @@ export class Engine {
     const t = outputs['logits'];
     if (!t) throw new Error(`${runner.file}: the model has no "logits" output`);
     const vocab = Number(t.dims[t.dims.length - 1]);
-    const data = t.type === 'float16' ? Float32Array.from(t.data as Uint16Array, (h) => halfToFloat(h)) : (t.data as Float32Array);
-    return { batch: ids.length, length: ids[0]?.length ?? 0, vocab, data };
+    return { batch: ids.length, length: ids[0]?.length ?? 0, vocab, data: floatData(t) };
   }
 
   /** The `top` strongest nonzero latents at every position of `ids`. */
@@ -271,6 +275,30 @@ export class Engine {
       ...(ivs.length ? { extraFeeds: (start: number, T: number) => steerFeeds(ivs, promptIds.length, start, T) } : {}),
     });
     return { ...res, text: this.tokenizer.decode(res.ids) };
+  }
+
+  /**
+   * Generates several rows of one prompt in one batch, each with its own interventions and
+   * seed, or teacher-forced on another row (see generateBatch). Through the steer graph when
+   * any row steers, so unsteered rows run the very graph the steered ones do.
+   */
+  generateBatch(
+    promptIds: readonly number[],
+    rows: readonly (BatchRow & { readonly interventions?: readonly Intervention[] })[],
+    opts: Omit<BatchGenerateArgs, 'promptIds' | 'rows' | 'extraFeeds'>,
+  ): Promise<BatchRowResult[]> {
+    return this.use(async () => {
+      for (const r of rows) validateInterventions(r.interventions ?? [], this.sae.config.dSae);
+      const steering = rows.map((r) => r.interventions ?? []);
+      const steers = steering.some((x) => x.length > 0);
+      const runner = await this.runner(steers ? 'steer' : 'base');
+      return generateBatch(runner, {
+        ...opts,
+        promptIds,
+        rows,
+        ...(steers ? { extraFeeds: (start: number, T: number) => rowSteerFeeds(steering, promptIds.length, start, T) } : {}),
+      });
+    });
   }
 
   /** Default and steered continuations with the same settings and seed. */

@@ -16,7 +16,7 @@ import type { SaeArchitecture } from '../sae/types.ts';
 import { Engine } from './engine.ts';
 import { locateHooks } from './onnx/hooks.ts';
 import { onnx } from './onnx/proto.ts';
-import { buildModel, referenceForward, writeModelFolder, type ModelFamily, type NormStyle } from './writer/index.ts';
+import { buildModel, referenceForward, writeModelFolder, type ModelFamily, type ModelSpec, type NormStyle } from './writer/index.ts';
 
 /**
  * Cases the project builds with its own ONNX writer: GPT-2, Llama (GQA, RoPE) and Gemma
@@ -40,10 +40,11 @@ describe('hook location on every graph style the writer emits', () => {
             // decode from bytes, as the engine does
             const model = onnx.ModelProto.decode(onnx.ModelProto.encode(onnx.ModelProto.fromObject(built.model)).finish());
             const sites = locateHooks(model.graph!);
-            assert.equal(sites.length, 9);
+            assert.equal(sites.length, 3 * 6, 'resid pre/mid/post, attn_out, mlp_out, hook_z per block');
             for (const s of sites) {
               const truth = built.hookSites[s.name]!;
-              if (truth.tensor) assert.equal(s.tensor, truth.tensor, s.name);
+              if (truth.foldedBias) assert.equal(s.fusedNode?.name, truth.foldedBias.node, `${s.name}: the bias lives in the fused node`);
+              if (truth.tensor) assert.ok([truth.tensor, ...(truth.aliases ?? [])].includes(s.tensor), `${s.name}: ${s.tensor} vs ${truth.tensor}`);
               else {
                 const node = model.graph!.node!.find((n) => n.name === truth.node)!;
                 assert.equal(node.output![truth.output], s.tensor, `${s.name} named on ${truth.node}`);
@@ -181,4 +182,64 @@ describe('steering is the same in fused and unfused graphs of the same weights',
         assert.notDeepEqual(plain!.steered.ids, plain!.baseline.ids, 'the intervention changes the continuation');
       });
     }
+});
+
+/**
+ * The export styles people download (parallel residual, Gemma-2 as HF exports it,
+ * transformers.js uint8 / int8, genai tied embeddings, fp16), every hook kind: the engine's
+ * latents equal the SAE reference applied to the plain forward pass's hook values, and a
+ * steered run changes the continuation.
+ */
+describe('every hook kind on every export style matches the plain forward pass', () => {
+  const styles: { name: string; spec: ModelSpec; tol: number }[] = [
+    { name: 'neox', spec: { family: 'neox', layers: 3 }, tol: 1e-3 },
+    { name: 'neox attn-mlp-x', spec: { family: 'neox', layers: 3, parallelAdd: 'attn-mlp-x' }, tol: 1e-3 },
+    { name: 'neox x-attn-mlp', spec: { family: 'neox', layers: 3, parallelAdd: 'x-attn-mlp' }, tol: 1e-3 },
+    { name: 'gemma2', spec: { family: 'gemma2', layers: 3 }, tol: 1e-3 },
+    { name: 'gemma2 wide heads', spec: { family: 'gemma2', layers: 3, headDim: 24 }, tol: 1e-3 },
+    { name: 'llama uint8 embedding', spec: { family: 'llama', layers: 3, quant: 'embedding' }, tol: 1e-3 },
+    { name: 'llama int8', spec: { family: 'llama', layers: 3, quant: 'int8' }, tol: 3e-2 },
+    { name: 'gemma transpose-gather', spec: { family: 'gemma', layers: 3, tiedEmbedding: 'transpose-gather' }, tol: 1e-3 },
+    { name: 'gemma gather-block-quantized', spec: { family: 'gemma', layers: 3, tiedEmbedding: 'gather-block-quantized' }, tol: 1e-3 },
+    { name: 'llama fp16', spec: { family: 'llama', layers: 3, dtype: 'float16' }, tol: 3e-2 },
+    { name: 'gpt2 fused (bias in the skip norm)', spec: { family: 'gpt2', layers: 3, norm: 'fused' }, tol: 1e-3 },
+  ];
+  const prompt = [...Buffer.from('Hello, world!')];
+  for (const [si, st] of styles.entries()) {
+    for (const kind of ['hook_resid_post', 'hook_attn_out', 'hook_mlp_out', 'attn.hook_z']) {
+      const hook = `blocks.1.${kind}`;
+      test(`${st.name} @ ${hook}`, async () => {
+        const m = writeModelFolder(path.join(tmp, `style-${si}`), st.spec);
+        const x = referenceForward(m.weights, m.spec, prompt).hooks.get(hook)!;
+        const dIn = x.length / prompt.length;
+        const sae = path.join(tmp, `style-sae-${si}-${kind}`);
+        const cfg = saeLensCfg({ architecture: 'standard', dIn, dSae: D_SAE, hookName: hook, extra: { prepend_bos: false } });
+        writeSaeLensFolder(sae, cfg, syntheticSaeTensors({ architecture: 'standard', dIn, dSae: D_SAE, seed: 11 + si }));
+        const engine = await Engine.open({ model: path.dirname(m.modelFile), sae, hook, cacheDir });
+        try {
+          const tokens = await engine.encode(prompt, D_SAE);
+          const ref = encodeSae(engine.sae, Float32Array.from(x), prompt.length);
+          let scale = 0;
+          for (const v of ref) scale = Math.max(scale, Math.abs(v));
+          tokens.forEach((tok, t) => {
+            const got = new Map(tok.latents);
+            for (let j = 0; j < D_SAE; j++) {
+              const want = ref[t * D_SAE + j]!;
+              const have = got.get(j) ?? 0;
+              assert.ok(Math.abs(have - want) <= st.tol * Math.max(1, scale), `token ${t} latent ${j}: ${have} vs ${want}`);
+            }
+          });
+          const feature = tokens[1]!.latents[0]?.[0] ?? 0;
+          const { baseline, steered } = await engine.compare(prompt, {
+            maxNewTokens: 4,
+            interventions: [{ feature, mode: 'add', value: 40 }],
+          });
+          assert.ok(baseline.logprobs.every(Number.isFinite) && steered.logprobs.every(Number.isFinite));
+          assert.notDeepEqual(steered.logprobs, baseline.logprobs, 'steering changes the continuation');
+        } finally {
+          await engine.close();
+        }
+      });
+    }
+  }
 });

@@ -6,7 +6,7 @@ import { encodeModel, externalFiles, readModel } from './onnx/proto.ts';
 import { buildVariant, type VariantOptions } from './onnx/variants.ts';
 
 /** Bump when the graph builder changes what it emits, so cached variants are rebuilt. */
-export const BUILDER_VERSION = 2;
+export const BUILDER_VERSION = 4;
 
 const memo = new Map<string, string>();
 

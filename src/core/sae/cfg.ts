@@ -22,6 +22,8 @@ export interface ParsedCfg {
   readonly rescaleActsByDecoderNorm: boolean;
   /** Old SAELens: a `scaling_factor` [d_sae] tensor multiplies the latents before W_dec. */
   readonly finetuningScalingFactor: boolean;
+  /** Where `config.modelFromPretrainedKwargs` came from, e.g. `metadata.model_from_pretrained_kwargs`. */
+  readonly modelKwargsField?: string;
 }
 
 /**
@@ -100,7 +102,9 @@ export function parseSaeLensCfg(raw: Record<string, unknown>, file: string): Par
       modelName: f.meta.str('model_name'),
       contextSize: f.meta.posInt('context_size', false),
       cfgDtype: readDtype(raw['dtype']),
+      ...llmMetadata(f, file),
     },
+    modelKwargsField: modelKwargsField(f),
     // TopK applies the flag at inference; a BatchTopK training checkpoint (weights not yet
     // folded by SAELens' inference export) thresholds the rescaled pre-activations.
     rescaleActsByDecoderNorm:
@@ -137,10 +141,36 @@ export function parseSwitchCfg(raw: Record<string, unknown>, file: string): Pars
       modelName: f.meta.str('model_name'),
       contextSize: f.meta.posInt('context_size', false),
       cfgDtype: readDtype(raw['dtype']),
+      ...llmMetadata(f, file),
     },
     rescaleActsByDecoderNorm: false,
     finetuningScalingFactor: false,
+    modelKwargsField: modelKwargsField(f),
   };
+}
+
+/**
+ * SAELens metadata fields kept on the config: `model_from_pretrained_kwargs` (how
+ * TransformerLens processed the model; load.ts decides what it means at the hook) and
+ * `neuronpedia_id`. Both may sit flat (≤ v5) or under v6's `metadata`.
+ */
+function llmMetadata(f: Fields, file: string): Pick<SaeConfig, 'modelFromPretrainedKwargs' | 'neuronpediaId'> {
+  const kwargs = f.meta.value('model_from_pretrained_kwargs');
+  if (kwargs !== undefined && kwargs !== null && !isRecord(kwargs)) {
+    throw new SaeFileError(file, `${modelKwargsField(f)} must be an object, got ${JSON.stringify(kwargs)}`);
+  }
+  const neuronpediaId = f.meta.str('neuronpedia_id');
+  return {
+    ...(isRecord(kwargs) ? { modelFromPretrainedKwargs: kwargs } : {}),
+    ...(neuronpediaId ? { neuronpediaId } : {}),
+  };
+}
+
+/** `metadata.model_from_pretrained_kwargs` (v6) or `model_from_pretrained_kwargs` (flat), as errors name it. */
+function modelKwargsField(f: Fields): string {
+  const metadata = f.raw['metadata'];
+  const inMeta = isRecord(metadata) ? metadata['model_from_pretrained_kwargs'] : undefined;
+  return inMeta !== undefined && inMeta !== null ? 'metadata.model_from_pretrained_kwargs' : 'model_from_pretrained_kwargs';
 }
 
 /**
@@ -221,6 +251,8 @@ function readK(f: Fields, file: string, dSae: number): number {
 }
 
 interface FieldReader {
+  /** The value as it is, unchecked. */
+  value(key: string): unknown;
   str(key: string): string | undefined;
   bool(key: string): boolean | undefined;
   posInt(key: string, required: true): number;
@@ -249,6 +281,7 @@ function fields(raw: Record<string, unknown>, file: string): Fields {
       return v as number;
     }
     return {
+      value: get,
       str: (key) => {
         const v = get(key);
         if (v === undefined || v === null) return undefined;

@@ -467,7 +467,7 @@ describe('bad inputs give a SaeFileError naming the file and the problem', () =>
     expectFileError(
       () => loadSae(dir),
       dir,
-      /no SAE found: looked for cfg\.json \+ sae_weights\.safetensors \(SAELens, switch\), cfg\.json \+ sae\.safetensors \(sparsify\), or params\.npz \(Gemma Scope\)$/,
+      /no SAE found: looked for cfg\.json \+ sae_weights\.safetensors \(SAELens, switch\), cfg\.json \+ sae\.safetensors \(sparsify\), params\.npz \(Gemma Scope\), hyperparams\.json \+ checkpoints\/final\.safetensors \(Llama Scope\), or config\.json \+ ae\.pt \(dictionary_learning\)$/,
     );
   });
 

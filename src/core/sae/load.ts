@@ -4,36 +4,68 @@
  * - folder with `cfg.json` + `sae_weights.safetensors` → SAELens (or switch)
  * - folder with `cfg.json` + `sae.safetensors` → EleutherAI sparsify
  * - `params.npz`, or a folder holding one → Gemma Scope JumpReLU
+ * - folder with `hyperparams.json` + `checkpoints/final.safetensors` → Llama Scope
+ * - folder with `config.json` + `ae.pt` → dictionary_learning
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { parseSaeLensCfg, parseSparsifyCfg, readCfgJson, type ParsedCfg } from './cfg.ts';
-import { SaeFileError, formatShape, sameShape, shapeMismatchError } from './errors.ts';
+import { DICTLEARN_CFG, DICTLEARN_WEIGHTS, loadDictionaryLearning } from './dictlearn.ts';
+import { SaeFileError, formatShape } from './errors.ts';
 import { hookFromGemmaScopePath, hookFromSparsifyPath } from './hooks.ts';
+import { LLAMASCOPE_CFG, LLAMASCOPE_WEIGHTS, loadLlamaScope } from './llamascope.ts';
 import { NPY_DTYPE_NAMES, readNpz } from './npz.ts';
 import { readSafetensors } from './safetensors.ts';
+import { checkFinite, missingTensor, takeTensor, type Dims, type TensorSource } from './tensor-source.ts';
+import { modelKwargsEffect } from './tl-kwargs.ts';
 import { transpose2d } from '../util/matrix.ts';
 import type { Sae, SaeConfig, SaeFormat, SaeParams, Tensor } from './types.ts';
+
+/** Facts about a known release, from our SAE catalog; the SAE's own cfg wins where it says the same thing. */
+export interface CatalogSaeFacts {
+  /** SAELens `model_from_pretrained_kwargs` the release was trained with (its `config_overrides`). */
+  readonly modelFromPretrainedKwargs?: Readonly<Record<string, unknown>>;
+  readonly neuronpediaId?: string;
+}
 
 /** Options for {@link loadSae}. */
 export interface LoadSaeOptions {
   /** TransformerLens hook name; overrides whatever the files say (or guess). */
   readonly hook?: string;
+  /** Catalog facts for a known release, passed by the caller. */
+  readonly release?: CatalogSaeFacts;
 }
 
 const CFG = 'cfg.json';
 const SAELENS_WEIGHTS = 'sae_weights.safetensors';
 const SPARSIFY_WEIGHTS = 'sae.safetensors';
 const GEMMASCOPE_WEIGHTS = 'params.npz';
-const LOOKED_FOR = `${CFG} + ${SAELENS_WEIGHTS} (SAELens, switch), ${CFG} + ${SPARSIFY_WEIGHTS} (sparsify), or ${GEMMASCOPE_WEIGHTS} (Gemma Scope)`;
+const LOOKED_FOR =
+  `${CFG} + ${SAELENS_WEIGHTS} (SAELens, switch), ${CFG} + ${SPARSIFY_WEIGHTS} (sparsify), ${GEMMASCOPE_WEIGHTS} (Gemma Scope), ` +
+  `${LLAMASCOPE_CFG} + ${LLAMASCOPE_WEIGHTS[0] ?? ''} (Llama Scope), or ${DICTLEARN_CFG} + ${DICTLEARN_WEIGHTS} (dictionary_learning)`;
+
+/** A loaded SAE and where its model kwargs were read (for errors about them). */
+interface Loaded {
+  readonly sae: Sae;
+  /** The cfg file and field its `model_from_pretrained_kwargs` came from, when it has them. */
+  readonly kwargsFrom?: { readonly file: string; readonly field: string };
+}
 
 /**
  * Load an SAE from a folder or file, detecting its format; validates every tensor's shape
  * against the config and rejects NaN/Inf weights. Throws SaeFileError naming the file.
  * Tensors may be views into the weights file's buffer (`data.byteOffset` need not be 0).
+ *
+ * TransformerLens `model_from_pretrained_kwargs` (the cfg's, else `opts.release`'s) are
+ * resolved against the final hook: `centerWritingWeights` set, or a SaeFileError for a
+ * setting the engine cannot reproduce (see tl-kwargs.ts).
  */
 export function loadSae(pathOrFile: string, opts: LoadSaeOptions = {}): Sae {
+  return withModelFacts(loadAny(pathOrFile, opts), opts);
+}
+
+function loadAny(pathOrFile: string, opts: LoadSaeOptions): Loaded {
   const p = path.resolve(pathOrFile);
   let stat: fs.Stats;
   try {
@@ -43,38 +75,76 @@ export function loadSae(pathOrFile: string, opts: LoadSaeOptions = {}): Sae {
   }
   if (stat.isFile()) {
     const base = path.basename(p);
-    if (base.endsWith('.npz')) return loadGemmaScope(p, p, opts);
-    if (base === CFG || base === SAELENS_WEIGHTS || base === SPARSIFY_WEIGHTS) return loadFolder(path.dirname(p), p, opts);
+    const dir = path.dirname(p);
+    if (base.endsWith('.npz')) return { sae: loadGemmaScope(p, p, opts) };
+    if ([CFG, SAELENS_WEIGHTS, SPARSIFY_WEIGHTS, LLAMASCOPE_CFG, DICTLEARN_WEIGHTS].includes(base)) return loadFolder(dir, p, opts);
+    if (base === DICTLEARN_CFG && fs.existsSync(path.join(dir, DICTLEARN_WEIGHTS))) return loadFolder(dir, p, opts);
+    // Llama Scope's checkpoints/final.safetensors: the config sits one folder up.
+    if (base === 'final.safetensors') {
+      const up = path.basename(dir) === 'checkpoints' ? path.dirname(dir) : dir;
+      if (fs.existsSync(path.join(up, LLAMASCOPE_CFG))) return loadFolder(up, p, opts);
+    }
     throw new SaeFileError(p, `not an SAE file; expected a folder with ${LOOKED_FOR}`);
   }
   return loadFolder(p, p, opts);
 }
 
-function loadFolder(dir: string, userPath: string, opts: LoadSaeOptions, depth = 0): Sae {
+function loadFolder(dir: string, userPath: string, opts: LoadSaeOptions, depth = 0): Loaded {
   const has = (name: string): boolean => fs.existsSync(path.join(dir, name));
   if (has(CFG) && has(SAELENS_WEIGHTS)) {
     const cfgFile = path.join(dir, CFG);
     const cfg = parseSaeLensCfg(readCfgJson(cfgFile), cfgFile);
-    return loadSafetensorsSae(path.join(dir, SAELENS_WEIGHTS), userPath, cfg, opts.hook);
+    return {
+      sae: loadSafetensorsSae(path.join(dir, SAELENS_WEIGHTS), userPath, cfg, opts.hook),
+      kwargsFrom: { file: cfgFile, field: cfg.modelKwargsField ?? 'model_from_pretrained_kwargs' },
+    };
   }
   if (has(CFG) && has(SPARSIFY_WEIGHTS)) {
     const cfgFile = path.join(dir, CFG);
     const cfg = parseSparsifyCfg(readCfgJson(cfgFile), cfgFile, opts.hook ?? hookFromSparsifyPath(dir));
-    return loadSafetensorsSae(path.join(dir, SPARSIFY_WEIGHTS), userPath, cfg, opts.hook);
+    return { sae: loadSafetensorsSae(path.join(dir, SPARSIFY_WEIGHTS), userPath, cfg, opts.hook) };
   }
-  if (has(GEMMASCOPE_WEIGHTS)) return loadGemmaScope(path.join(dir, GEMMASCOPE_WEIGHTS), userPath, opts);
+  if (has(LLAMASCOPE_CFG)) return { sae: loadLlamaScope(dir, userPath, opts.hook) };
+  if (has(DICTLEARN_CFG) && has(DICTLEARN_WEIGHTS)) return { sae: loadDictionaryLearning(dir, userPath, opts.hook) };
+  if (has(GEMMASCOPE_WEIGHTS)) return { sae: loadGemmaScope(path.join(dir, GEMMASCOPE_WEIGHTS), userPath, opts) };
   if (has(CFG)) {
     throw new SaeFileError(dir, `has ${CFG} but neither ${SAELENS_WEIGHTS} (SAELens) nor ${SPARSIFY_WEIGHTS} (sparsify) beside it`);
   }
+  if (has(DICTLEARN_WEIGHTS)) throw new SaeFileError(dir, `has ${DICTLEARN_WEIGHTS} but no ${DICTLEARN_CFG} beside it (dictionary_learning)`);
   const sub = subfolders(dir);
   // A folder whose only content is one subfolder (e.g. Gemma Scope's layer_1/…/params.npz):
   // follow it, so the user can name the top of a single-SAE download.
   if (sub.length === 1 && depth < 6) return loadFolder(path.join(dir, sub[0] ?? ''), userPath, opts, depth + 1);
-  const withSae = sub.filter((d) => [CFG, GEMMASCOPE_WEIGHTS].some((f) => fs.existsSync(path.join(dir, d, f))));
+  const markers = [CFG, GEMMASCOPE_WEIGHTS, LLAMASCOPE_CFG, DICTLEARN_WEIGHTS];
+  const withSae = sub.filter((d) => markers.some((f) => fs.existsSync(path.join(dir, d, f))));
   const hint = withSae.length
     ? `; these subfolders hold SAEs, pick one: ${withSae.slice(0, 12).join(', ')}${withSae.length > 12 ? ', …' : ''}`
     : '';
   throw new SaeFileError(dir, `no SAE found: looked for ${LOOKED_FOR}${hint}`);
+}
+
+/**
+ * Resolve model_from_pretrained_kwargs (the cfg's, else the catalog's) against the hook, and
+ * add the Neuronpedia id (the cfg's, else the catalog's).
+ */
+function withModelFacts(loaded: Loaded, opts: LoadSaeOptions): Sae {
+  const { sae } = loaded;
+  const own = sae.config.modelFromPretrainedKwargs;
+  const kwargs = own ?? opts.release?.modelFromPretrainedKwargs;
+  const neuronpediaId = sae.config.neuronpediaId ?? opts.release?.neuronpediaId;
+  if (kwargs === undefined && neuronpediaId === sae.config.neuronpediaId) return sae;
+  let config: SaeConfig = { ...sae.config, ...(neuronpediaId !== undefined ? { neuronpediaId } : {}) };
+  if (kwargs !== undefined) {
+    const from = own !== undefined && loaded.kwargsFrom ? loaded.kwargsFrom : { file: sae.source.path, field: "the catalog entry's model_from_pretrained_kwargs" };
+    const effect = modelKwargsEffect(kwargs, config.hookName, from.file, from.field);
+    config = {
+      ...config,
+      modelFromPretrainedKwargs: kwargs,
+      centerWritingWeights: effect.centerWritingWeights,
+      ...(effect.prependBos !== undefined ? { prependBos: effect.prependBos } : {}),
+    };
+  }
+  return { ...sae, config };
 }
 
 /** Visible subfolders of dir, sorted; empty when unreadable. */
@@ -88,23 +158,6 @@ function subfolders(dir: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** Uniform tensor access over safetensors and npz. */
-interface TensorSource {
-  readonly file: string;
-  has(name: string): boolean;
-  get(name: string): Tensor;
-  dtype(name: string): string;
-  names(): string[];
-}
-
-/** Dimension values and how to name them in errors (e.g. sparsify's num_latents). */
-interface Dims {
-  readonly values: Readonly<Record<string, number>>;
-  readonly labels: Readonly<Record<string, string>>;
-  /** What the dims come from, e.g. `cfg.json says`. */
-  readonly source: string;
 }
 
 function loadSafetensorsSae(weightsFile: string, userPath: string, parsed: ParsedCfg, hook: string | undefined): Sae {
@@ -279,34 +332,3 @@ function loadGemmaScope(file: string, userPath: string, opts: LoadSaeOptions): S
   return { config, params, source: { path: userPath, weightsFile: file, format: 'gemmascope', dtype: src.dtype('W_enc') } };
 }
 
-/** Fetch a tensor, check its shape against the symbolic dims and its values for NaN/Inf. */
-function takeTensor(src: TensorSource, name: string, shape: readonly string[], dims: Dims, config: SaeConfig): Tensor {
-  if (!src.has(name)) {
-    throw missingTensor(src, name, `architecture ${config.architecture} needs it`);
-  }
-  const t = src.get(name);
-  const expected = shape.map((d) => dims.values[d] ?? 0);
-  if (!sameShape(t.shape, expected)) {
-    const said = [...new Set(shape)].map((d) => `${dims.labels[d] ?? d}=${dims.values[d] ?? '?'}`).join(', ');
-    throw shapeMismatchError(src.file, name, t.shape, expected, `${dims.source} ${said}`);
-  }
-  checkFinite(src.file, name, t.data);
-  return t;
-}
-
-function missingTensor(src: TensorSource, name: string, why: string): SaeFileError {
-  const held = src.names();
-  return new SaeFileError(src.file, `tensor ${name} is missing (${why}; the file holds: ${held.join(', ') || 'nothing'})`, {
-    tensor: name,
-  });
-}
-
-function checkFinite(file: string, name: string, data: Float32Array): void {
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i] ?? 0;
-    // v - v is NaN exactly for NaN and ±Infinity; cheaper than Number.isFinite in this hot loop.
-    if (v - v !== 0) {
-      throw new SaeFileError(file, `tensor ${name} holds ${v} at flat index ${i}; weights must be finite`, { tensor: name });
-    }
-  }
-}

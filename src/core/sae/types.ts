@@ -15,7 +15,7 @@ export type SaeArchitecture = 'standard' | 'topk' | 'jumprelu' | 'gated' | 'swit
 export type SaeNormalization = 'none' | 'constant_norm_rescale' | 'layer_norm';
 
 /** The on-disk format an SAE was loaded from. */
-export type SaeFormat = 'saelens' | 'gemmascope' | 'sparsify' | 'switch';
+export type SaeFormat = 'saelens' | 'gemmascope' | 'sparsify' | 'switch' | 'llamascope' | 'dictionary_learning';
 
 /** A dense float32 tensor, row-major. */
 export interface Tensor {
@@ -76,6 +76,21 @@ export interface SaeConfig {
   readonly contextSize?: number;
   /** The dtype the cfg names (`float32`, `bfloat16`, …; a `torch.` prefix dropped), informational only. */
   readonly cfgDtype?: string;
+  /**
+   * TransformerLens `center_writing_weights` at a hook it affects (see tl-kwargs.ts): the engine
+   * subtracts the per-token mean over d_model from the hook tensor before encoding.
+   * TransformerLens skips the centring on RMSNorm models, so the graph side must too.
+   */
+  readonly centerWritingWeights?: boolean;
+  /** SAELens `model_from_pretrained_kwargs` as the cfg (or the catalog) gave them, for display. */
+  readonly modelFromPretrainedKwargs?: Readonly<Record<string, unknown>>;
+  /** Neuronpedia id (`model/source`), from the cfg's `neuronpedia_id` or the catalog. */
+  readonly neuronpediaId?: string;
+  /**
+   * Preprocessing folded into the weights at load time, in words (e.g. Llama Scope's
+   * dataset-wise norm); shown to the user beside the hook's own preprocessing.
+   */
+  readonly foldedPreprocessing?: string;
 }
 
 /** A loaded SAE: config, float32 weights, and where they came from. */

@@ -1,6 +1,6 @@
 /**
- * Minimal zip archive reader and writer: enough for numpy's `.npz` (stored or deflated
- * entries, zip64 records as numpy writes them). The reader works from the central directory.
+ * Minimal zip archive reader and writer: enough for numpy's `.npz` and PyTorch's `.pt`
+ * (stored or deflated entries, zip64 records as numpy writes them). The reader works from the central directory.
  */
 import zlib from 'node:zlib';
 
@@ -97,8 +97,17 @@ export function readZipEntries(bytes: Uint8Array, file: string): ZipEntry[] {
   return entries;
 }
 
-/** The uncompressed bytes of one member (a view for stored members, CRC-checked). */
-export function extractZipEntry(bytes: Uint8Array, file: string, e: ZipEntry): Uint8Array {
+/**
+ * The uncompressed bytes of one member (a view for stored members, CRC-checked).
+ * `crcZeroMeansUnset`: a CRC field of 0 means "not computed" (PyTorch's writer with
+ * `compute_crc32` off), so it is not checked.
+ */
+export function extractZipEntry(
+  bytes: Uint8Array,
+  file: string,
+  e: ZipEntry,
+  opts: { crcZeroMeansUnset?: boolean } = {},
+): Uint8Array {
   const bad = (what: string): SaeFileError => new SaeFileError(file, `entry ${e.name}: ${what}`, { tensor: e.name });
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (e.flags & 1) throw bad('is encrypted');
@@ -122,7 +131,8 @@ export function extractZipEntry(bytes: Uint8Array, file: string, e: ZipEntry): U
   } else {
     throw bad(`unsupported compression method ${e.method} (only stored and deflated)`);
   }
-  if (zlib.crc32(out) >>> 0 !== e.crc32 >>> 0) throw bad('CRC mismatch (corrupt archive)');
+  const unset = opts.crcZeroMeansUnset === true && e.crc32 === 0;
+  if (!unset && zlib.crc32(out) >>> 0 !== e.crc32 >>> 0) throw bad('CRC mismatch (corrupt archive)');
   return out;
 }
 

@@ -8,6 +8,13 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** ../shared/fixtures/reference beside the checkout: cases made by the independent PyTorch implementation. */
 export const sharedReferenceDir = path.resolve(repoRoot, '../shared/fixtures/reference');
 
+/**
+ * ../shared/fixtures/reference-realworld: independent PyTorch cases of the exports and SAE
+ * releases people download (parallel residual, Gemma-2, int8 embeddings, mlp_out / attn_out /
+ * hook_z SAEs, TransformerLens-centred, Llama Scope, dictionary_learning); `kind` says which.
+ */
+export const sharedRealworldDir = path.resolve(repoRoot, '../shared/fixtures/reference-realworld');
+
 /** Extra cases made by the same PyTorch implementation (tools/refgen-extra), committed in the repo. */
 export const extraReferenceDir = path.resolve(repoRoot, 'test/fixtures/reference-extra');
 
@@ -38,6 +45,8 @@ export interface ReferenceExpected {
   readonly baseline_logprobs: number[];
   readonly steered_ids: number[];
   readonly steered_logprobs: number[];
+  /** Real-world cases: what the case is (model family, export style, SAE release kind). */
+  readonly kind?: string;
 }
 
 /** Every reference case found in the given roots (shared first, then the repo's extra ones). */

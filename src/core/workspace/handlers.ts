@@ -9,7 +9,13 @@ export function workspaceHandlers(core: CoreServices): WorkspaceHandlers {
   const ws = core.workspace;
   return {
     'workspace.get': () => ws.info(),
-    'workspace.open': (sel) => ws.open(sel),
+    'workspace.open': async (sel) => {
+      const files = core.files;
+      const model = files.resolveRead(sel.model, 'model');
+      const sae = files.resolveRead(sel.sae, 'SAE');
+      const corpus = sel.corpus === undefined ? undefined : files.resolveRead(sel.corpus, 'corpus');
+      return ws.open({ ...sel, model, sae, ...(corpus === undefined ? {} : { corpus }) });
+    },
     'prompt.encode': async ({ text, top }) => {
       const engine = await ws.currentEngine();
       const tokens = await engine.encode(engine.tokenize(text), top);

@@ -89,7 +89,8 @@ describe('workspace', () => {
   test('opening a model that does not load keeps the current one and says why', async () => {
     const core = createCore({ host: 'serve', data: { flag: data }, resourcesDir: resources });
     try {
-      const reply = await core.request('workspace.open', { model: path.join(tmp, 'nope'), sae: ref.saeDir });
+      // inside the data folder and the demo, so the file-access policy lets them through to the engine
+      const reply = await core.request('workspace.open', { model: path.join(data, 'nope'), sae: path.join(resources, 'demo', 'sae') });
       assert.ok(!reply.ok);
       assert.match(reply.error.message, /nope.*no such file or folder/);
       const info = await core.request('workspace.get');

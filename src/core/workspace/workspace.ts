@@ -8,6 +8,7 @@ import { graphCacheDir } from '../app/data-dir.ts';
 import type { CoreServices } from '../app/services.ts';
 import { indexesDir } from '../index/db-path.ts';
 import { Engine } from '../model/engine.ts';
+import { describePreprocessing } from '../sae/preprocessing.ts';
 import { demoSelection, findResources } from './demo.ts';
 import { readSettings, writeSettings } from './settings.ts';
 
@@ -155,7 +156,8 @@ export class Workspace {
     const loaded = this.loaded;
     if (loaded) {
       const c = loaded.sae.config;
-      engine = { hook: loaded.hook, architecture: c.architecture, dIn: c.dIn, dSae: c.dSae, provider: loaded.activeProvider };
+      const preprocessing = describePreprocessing(c);
+      engine = { hook: loaded.hook, architecture: c.architecture, dIn: c.dIn, dSae: c.dSae, preprocessing, provider: loaded.activeProvider };
     }
     const index = db && fs.existsSync(db) ? await this.index.status(db).catch(() => null) : null;
     const running = this.indexJob && ['queued', 'running'].includes(this.core.jobs.get(this.indexJob)?.state ?? '') ? this.indexJob : null;

@@ -8,9 +8,18 @@ import { DataType, readModel } from './proto.ts';
 const [gpt2] = referenceCases();
 
 describe('hook location', () => {
-  test('finds pre/mid/post for every block of a torch-exported GPT-2, chained', () => {
+  test('finds pre/mid/post, attn_out, mlp_out and hook_z for every block of a torch-exported GPT-2, chained', () => {
     const { model } = readModel(`${gpt2!.modelDir}/model.onnx`);
-    const sites = locateHooks(model.graph!);
+    const all = locateHooks(model.graph!);
+    assert.equal(all.length, 4 * 6);
+    for (let L = 0; L < 4; L++) {
+      const kinds = all.filter((s) => s.layer === L).map((s) => s.kind);
+      assert.deepEqual(kinds.sort(), ['attn.hook_z', 'hook_attn_out', 'hook_mlp_out', 'hook_resid_mid', 'hook_resid_post', 'hook_resid_pre']);
+      const z = all.find((s) => s.name === `blocks.${L}.attn.hook_z`)!;
+      assert.ok(z.projection && ['MatMul', 'Gemm'].includes(z.projection.opType ?? ''), 'hook_z names the output projection');
+      assert.equal(z.projection.input?.[0], z.tensor, 'z is what the projection reads');
+    }
+    const sites = all.filter((s) => s.kind.startsWith('hook_resid'));
     assert.equal(sites.length, 4 * 3);
     for (let L = 0; L < 3; L++) {
       const post = sites.find((s) => s.name === `blocks.${L}.hook_resid_post`)!;
@@ -30,7 +39,7 @@ describe('hook location', () => {
         /blocks\.9\.hook_resid_pre/.test(e.message) &&
         /blocks\.3\.hook_resid_post/.test(e.message),
     );
-    assert.throws(() => locateHook(model.graph!, 'blocks.1.attn.hook_z'), /only residual-stream hooks/);
+    assert.throws(() => locateHook(model.graph!, 'blocks.1.hook_mlp_in'), /only blocks\.L\.hook_resid_pre\|mid\|post, hook_attn_out, hook_mlp_out and attn\.hook_z are supported; found the token embedding .*4 transformer blocks/);
   });
 
   test('a graph without a residual stream reports that no hook can be located', () => {
@@ -42,7 +51,7 @@ describe('hook location', () => {
       output: [valueInfo('logits', DataType.FLOAT, [1])],
     };
     assert.deepEqual(locateHooks(graph), []);
-    assert.throws(() => locateHook(graph, 'blocks.0.hook_resid_pre'), /no residual stream found/);
+    assert.throws(() => locateHook(graph, 'blocks.0.hook_resid_pre'), /no token-embedding lookup.*none \(no residual stream found\)/);
   });
 
   test('merged decoders (If subgraphs) are refused with the file to use instead', () => {

@@ -21,8 +21,15 @@ export interface SaeNodes {
   selected(ids: string): string;
   /** W_dec initializer [d_sae, d_in]. */
   readonly W_dec: string;
-  /** x_hat in the model's space [B, T, d_in]. */
+  /**
+   * The SAE's input as it was trained on it [B, T, d_in]: the hook tensor, minus its mean over
+   * d_in when the SAE was trained on TransformerLens's centred weights (`centerWritingWeights`).
+   */
+  readonly input: string;
+  /** x_hat [B, T, d_in], in the space of `input` (de-normalised). */
   reconstruction(): string;
+  /** Maps a tensor in the space of `input` back to the hook's (adds the removed mean back). */
+  toHook(t: string): string;
   /** Maps a difference in the SAE's (normalised) space back to the model's space. */
   denormDelta(delta: string): string;
 }
@@ -40,10 +47,10 @@ const once = <T>(f: () => T): (() => T) => {
 };
 
 /**
- * Emits the SAE after a float32 tensor `x` [B, T, d_in]: normalise → encode → latents, and
- * the decode pieces. Pure ONNX ops, so the same graph runs on every execution provider.
+ * Emits the SAE after a float32 hook tensor [B, T, d_in]: (centre, with `center`) → normalise
+ * → encode → latents, and the decode pieces. Pure ONNX ops, so the same graph runs on every execution provider.
  */
-export function emitSae(ops: Ops, sae: Sae, x: string): SaeNodes {
+export function emitSae(ops: Ops, sae: Sae, hook: string, opts: { readonly center?: boolean } = {}): SaeNodes {
   const { b } = ops;
   const { config: c, params: p } = sae;
   const cache = new Map<string, string>();
@@ -55,6 +62,11 @@ export function emitSae(ops: Ops, sae: Sae, x: string): SaeNodes {
     return n;
   };
   const zero = once(() => b.scalar('zero', 0));
+
+  // ---- TransformerLens preprocessing: with center_writing_weights every write to the
+  // residual stream is mean-centred, so the SAE saw the HF tensor minus its per-token mean.
+  const mean0 = opts.center ? ops.reduceMean(hook, [-1]) : undefined;
+  const x = mean0 ? ops.sub(hook, mean0) : hook;
 
   // ---- normalisation
   let xn = x;
@@ -156,6 +168,8 @@ export function emitSae(ops: Ops, sae: Sae, x: string): SaeNodes {
     ...(sparse ? { sparse } : {}),
     selected,
     W_dec,
+    input: x,
+    toHook: (t) => (mean0 ? ops.add(t, mean0) : t),
     reconstruction: () => {
       const y = decodeNorm();
       if (c.normalize === 'constant_norm_rescale') return ops.mul(y, denormScale!);

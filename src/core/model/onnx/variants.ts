@@ -1,6 +1,7 @@
 import type { Sae } from '../../sae/types.ts';
 import { GraphBuilder, attr, graphNames, pruneDead, toposort, valueInfo } from './builder.ts';
-import { locateHook, type HookSite } from './hooks.ts';
+import { elemTypeOf } from './elem-type.ts';
+import { locateHook, residualNormKind, type HookSite } from './hooks.ts';
 import { Ops } from './ops.ts';
 import { DataType, type GraphProto, type ModelProto, type NodeProto } from './proto.ts';
 import { emitSae } from './sae-graph.ts';
@@ -28,7 +29,7 @@ export const SaeIO = {
   reconstruction: 'sae_reconstruction',
   /** capture output (dense option): all latents [B, T, d_sae]. */
   latents: 'sae_latents',
-  /** steer inputs: int64 [S] latent ids, float [S] values, int64 [S] modes (see SteerMode), float [S, T] position mask. */
+  /** steer inputs: int64 [S] latent ids, float [S] values, int64 [S] modes (see SteerMode), float [B, S, T] mask (batch row × intervention × position; B may be 1 for every row). */
   steerIds: 'steer_ids',
   steerValues: 'steer_values',
   steerModes: 'steer_modes',
@@ -52,23 +53,63 @@ function defaultOpset(model: ModelProto): number {
   return Number(o?.version ?? 13);
 }
 
-/** The token-embedding table: element type and width of the residual stream. */
-function embeddingTable(graph: GraphProto): { elemType: number; width: number; name: string } | undefined {
-  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+/** An initializer's dims, looking through ops that only re-lay a constant (Transpose, DequantizeLinear, Cast). */
+function constDims(graph: GraphProto, t: string): { dims: number[]; transposed: boolean } | undefined {
+  const inits = new Map((graph.initializer ?? []).map((x) => [x.name ?? '', x]));
+  let transposed = false;
+  for (let i = 0; i < 8; i++) {
+    const init = inits.get(t);
+    if (init) return { dims: (init.dims ?? []).map(Number), transposed };
+    const p = (graph.node ?? []).find((n) => (n.output ?? []).includes(t));
+    if (!p || !['Transpose', 'DequantizeLinear', 'Cast', 'Identity'].includes(p.opType ?? '')) return undefined;
+    if (p.opType === 'Transpose') transposed = !transposed;
+    t = p.input?.[0] ?? '';
+  }
+  return undefined;
+}
+
+/**
+ * The width of the hook tensor's last axis when the graph shows it: d_model from the token
+ * embedding's table for stream, attention-out and MLP-out hooks; for `attn.hook_z`, the input
+ * width (n_heads · d_head) of the output projection's weight.
+ */
+function hookWidth(graph: GraphProto, site: HookSite): { width: number; from: string } | undefined {
+  if (site.kind === 'attn.hook_z') {
+    const p = site.projection;
+    if (!p) return undefined;
+    const attr = (name: string): number | undefined => {
+      const a = (p.attribute ?? []).find((x) => x.name === name);
+      return a?.i === undefined || a.i === null ? undefined : Number(a.i);
+    };
+    if (p.opType === 'MatMulNBits') {
+      const k = attr('K');
+      return k ? { width: k, from: `the output projection ${p.name} (MatMulNBits K)` } : undefined;
+    }
+    const w = constDims(graph, p.input?.[1] ?? '');
+    if (!w || w.dims.length !== 2) return undefined;
+    const transB = p.opType === 'Gemm' && attr('transB') === 1;
+    const width = (transB !== w.transposed ? w.dims[1] : w.dims[0])!;
+    return { width, from: `the output projection ${p.name} (weight [${w.dims.join(', ')}])` };
+  }
   for (const n of graph.node ?? []) {
-    if (n.opType === 'Gather') {
-      const t = inits.get(n.input?.[0] ?? '');
-      if (t && (t.dims?.length ?? 0) === 2) return { elemType: t.dataType ?? DataType.FLOAT, width: Number(t.dims![1]), name: t.name ?? '' };
+    if (n.opType !== 'Gather' || (n.input?.[1] ?? '') === '') continue;
+    const ids = (graph.input ?? []).find((v) => v.name === 'input_ids')?.name;
+    if (ids && n.input?.[1] !== ids && !(graph.node ?? []).some((c) => c.opType === 'Cast' && c.input?.[0] === ids && c.output?.[0] === n.input?.[1])) continue;
+    const w = constDims(graph, n.input?.[0] ?? '');
+    if (w && w.dims.length === 2) {
+      const width = (w.transposed ? w.dims[0] : w.dims[1])!;
+      return { width, from: `the token embedding ${n.input?.[0]} ([vocab, ${width}])` };
     }
   }
   return undefined;
 }
 
 /**
- * Splits a fused Skip(Simplified)LayerNormalization whose residual sum is the hook into
- * Add (+ bias) and a plain norm, so the norm can read the edited residual.
+ * Splits a fused Skip(Simplified)LayerNormalization into Add (+ bias) and a plain norm, so
+ * the norm reads the edited stream. With `branch` (one of its two summed inputs) the bias is
+ * added to the branch first, and that sum, what the sub-block adds to the stream, is returned.
  */
-function unfuse(graph: GraphProto, node: NodeProto, b: GraphBuilder): void {
+function unfuse(graph: GraphProto, node: NodeProto, b: GraphBuilder, branch?: string): string | undefined {
   const ins = node.input ?? [];
   const outs = node.output ?? [];
   const used = new Set((graph.node ?? []).flatMap((n) => n.input ?? []));
@@ -81,17 +122,32 @@ function unfuse(graph: GraphProto, node: NodeProto, b: GraphBuilder): void {
   const [input, skip, gamma] = ins;
   const beta = simplified ? undefined : ins[3];
   const bias = simplified ? ins[3] : ins[4];
-  let sum = b.op('Add', [input!, skip!]);
-  if (bias) sum = b.op('Add', [sum, bias]);
-  b.node('Identity', [sum], [outs[3]!]);
+  let sum: string;
+  let branchSum: string | undefined;
+  if (branch !== undefined) {
+    branchSum = bias ? b.op('Add', [branch, bias]) : branch;
+    sum = b.op('Add', [branch === input ? skip! : input!, branchSum]);
+  } else {
+    sum = b.op('Add', [input!, skip!]);
+    if (bias) sum = b.op('Add', [sum, bias]);
+  }
+  const residual = outs[3] || b.name('residual_sum');
+  b.node('Identity', [sum], [residual]);
   if (outs[0]) {
-    const normIns = simplified ? [outs[3]!, gamma!] : beta ? [outs[3]!, gamma!, beta] : [outs[3]!, gamma!];
+    const normIns = simplified ? [residual, gamma!] : beta ? [residual, gamma!, beta] : [residual, gamma!];
     b.node(simplified ? 'SimplifiedLayerNormalization' : 'LayerNormalization', normIns, [outs[0]], {
       axis: attr.int(-1),
       epsilon: attr.float(eps),
     });
   }
   graph.node = (graph.node ?? []).filter((n) => n !== node);
+  return branchSum;
+}
+
+/** The fused node's bias input, if it has one. */
+function skipBias(node: NodeProto): string | undefined {
+  const ins = node.input ?? [];
+  return (node.opType === 'SkipSimplifiedLayerNormalization' ? ins[3] : ins[4]) || undefined;
 }
 
 /** Points every reader of `from` (outside `except`) at `to`. */
@@ -113,25 +169,41 @@ export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions):
   const opset = defaultOpset(model);
   const b = new GraphBuilder('sae/', graphNames(graph));
   const ops = new Ops(b, opset);
-  const table = embeddingTable(graph);
-  const elem = table?.elemType ?? DataType.FLOAT;
-  if (table && table.width !== sae.config.dIn) {
+  const width = hookWidth(graph, site);
+  if (width && width.width !== sae.config.dIn) {
     throw new Error(
       `${sae.source.weightsFile}: SAE d_in=${sae.config.dIn} (W_enc [${sae.params.W_enc.shape.join(', ')}]) does not match ` +
-        `the model's residual width ${table.width} at ${opts.hook} (embedding ${table.name} is [${'vocab'}, ${table.width}])`,
+        `the model's width ${width.width} at ${opts.hook} (from ${width.from})`,
     );
   }
+  const elem = elemTypeOf(graph, site.tensor);
   const halfish = elem !== DataType.FLOAT;
 
   const edits = opts.kind !== 'capture';
-  if (edits && site.fusedNode) {
+  let h = site.tensor;
+  const branchHook = site.kind === 'hook_attn_out' || site.kind === 'hook_mlp_out';
+  if (site.fusedNode && branchHook && skipBias(site.fusedNode)) {
+    // the sub-block's bias is folded into the skip norm: split it out so the hook holds branch + bias
+    h = unfuse(graph, site.fusedNode, b, site.tensor)!;
+    b.commit(graph);
+  } else if (edits && site.fusedNode && !branchHook) {
     unfuse(graph, site.fusedNode, b);
     b.commit(graph); // the split norm joins the model's nodes: it must read the edited stream
   }
 
-  const h = site.tensor;
-  const x = halfish ? ops.cast(h, DataType.FLOAT) : h;
-  const nodes = emitSae(ops, sae, x);
+  let x = halfish ? ops.cast(h, DataType.FLOAT) : h;
+  // hook_z may be [B·T, H·D] (Conv1D exports) or [B, T, H, D]: the SAE reads [B, T, H·D]
+  let restore = (t: string): string => t;
+  if (site.kind === 'attn.hook_z') {
+    const ids = (graph.input ?? []).find((v) => v.name === 'input_ids')?.name ?? graph.input?.[0]?.name ?? 'input_ids';
+    const bt = ops.gather(b.op('Shape', [ids]), b.int64s('bt_axes', [0, 1]), 0);
+    x = b.op('Reshape', [x, b.op('Concat', [bt, b.int64s('minus_one', [-1])], { axis: attr.int(0) })]);
+    const hShape = b.op('Shape', [h]);
+    restore = (t) => b.op('Reshape', [t, hShape]);
+  }
+  // TransformerLens centres writing weights only when the model uses LayerNorm (it skips RMSNorm models)
+  const center = sae.config.centerWritingWeights === true && residualNormKind(graph) !== 'rmsnorm';
+  const nodes = emitSae(ops, sae, x, { center });
   const outputs = [];
 
   if (opts.kind === 'capture') {
@@ -147,7 +219,7 @@ export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions):
       valueInfo(SaeIO.topIndices, DataType.INT64, ['batch', 'sequence', 'k']),
     );
     if (opts.reconstruction) {
-      b.node('Identity', [x], [SaeIO.hookInput]);
+      b.node('Identity', [nodes.input], [SaeIO.hookInput]);
       b.node('Identity', [nodes.reconstruction()], [SaeIO.reconstruction]);
       outputs.push(
         valueInfo(SaeIO.hookInput, DataType.FLOAT, ['batch', 'sequence', 'd_in']),
@@ -166,7 +238,7 @@ export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions):
       const ids = SaeIO.steerIds;
       const vals = SaeIO.steerValues;
       const modes = SaeIO.steerModes;
-      const maskT = b.op('Transpose', [SaeIO.steerMask], { perm: attr.ints([1, 0]) }); // [T, S]
+      const maskT = b.op('Transpose', [SaeIO.steerMask], { perm: attr.ints([0, 2, 1]) }); // [B, T, S]: each batch row its own steering
       const isMode = (code: number): string =>
         ops.cast(b.op('Equal', [modes, b.int64s(`mode${code}`, [code], [])]), DataType.FLOAT);
       const aSel = nodes.selected(ids); // [B, T, S]
@@ -175,26 +247,26 @@ export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions):
       const coef = ops.mul(maskT, ops.add(clampD, scaleD));
       const wSel = ops.gather(nodes.W_dec, ids, 0); // [S, d_in]
       const dx = nodes.denormDelta(ops.matmul(coef, wSel));
-      const addCoef = ops.mul(maskT, ops.mul(isMode(SteerModeCode.add), vals)); // [T, S]
+      const addCoef = ops.mul(maskT, ops.mul(isMode(SteerModeCode.add), vals)); // [B, T, S]
       edited = ops.add(ops.add(x, dx), ops.matmul(addCoef, wSel));
       graph.input = [
         ...(graph.input ?? []),
         valueInfo(ids, DataType.INT64, ['n_steer']),
         valueInfo(vals, DataType.FLOAT, ['n_steer']),
         valueInfo(modes, DataType.INT64, ['n_steer']),
-        valueInfo(SaeIO.steerMask, DataType.FLOAT, ['n_steer', 'sequence']),
+        valueInfo(SaeIO.steerMask, DataType.FLOAT, ['steer_batch', 'n_steer', 'sequence']),
       ];
     } else if (opts.kind === 'replace') {
-      edited = nodes.reconstruction();
+      edited = nodes.toHook(nodes.reconstruction());
     } else {
       edited = b.op('ConstantOfShape', [b.op('Shape', [x])]);
     }
-    const hNew = halfish ? ops.cast(edited, elem) : edited;
+    const hNew = halfish ? ops.cast(restore(edited), elem) : restore(edited);
     const ours = new Set(b.nodes);
     // readers of h other than the SAE get the edited stream
     rewire(graph, h, hNew, ours);
     if (opts.kind === 'replace' || opts.kind === 'zero') {
-      b.node('Identity', [x], [SaeIO.hookInput]);
+      b.node('Identity', [nodes.input], [SaeIO.hookInput]);
       graph.output = [...(graph.output ?? []), valueInfo(SaeIO.hookInput, DataType.FLOAT, ['batch', 'sequence', 'd_in'])];
     }
   }

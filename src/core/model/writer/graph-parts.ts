@@ -5,6 +5,16 @@ import type { ResolvedSpec } from './spec.ts';
 
 /** torch.finfo(float32).min: what refgen's masked_fill writes into masked scores. */
 export const FLOAT_MIN = -3.4028234663852886e38;
+/** torch.finfo(float16).min. */
+export const HALF_MIN = -65504;
+
+/** How attention scores are scaled and capped before the mask. */
+export interface ScoreOptions {
+  /** `Div` by √headDim (default), or `Mul` by a factor (Gemma-2: query_pre_attn_scalar^-0.5). */
+  readonly scale?: { readonly op: 'Div' | 'Mul'; readonly value: number };
+  /** Soft-capping c: scores → tanh(scores / c) · c (Gemma-2). */
+  readonly softcap?: number;
+}
 
 /**
  * Boolean attention mask [batch, 1, seq, total]: causal (query i sees keys ≤ past + i) and
@@ -42,7 +52,17 @@ export function splitHeads(e: Emitter, scope: string, x: string, heads: number, 
  * `k`/`v` the new keys/values [b, kvh, t, hd]; with past they are appended to
  * `past_key_values.L.*` and the result is the graph output `present.L.*`. Returns [b, t, h·hd].
  */
-export function attention(e: Emitter, scope: string, L: number, s: ResolvedSpec, q: string, k: string, v: string, mask: string): string {
+export function attention(
+  e: Emitter,
+  scope: string,
+  L: number,
+  s: ResolvedSpec,
+  q: string,
+  k: string,
+  v: string,
+  mask: string,
+  o: ScoreOptions = {},
+): string {
   let kc = k;
   let vc = v;
   if (s.withPast) {
@@ -62,8 +82,13 @@ export function attention(e: Emitter, scope: string, L: number, s: ResolvedSpec,
   }
   const kt = e.one(scope, 'Transpose', [kc], { perm: attr.ints([0, 1, 3, 2]) });
   const scores = e.one(scope, 'MatMul', [q, kt]);
-  const scaled = e.one(scope, 'Div', [scores, e.constF(scope, Math.sqrt(s.headDim))]);
-  const masked = e.one(scope, 'Where', [mask, scaled, e.constF(scope, FLOAT_MIN)]);
+  const sc = o.scale ?? { op: 'Div', value: Math.sqrt(s.headDim) };
+  let scaled = e.one(scope, sc.op, [scores, e.constF(scope, sc.value)]);
+  if (o.softcap !== undefined) {
+    const th = e.one(scope, 'Tanh', [e.one(scope, 'Div', [scaled, e.constF(scope, o.softcap)])]);
+    scaled = e.one(scope, 'Mul', [th, e.constF(scope, o.softcap)]);
+  }
+  const masked = e.one(scope, 'Where', [mask, scaled, e.constF(scope, e.dtype === 'float16' ? HALF_MIN : FLOAT_MIN)]);
   const p = e.one(scope, 'Softmax', [masked], { axis: attr.int(-1) });
   const y = e.one(scope, 'MatMul', [p, vc]);
   const yt = e.one(scope, 'Transpose', [y], { perm: attr.ints([0, 2, 1, 3]) });
@@ -86,7 +111,8 @@ export function layerNormDecomposed(e: Emitter, scope: string, x: string, w: str
 
 /**
  * RMSNorm as HF Llama/Gemma export it: Pow, ReduceMean, Add, Sqrt, then Reciprocal + Mul or Div,
- * then the weight (Gemma: an `Add(1, w)` first).
+ * then the weight (Gemma: an `Add(1, w)` first). In float16 models the statistics are computed
+ * in float32 as LlamaRMSNorm does: `Cast` to float first, `Cast` back before the weight.
  */
 export function rmsNormDecomposed(
   e: Emitter,
@@ -97,11 +123,15 @@ export function rmsNormDecomposed(
   style: 'reciprocal' | 'div',
   plusOne: boolean,
 ): string {
-  const sq = e.one(scope, 'Pow', [x, e.constF(scope, 2)]);
+  const half = e.dtype === 'float16';
+  const xf = half ? e.cast(scope, x, 'float32') : x;
+  const f = half ? 'float32' : e.dtype;
+  const sq = e.one(scope, 'Pow', [xf, e.constF(scope, 2, [], f)]);
   const v = e.one(scope, 'ReduceMean', [sq], { axes: attr.ints([-1]) });
-  const ve = e.one(scope, 'Add', [v, e.constF(scope, eps)]);
+  const ve = e.one(scope, 'Add', [v, e.constF(scope, eps, [], f)]);
   const sd = e.one(scope, 'Sqrt', [ve]);
-  const n = style === 'div' ? e.one(scope, 'Div', [x, sd]) : e.one(scope, 'Mul', [x, e.one(scope, 'Reciprocal', [sd])]);
+  let n = style === 'div' ? e.one(scope, 'Div', [xf, sd]) : e.one(scope, 'Mul', [xf, e.one(scope, 'Reciprocal', [sd])]);
+  if (half) n = e.cast(scope, n, 'float16');
   const g = plusOne ? e.one(scope, 'Add', [e.constF(scope, 1), w]) : w;
   return e.one(scope, 'Mul', [g, n]);
 }
@@ -119,8 +149,25 @@ export function geluTanh(e: Emitter, scope: string, x: string): string {
   return e.one(scope, 'Mul', [e.constF(scope, 0.5), xm]);
 }
 
+/** Exact GELU as torch.onnx exports F.gelu: Div(x, √2), Erf, Add 1, Mul x, Mul 0.5. */
+export function geluErf(e: Emitter, scope: string, x: string): string {
+  const er = e.one(scope, 'Erf', [e.one(scope, 'Div', [x, e.constF(scope, Math.SQRT2)])]);
+  const xm = e.one(scope, 'Mul', [x, e.one(scope, 'Add', [er, e.constF(scope, 1)])]);
+  return e.one(scope, 'Mul', [xm, e.constF(scope, 0.5)]);
+}
+
 /** `x W (+ b)` as MatMul (+ Add) in `scope`. */
 export function linear(e: Emitter, scope: string, x: string, w: string, b?: string): string {
   const y = e.one(scope, 'MatMul', [x, w]);
   return b ? e.one(scope, 'Add', [y, b]) : y;
+}
+
+/** Node options for the op computing the logits: it outputs `logits` unless a float32 Cast follows. */
+export function logitsNode(s: ResolvedSpec): { outputs?: readonly string[] } {
+  return s.logitsDtype === s.dtype ? { outputs: ['logits'] } : {};
+}
+
+/** float16 models with float32 logits end with `Cast` → `logits` (HF's `logits.float()`). */
+export function finishLogits(e: Emitter, s: ResolvedSpec, y: string): void {
+  if (s.logitsDtype !== s.dtype) e.one('', 'Cast', [y], { to: attr.int(DataType.FLOAT) }, { outputs: ['logits'] });
 }

@@ -2,6 +2,29 @@ import type { ResolvedSpec } from './spec.ts';
 
 /** config.json contents in HuggingFace transformers' style for the spec's family. */
 export function hfConfig(s: ResolvedSpec): Record<string, unknown> {
+  const dtype = s.dtype === 'float16' ? { torch_dtype: 'float16' } : {};
+  return { ...familyConfig(s), ...dtype };
+}
+
+function familyConfig(s: ResolvedSpec): Record<string, unknown> {
+  if (s.family === 'neox') {
+    return {
+      model_type: 'gpt_neox',
+      architectures: ['GPTNeoXForCausalLM'],
+      vocab_size: s.vocab,
+      hidden_size: s.d,
+      num_attention_heads: s.heads,
+      num_hidden_layers: s.layers,
+      intermediate_size: s.ffn,
+      rotary_pct: s.rotaryPct,
+      rotary_emb_base: s.theta,
+      use_parallel_residual: true,
+      max_position_embeddings: s.ctx,
+      layer_norm_eps: s.eps,
+      hidden_act: 'gelu',
+      tie_word_embeddings: false,
+    };
+  }
   if (s.family === 'gpt2') {
     return {
       model_type: 'gpt2',
@@ -17,10 +40,21 @@ export function hfConfig(s: ResolvedSpec): Record<string, unknown> {
       tie_word_embeddings: true,
     };
   }
-  const gemma = s.family === 'gemma';
+  const gemma = s.family === 'gemma' || s.family === 'gemma2';
+  const gemma2 =
+    s.family === 'gemma2'
+      ? {
+          query_pre_attn_scalar: s.queryPreAttnScalar,
+          attn_logit_softcapping: s.attnSoftcap,
+          final_logit_softcapping: s.finalSoftcap,
+          // prompts stay shorter than the window: no layer ever masks by it
+          sliding_window: s.ctx,
+          hidden_activation: 'gelu_pytorch_tanh',
+        }
+      : {};
   return {
     model_type: s.family,
-    architectures: [gemma ? 'GemmaForCausalLM' : 'LlamaForCausalLM'],
+    architectures: [{ llama: 'LlamaForCausalLM', gemma: 'GemmaForCausalLM', gemma2: 'Gemma2ForCausalLM' }[s.family]],
     vocab_size: s.vocab,
     hidden_size: s.d,
     num_attention_heads: s.heads,
@@ -33,5 +67,6 @@ export function hfConfig(s: ResolvedSpec): Record<string, unknown> {
     rms_norm_eps: s.eps,
     hidden_act: gemma ? 'gelu_pytorch_tanh' : 'silu',
     tie_word_embeddings: gemma,
+    ...gemma2,
   };
 }

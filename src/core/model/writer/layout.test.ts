@@ -110,7 +110,7 @@ describe('graph shapes that hook locators meet', () => {
       const node = readModel(m.modelFile).model.graph!.node!.find((n) => n.name === site.node)!;
       assert.equal(node.output?.length, 1);
       await logitsMatch(m);
-      const copy = withHookOutputs(m.modelFile, m.hookSites, m.spec.d);
+      const copy = withHookOutputs(m.modelFile, m.hookSites);
       const out = await runModel(await cpuSession(copy.file), m.spec, { ids: [PROMPT] });
       const ref = referenceForward(m.weights, m.spec, PROMPT);
       for (const h of residualHookNames(2)) {

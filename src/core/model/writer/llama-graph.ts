@@ -1,10 +1,11 @@
 import { attr } from '../onnx/builder.ts';
-import { DataType } from '../onnx/proto.ts';
 import type { Emitter } from './emitter.ts';
-import { attention, causalMask, geluTanh, rmsNormDecomposed, splitHeads } from './graph-parts.ts';
+import { attention, causalMask, finishLogits, geluTanh, logitsNode, rmsNormDecomposed, splitHeads } from './graph-parts.ts';
 import type { HookRef } from './hook-sites.ts';
+import { llamaEmbedding } from './llama-embedding.ts';
+import { applyRope, rotary } from './rope.ts';
 import type { ResolvedSpec } from './spec.ts';
-import { transpose2d } from '../../util/matrix.ts';
+import { WeightOps } from './weight-ops.ts';
 import { weight, type ModelWeights } from './weights.ts';
 
 const MS = 'com.microsoft';
@@ -15,10 +16,11 @@ const MS = 'com.microsoft';
  * (`/model/layers.L/...`, residual adds `/model/layers.L/Add` and `Add_1`); fused graphs like
  * onnxruntime-genai's builder: `SimplifiedLayerNormalization` for layer 0's input norm, then one
  * `SkipSimplifiedLayerNormalization` per "residual add + norm", the last feeding `lm_head`.
- * Returns where each residual hook lives.
+ * Returns where each hook lives.
  */
 export function emitLlama(e: Emitter, s: ResolvedSpec, w: ModelWeights): Map<string, HookRef> {
   const hooks = new Map<string, HookRef>();
+  const ops = new WeightOps(e, s, w);
   const gemma = s.family === 'gemma';
   const fused = s.norm === 'fused';
   const genai = e.naming === 'genai';
@@ -29,19 +31,17 @@ export function emitLlama(e: Emitter, s: ResolvedSpec, w: ModelWeights): Map<str
   const norm = (name: string): string => {
     const t = weight(w, name);
     if (!gemma || s.norm === 'decomposed') return e.init(name, t.data, t.dims);
-    return e.init(name, t.data.map((v) => 1 + v), t.dims);
+    return e.init(
+      name,
+      t.data.map((v) => 1 + v),
+      t.dims,
+    );
   };
   // Linear weights [out, in] are stored transposed for MatMul, as exporters fold them
   let folded = 0;
-  const linearWeight = (name: string): string => {
-    const t = weight(w, name);
-    const [out, inp] = t.dims as [number, number];
-    const n = genai ? name.replace('.self_attn.', '.attn.').replace(/\.weight$/, '.MatMul.weight') : `onnx::MatMul_${9000 + folded++}`;
-    return e.init(n, transpose2d(t.data, out, inp), [inp, out]);
-  };
-  const embedName = 'model.embed_tokens.weight';
-  const embed = weight(w, embedName);
-  e.init(embedName, embed.data, embed.dims);
+  const foldedName = (): string => `onnx::MatMul_${9000 + folded++}`;
+  const linear = (scope: string, x: string, hfName: string): string =>
+    ops.linear(scope, x, genai ? hfName.replace('.self_attn.', '.attn.').replace(/\.weight$/, '.MatMul.weight') : foldedName(), hfName);
 
   const rms = (scope: string, x: string, wName: string): string =>
     s.norm === 'decomposed'
@@ -49,18 +49,25 @@ export function emitLlama(e: Emitter, s: ResolvedSpec, w: ModelWeights): Map<str
       : e.one(scope, 'SimplifiedLayerNormalization', [x, wName], { axis: attr.int(-1), ...eps, stash_type: attr.int(1) });
 
   // embeddings (Gemma scales them by √d)
-  let x = e.one('/model/embed_tokens', 'Gather', [embedName, 'input_ids']);
+  const emb = llamaEmbedding(e, ops, s, w, foldedName);
+  let x = emb.embeds;
   if (gemma) x = e.one(genai ? '/model/embed_tokens' : '/model', 'Mul', [x, e.constF('/model', Math.sqrt(s.d))]);
   const mask = causalMask(e, '', s);
-  const [cos, sin] = rotary(e, s);
+  const [cos, sin] = rotary(e, s, '/model/rotary_emb');
 
   let normed: string;
   if (fused) {
-    normed = e.one('/model/layers.0/input_layernorm', 'SimplifiedLayerNormalization', [x, norm('model.layers.0.input_layernorm.weight')], {
-      axis: attr.int(-1),
-      ...eps,
-      stash_type: attr.int(1),
-    }, { name: '/model/layers.0/input_layernorm/LayerNorm', outputs: ['/model/layers.0/input_layernorm/output_0'] });
+    normed = e.one(
+      '/model/layers.0/input_layernorm',
+      'SimplifiedLayerNormalization',
+      [x, norm('model.layers.0.input_layernorm.weight')],
+      {
+        axis: attr.int(-1),
+        ...eps,
+        stash_type: attr.int(1),
+      },
+      { name: '/model/layers.0/input_layernorm/LayerNorm', outputs: ['/model/layers.0/input_layernorm/output_0'] },
+    );
   } else {
     normed = rms('/model/layers.0/input_layernorm', x, norm('model.layers.0.input_layernorm.weight'));
   }
@@ -72,15 +79,15 @@ export function emitLlama(e: Emitter, s: ResolvedSpec, w: ModelWeights): Map<str
     if (L > 0) hooks.set(`blocks.${L}.hook_resid_pre`, x);
     // attention with RoPE
     const as = `${sc}/${attnScope}`;
-    const proj = (which: string, heads: number): string => {
-      const y = e.one(`${as}/${which}_proj`, 'MatMul', [normed, linearWeight(`${p}.self_attn.${which}_proj.weight`)]);
-      return splitHeads(e, as, y, heads, s.headDim);
-    };
+    const proj = (which: string, heads: number): string =>
+      splitHeads(e, as, linear(`${as}/${which}_proj`, normed, `${p}.self_attn.${which}_proj.weight`), heads, s.headDim);
     const q = applyRope(e, as, proj('q', s.heads), cos, sin, s.headDim);
     const k = applyRope(e, as, proj('k', s.kvHeads), cos, sin, s.headDim);
     const v = proj('v', s.kvHeads);
     const y = attention(e, as, L, s, q, k, v, mask);
-    const o = e.one(`${as}/o_proj`, 'MatMul', [y, linearWeight(`${p}.self_attn.o_proj.weight`)]);
+    const o = linear(`${as}/o_proj`, y, `${p}.self_attn.o_proj.weight`);
+    hooks.set(`blocks.${L}.attn.hook_z`, { tensor: y, projection: ops.lastNode });
+    hooks.set(`blocks.${L}.hook_attn_out`, o);
     let mid: string;
     let normed2: string;
     const post = `${sc}/post_attention_layernorm`;
@@ -97,11 +104,14 @@ export function emitLlama(e: Emitter, s: ResolvedSpec, w: ModelWeights): Map<str
     }
     hooks.set(`blocks.${L}.hook_resid_mid`, mid);
     // gated MLP: SwiGLU (Llama) or GeGLU with tanh GELU (Gemma)
-    const gate = e.one(`${sc}/mlp/gate_proj`, 'MatMul', [normed2, linearWeight(`${p}.mlp.gate_proj.weight`)]);
-    const up = e.one(`${sc}/mlp/up_proj`, 'MatMul', [normed2, linearWeight(`${p}.mlp.up_proj.weight`)]);
-    const act = gemma ? geluTanh(e, `${sc}/mlp/act_fn`, gate) : e.one(`${sc}/mlp/act_fn`, 'Mul', [gate, e.one(`${sc}/mlp/act_fn`, 'Sigmoid', [gate])]);
+    const gate = linear(`${sc}/mlp/gate_proj`, normed2, `${p}.mlp.gate_proj.weight`);
+    const up = linear(`${sc}/mlp/up_proj`, normed2, `${p}.mlp.up_proj.weight`);
+    const act = gemma
+      ? geluTanh(e, `${sc}/mlp/act_fn`, gate)
+      : e.one(`${sc}/mlp/act_fn`, 'Mul', [gate, e.one(`${sc}/mlp/act_fn`, 'Sigmoid', [gate])]);
     const h = e.one(`${sc}/mlp`, 'Mul', [act, up]);
-    const m = e.one(`${sc}/mlp/down_proj`, 'MatMul', [h, linearWeight(`${p}.mlp.down_proj.weight`)]);
+    const m = linear(`${sc}/mlp/down_proj`, h, `${p}.mlp.down_proj.weight`);
+    hooks.set(`blocks.${L}.hook_mlp_out`, m);
     const last = L === s.layers - 1;
     if (fused) {
       // genai names the final norm as a virtual layer n: /model/layers.{n}/final_norm_layernorm
@@ -127,34 +137,6 @@ export function emitLlama(e: Emitter, s: ResolvedSpec, w: ModelWeights): Map<str
   }
 
   // unembedding: untied lm_head (Llama) or the embedding matrix (Gemma)
-  const un = gemma
-    ? s.unembed === 'transpose-node'
-      ? e.one('/lm_head', 'Transpose', [embedName], { perm: attr.ints([1, 0]) })
-      : e.init(genai ? 'lm_head.MatMul.weight' : `onnx::MatMul_${9000 + folded++}`, transpose2d(embed.data, s.vocab, s.d), [s.d, s.vocab])
-    : linearWeight('lm_head.weight');
-  e.one('/lm_head', 'MatMul', [normed, un], {}, { outputs: ['logits'] });
+  finishLogits(e, s, emb.lmHead(normed, logitsNode(s).outputs?.[0]));
   return hooks;
-}
-
-/** cos/sin [b, 1, t, hd] from position_ids (HF rotary embedding, theta from the spec). */
-function rotary(e: Emitter, s: ResolvedSpec): [string, string] {
-  const sc = '/model/rotary_emb';
-  const half = s.headDim / 2;
-  const inv = Array.from({ length: half }, (_, i) => 1 / Math.pow(s.theta, (2 * i) / s.headDim));
-  const pos = e.one(sc, 'Cast', ['position_ids'], { to: attr.int(DataType.FLOAT) });
-  const pu = e.one(sc, 'Unsqueeze', [pos, e.constI(sc, [-1])]); // [b, t, 1]
-  const fr = e.one(sc, 'Mul', [pu, e.constF(sc, inv, [half])]); // [b, t, hd/2]
-  const emb = e.one(sc, 'Concat', [fr, fr], { axis: attr.int(-1) });
-  const heads = (t: string): string => e.one(sc, 'Unsqueeze', [t, e.constI(sc, [1])]);
-  return [heads(e.one(sc, 'Cos', [emb])), heads(e.one(sc, 'Sin', [emb]))];
-}
-
-/** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x₂, x₁] over the two halves of the head. */
-function applyRope(e: Emitter, scope: string, x: string, cos: string, sin: string, hd: number): string {
-  const half = hd / 2;
-  const axes = e.constI(scope, [-1]);
-  const x1 = e.one(scope, 'Slice', [x, e.constI(scope, [0]), e.constI(scope, [half]), axes]);
-  const x2 = e.one(scope, 'Slice', [x, e.constI(scope, [half]), e.constI(scope, [hd]), axes]);
-  const rh = e.one(scope, 'Concat', [e.one(scope, 'Neg', [x2]), x1], { axis: attr.int(-1) });
-  return e.one(scope, 'Add', [e.one(scope, 'Mul', [x, cos]), e.one(scope, 'Mul', [rh, sin])]);
 }

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { valueInfo } from '../onnx/builder.ts';
-import { DataType, encodeModel, readModel } from '../onnx/proto.ts';
+import { encodeModel, readModel, type ModelProto } from '../onnx/proto.ts';
+import { halfToFloat } from '../../util/halffloat.ts';
 import type { HookSite } from './hook-sites.ts';
 import type { ResolvedSpec } from './spec.ts';
 
@@ -36,7 +36,11 @@ export interface RunOutput {
 }
 
 const i64 = (rows: readonly (readonly number[])[]): ort.Tensor =>
-  new ort.Tensor('int64', BigInt64Array.from(rows.flat(), (v) => BigInt(v)), [rows.length, rows[0]?.length ?? 0]);
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from(rows.flat(), (v) => BigInt(v)),
+    [rows.length, rows[0]?.length ?? 0],
+  );
 
 /** Runs the model once with optimum-style inputs. */
 export async function runModel(sess: ort.InferenceSession, s: ResolvedSpec, inp: RunInput): Promise<RunOutput> {
@@ -52,14 +56,24 @@ export async function runModel(sess: ort.InferenceSession, s: ResolvedSpec, inp:
     for (let L = 0; L < s.layers; L++) {
       for (const kv of ['key', 'value']) {
         feeds[`past_key_values.${L}.${kv}`] =
-          inp.past?.[`present.${L}.${kv}`] ?? new ort.Tensor('float32', new Float32Array(0), [b, s.kvHeads, 0, s.headDim]);
+          inp.past?.[`present.${L}.${kv}`] ??
+          (s.dtype === 'float16'
+            ? new ort.Tensor('float16', new Uint16Array(0), [b, s.kvHeads, 0, s.headDim])
+            : new ort.Tensor('float32', new Float32Array(0), [b, s.kvHeads, 0, s.headDim]));
       }
     }
   }
   const out = await sess.run(feeds);
   const present: Record<string, ort.Tensor> = {};
   for (const [k, v] of Object.entries(out)) if (k.startsWith('present.')) present[k] = v;
-  return { logits: out['logits']!.data as Float32Array, present, outputs: out };
+  return { logits: floats(out['logits']!), present, outputs: out };
+}
+
+/** A float32 or float16 tensor's values as float32. */
+export function floats(t: ort.Tensor): Float32Array {
+  if (t.type === 'float32') return t.data as Float32Array;
+  if (t.type === 'float16') return Float32Array.from(t.data as Uint16Array, (h) => halfToFloat(h));
+  throw new Error(`expected a float tensor, got ${t.type}`);
 }
 
 /** Largest |a[i] - b[i]| (lengths must match). */
@@ -75,7 +89,10 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * hook's tensor; unnamed fused outputs get the name `<hook>` first. Returns the copy's path
  * and hook → output name.
  */
-export function withHookOutputs(modelFile: string, sites: Readonly<Record<string, HookSite>>, d: number): { file: string; outputs: Map<string, string> } {
+export function withHookOutputs(
+  modelFile: string,
+  sites: Readonly<Record<string, HookSite>>,
+): { file: string; outputs: Map<string, string> } {
   const { model } = readModel(modelFile);
   const graph = model.graph!;
   const outputs = new Map<string, string>();
@@ -90,11 +107,18 @@ export function withHookOutputs(modelFile: string, sites: Readonly<Record<string
       node.output = outs;
     }
     outputs.set(hook, tensor);
-    if (!(graph.output ?? []).some((o) => o.name === tensor)) {
-      graph.output = [...(graph.output ?? []), valueInfo(tensor, DataType.FLOAT, ['batch_size', 'sequence_length', d])];
-    }
   }
-  const file = path.join(path.dirname(modelFile), 'model.hooks.onnx');
+  return { file: writeWithOutputs(model, path.join(path.dirname(modelFile), 'model.hooks.onnx'), [...outputs.values()]), outputs };
+}
+
+/**
+ * Writes `model` to `file` with `tensors` added as graph outputs (untyped: onnxruntime infers
+ * their type and shape). Returns `file`.
+ */
+export function writeWithOutputs(model: ModelProto, file: string, tensors: readonly string[]): string {
+  const graph = model.graph!;
+  for (const t of new Set(tensors))
+    if (!(graph.output ?? []).some((o) => o.name === t)) graph.output = [...(graph.output ?? []), { name: t }];
   fs.writeFileSync(file, encodeModel(model));
-  return { file, outputs };
+  return file;
 }

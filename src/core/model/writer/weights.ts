@@ -1,3 +1,4 @@
+import { floatToHalf, halfToFloat } from '../../util/halffloat.ts';
 import { Rng } from './prng.ts';
 import type { ResolvedSpec } from './spec.ts';
 
@@ -9,8 +10,9 @@ export interface WeightTensor {
 
 /**
  * Weights keyed by their HuggingFace state-dict names, in HF layouts: GPT-2 `Conv1D` weights
- * are [in, out] (y = x W + b), Llama/Gemma `Linear` weights [out, in] (y = x Wᵀ).
- * Gemma norm weights are stored as HF does: the graph multiplies by (1 + w).
+ * are [in, out] (y = x W + b), Llama/Gemma/GPT-NeoX `Linear` weights [out, in] (y = x Wᵀ).
+ * Gemma norm weights are stored as HF does: the graph multiplies by (1 + w). float16 models
+ * hold float16-representable values (the weights are float16).
  */
 export type ModelWeights = Map<string, WeightTensor>;
 
@@ -26,14 +28,23 @@ export function weight(w: ModelWeights, name: string): WeightTensor {
  * projections; here 2/√d so larger models keep activations O(1)); norms near 1.
  */
 export function makeWeights(spec: ResolvedSpec): ModelWeights {
-  return spec.family === 'gpt2' ? gpt2Weights(spec) : llamaWeights(spec);
+  const w = spec.family === 'gpt2' ? gpt2Weights(spec) : spec.family === 'neox' ? neoxWeights(spec) : llamaWeights(spec);
+  if (spec.dtype === 'float16') for (const t of w.values()) t.data.set(t.data.map((v) => halfToFloat(floatToHalf(v))));
+  return w;
 }
 
 function gpt2Weights(s: ResolvedSpec): ModelWeights {
   const rng = new Rng(s.seed);
   const w: ModelWeights = new Map();
   const put = (name: string, dims: number[], scale: number, mean = 0): void => {
-    w.set(name, { data: rng.normals(dims.reduce((a, b) => a * b, 1), scale, mean), dims });
+    w.set(name, {
+      data: rng.normals(
+        dims.reduce((a, b) => a * b, 1),
+        scale,
+        mean,
+      ),
+      dims,
+    });
   };
   const { d, ffn } = s;
   const proj = 2 / Math.sqrt(d);
@@ -63,11 +74,19 @@ function llamaWeights(s: ResolvedSpec): ModelWeights {
   const rng = new Rng(s.seed);
   const w: ModelWeights = new Map();
   const put = (name: string, dims: number[], scale: number, mean = 0): void => {
-    w.set(name, { data: rng.normals(dims.reduce((a, b) => a * b, 1), scale, mean), dims });
+    w.set(name, {
+      data: rng.normals(
+        dims.reduce((a, b) => a * b, 1),
+        scale,
+        mean,
+      ),
+      dims,
+    });
   };
   const { d, ffn, headDim: hd } = s;
+  const gemma2 = s.family === 'gemma2';
   // Gemma stores w with the norm computing x̂ (1 + w): keep (1 + w) near 1 either way
-  const normMean = s.family === 'gemma' ? 0 : 1;
+  const normMean = s.family === 'gemma' || gemma2 ? 0 : 1;
   const lin = (out: number, inp: number): [number[], number] => [[out, inp], 1 / Math.sqrt(inp)];
   put('model.embed_tokens.weight', [s.vocab, d], 0.5);
   for (let L = 0; L < s.layers; L++) {
@@ -78,6 +97,10 @@ function llamaWeights(s: ResolvedSpec): ModelWeights {
     put(`${p}.self_attn.v_proj.weight`, ...lin(s.kvHeads * hd, d));
     put(`${p}.self_attn.o_proj.weight`, ...lin(d, s.heads * hd));
     put(`${p}.post_attention_layernorm.weight`, [d], 0.1, normMean);
+    if (gemma2) {
+      put(`${p}.pre_feedforward_layernorm.weight`, [d], 0.1, normMean);
+      put(`${p}.post_feedforward_layernorm.weight`, [d], 0.1, normMean);
+    }
     put(`${p}.mlp.gate_proj.weight`, ...lin(ffn, d));
     put(`${p}.mlp.up_proj.weight`, ...lin(ffn, d));
     put(`${p}.mlp.down_proj.weight`, ...lin(d, ffn));
@@ -85,6 +108,43 @@ function llamaWeights(s: ResolvedSpec): ModelWeights {
   put('model.norm.weight', [d], 0.1, normMean);
   // Gemma ties the unembedding to embed_tokens
   // twice the default scale: logits with some spread, not a near-uniform distribution
-  if (s.family !== 'gemma') put('lm_head.weight', [s.vocab, d], 2 / Math.sqrt(d));
+  if (s.family === 'llama') put('lm_head.weight', [s.vocab, d], 2 / Math.sqrt(d));
+  return w;
+}
+
+/** GPT-NeoX (Pythia) weights: LayerNorms with bias, fused qkv [3d, d] in per-head [q k v] order, untied embed_out. */
+function neoxWeights(s: ResolvedSpec): ModelWeights {
+  const rng = new Rng(s.seed);
+  const w: ModelWeights = new Map();
+  const put = (name: string, dims: number[], scale: number, mean = 0): void => {
+    w.set(name, {
+      data: rng.normals(
+        dims.reduce((a, b) => a * b, 1),
+        scale,
+        mean,
+      ),
+      dims,
+    });
+  };
+  const { d, ffn } = s;
+  put('gpt_neox.embed_in.weight', [s.vocab, d], 0.5);
+  for (let L = 0; L < s.layers; L++) {
+    const p = `gpt_neox.layers.${L}`;
+    put(`${p}.input_layernorm.weight`, [d], 0.1, 1);
+    put(`${p}.input_layernorm.bias`, [d], 0.05);
+    put(`${p}.post_attention_layernorm.weight`, [d], 0.1, 1);
+    put(`${p}.post_attention_layernorm.bias`, [d], 0.05);
+    put(`${p}.attention.query_key_value.weight`, [3 * d, d], 1 / Math.sqrt(d));
+    put(`${p}.attention.query_key_value.bias`, [3 * d], 0.02);
+    put(`${p}.attention.dense.weight`, [d, d], 1 / Math.sqrt(d));
+    put(`${p}.attention.dense.bias`, [d], 0.02);
+    put(`${p}.mlp.dense_h_to_4h.weight`, [ffn, d], 1 / Math.sqrt(d));
+    put(`${p}.mlp.dense_h_to_4h.bias`, [ffn], 0.02);
+    put(`${p}.mlp.dense_4h_to_h.weight`, [d, ffn], 1 / Math.sqrt(ffn));
+    put(`${p}.mlp.dense_4h_to_h.bias`, [d], 0.02);
+  }
+  put('gpt_neox.final_layer_norm.weight', [d], 0.1, 1);
+  put('gpt_neox.final_layer_norm.bias', [d], 0.05);
+  put('embed_out.weight', [s.vocab, d], 2 / Math.sqrt(d));
   return w;
 }

@@ -3,13 +3,15 @@ import path from 'node:path';
 import { toposort, valueInfo } from '../onnx/builder.ts';
 import { DataType, encodeModel, type GraphProto, type ValueInfoProto } from '../onnx/proto.ts';
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { Emitter } from './emitter.ts';
+import { Emitter, onnxFloat } from './emitter.ts';
 import { moveToExternalData } from './external-data.ts';
+import { emitGemma2 } from './gemma2-graph.ts';
 import { emitGpt2 } from './gpt2-graph.ts';
 import { hfConfig } from './hf-config.ts';
 import { resolveHookSites, type HookSite } from './hook-sites.ts';
 import { emitLlama } from './llama-graph.ts';
-import { resolveSpec, type ModelSpec, type ResolvedSpec } from './spec.ts';
+import { emitNeox } from './neox-graph.ts';
+import { hookNames, resolveSpec, type ModelSpec, type ResolvedSpec } from './spec.ts';
 import { writeByteTokenizer } from './tokenizer.ts';
 import { makeWeights, type ModelWeights } from './weights.ts';
 
@@ -21,7 +23,7 @@ export interface BuiltModel {
   readonly spec: ResolvedSpec;
   readonly model: OnnxNs.IModelProto;
   readonly weights: ModelWeights;
-  /** Every residual hook → where it lives (see `HookSite`). */
+  /** Every hook of `hookNames(spec)` → where it lives (see `HookSite`). */
   readonly hookSites: Record<string, HookSite>;
 }
 
@@ -34,9 +36,12 @@ export interface WrittenModel {
   readonly externalDataFile?: string;
   readonly weights: ModelWeights;
   /**
-   * Hook name (`blocks.L.hook_resid_pre|mid|post`) → the graph tensor that holds it: a residual
-   * Add's output, the embedding output, or output 3 of a fused skip norm. A hook whose tensor
-   * is unnamed (`trimFinalSkipSum`) is absent here; `hookSites` still gives its node output.
+   * Hook name (`hookNames(spec)`: residual hooks, `hook_attn_out`, `hook_mlp_out`, `attn.hook_z`)
+   * → the graph tensor that holds it: a residual Add's output, the embedding output, output 3 of
+   * a fused skip norm, a sub-block's output, the output projection's data input. A hook whose
+   * tensor is unnamed (`trimFinalSkipSum`) is absent here; `hookSites` still gives its node
+   * output. A hook whose value no tensor holds (a bias folded into a fused norm) maps to the
+   * tensor before the bias; `hookSites[h].foldedBias` says so.
    */
   readonly hookTensors: Record<string, string>;
   readonly hookSites: Record<string, HookSite>;
@@ -49,12 +54,13 @@ function graphIo(s: ResolvedSpec): { input: ValueInfoProto[]; output: ValueInfoP
     valueInfo('attention_mask', DataType.INT64, ['batch_size', 'total_sequence_length']),
     valueInfo('position_ids', DataType.INT64, ['batch_size', 'sequence_length']),
   ];
-  const output = [valueInfo('logits', DataType.FLOAT, ['batch_size', 'sequence_length', s.vocab])];
+  const output = [valueInfo('logits', onnxFloat(s.logitsDtype), ['batch_size', 'sequence_length', s.vocab])];
+  const kvType = onnxFloat(s.dtype);
   if (s.withPast) {
     for (let L = 0; L < s.layers; L++) {
       for (const kv of ['key', 'value']) {
-        input.push(valueInfo(`past_key_values.${L}.${kv}`, DataType.FLOAT, ['batch_size', s.kvHeads, 'past_sequence_length', s.headDim]));
-        output.push(valueInfo(`present.${L}.${kv}`, DataType.FLOAT, ['batch_size', s.kvHeads, 'total_sequence_length', s.headDim]));
+        input.push(valueInfo(`past_key_values.${L}.${kv}`, kvType, ['batch_size', s.kvHeads, 'past_sequence_length', s.headDim]));
+        output.push(valueInfo(`present.${L}.${kv}`, kvType, ['batch_size', s.kvHeads, 'total_sequence_length', s.headDim]));
       }
     }
   }
@@ -66,8 +72,11 @@ export function buildModel(spec: ModelSpec, weights?: ModelWeights): BuiltModel 
   const s = resolveSpec(spec);
   const w = weights ?? makeWeights(s);
   // fused Llama-family graphs imitate onnxruntime-genai, whose tensor names differ from torch's
-  const e = new Emitter(s.family !== 'gpt2' && s.norm === 'fused' ? 'genai' : 'torch');
-  const refs = s.family === 'gpt2' ? emitGpt2(e, s, w) : emitLlama(e, s, w);
+  const e = new Emitter(s.family !== 'gpt2' && s.norm === 'fused' ? 'genai' : 'torch', s.dtype);
+  const emit = { gpt2: emitGpt2, llama: emitLlama, gemma: emitLlama, gemma2: emitGemma2, neox: emitNeox }[s.family];
+  const refs = emit(e, s, w);
+  const missing = hookNames(s).filter((h) => !refs.has(h));
+  if (missing.length) throw new Error(`writer bug: no ground truth for ${missing.join(', ')}`);
   const graph: GraphProto = { name: `${s.family}-${s.norm}`, node: e.b.nodes, initializer: e.b.initializers, ...graphIo(s) };
   toposort(graph);
   assertSingleAssignment(graph);
@@ -117,5 +126,12 @@ export function writeModelFolder(dir: string, spec: ModelSpec): WrittenModel {
   writeByteTokenizer(dir, s.ctx);
   const hookTensors: Record<string, string> = {};
   for (const [h, site] of Object.entries(built.hookSites)) if (site.tensor) hookTensors[h] = site.tensor;
-  return { spec: s, modelFile, ...(externalDataFile ? { externalDataFile } : {}), weights: built.weights, hookTensors, hookSites: built.hookSites };
+  return {
+    spec: s,
+    modelFile,
+    ...(externalDataFile ? { externalDataFile } : {}),
+    weights: built.weights,
+    hookTensors,
+    hookSites: built.hookSites,
+  };
 }

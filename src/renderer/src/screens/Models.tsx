@@ -102,6 +102,7 @@ function Current({ info, progress }: { info: WorkspaceInfo; progress: JobProgres
             {info.engine.architecture} · d_in {info.engine.dIn} · {info.engine.dSae.toLocaleString()} latents
           </Row>
         )}
+        {info.engine && <Row label="Preprocessing">{info.engine.preprocessing}</Row>}
         {info.engine && <Row label="Runs on">{info.engine.provider}</Row>}
         <Row label="Corpus">{sel.corpus ?? 'none'}</Row>
         <Row label="Index">
