@@ -11,6 +11,9 @@
  *   against the `top_tokens` tables;
  * - decoder nearest: a scalar float64 loop over every row with norms, against ours (cached
  *   norms, four partial sums).
+ * - co-occurring features (bench/cooccurrence.ts): a second synthetic index of ≈ 1M tokens with
+ *   all 32 activations a token stored, finalized by the real finalize phase; the stored rows
+ *   against counting on demand from every chunk.
  * Each baseline's answer is asserted equal to core's (total and rows) before it is timed.
  * Prints p50 / p95 per query and the ratios baseline / ours (above 1: ours is faster).
  *
@@ -40,6 +43,7 @@ import type { IndexSettings } from '../src/core/index/types.ts';
 import type { Sae } from '../src/core/sae/types.ts';
 import { seededRandom } from '../src/core/util/random.ts';
 import { findResources } from '../src/core/workspace/demo.ts';
+import { checkCooccurring, cooccurrenceBytes, finalizeCoocIndex, naiveCooccurring, removeIndex, writeCoocIndex } from './cooccurrence.ts';
 import { NaiveSearch, scalarNearest } from './search-baseline.ts';
 
 const { values } = parseArgs({
@@ -249,7 +253,39 @@ for (const [name, payload] of queries) {
 }
 reader.close();
 baseline.close();
+
+// --- co-occurring features on a ≥ 1M-token index with every activation stored ---------------
+const COOC_K = 32;
+const coocDb = path.join(tmp, 'data', 'indexes', 'cooccurrence.sqlite');
+const built = performance.now();
+const cooc = writeCoocIndex(
+  coocDb,
+  { dSae: D_SAE, windows: WINDOWS, context: CONTEXT, k: COOC_K, vocab },
+  { ...settings, k: COOC_K },
+  tokenizer,
+);
+const writeSeconds = (performance.now() - built) / 1000;
+const finalizeSeconds = finalizeCoocIndex(coocDb, D_SAE, cooc.progress);
+const coocReader = new IndexReader(coocDb);
+const coocRand = seededRandom(5);
+const coocIds = Array.from({ length: reps + 1 }, () => Math.floor(D_SAE * coocRand() ** 2));
+await checkCooccurring(core, coocReader.db, coocDb, coocIds.slice(0, 3));
+const coocOurs = await measure(reps, async (i) => {
+  const r = await core.request('feature.cooccurring', { db: coocDb, id: coocIds[i]!, n: 10 });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+});
+const coocBase = await measure(scanReps, (i) => naiveCooccurring(coocReader.db, coocIds[i]!, 10));
+console.log(
+  `\nfeature.cooccurring on ${TOKENS.toLocaleString('en-US')} tokens × ${COOC_K} features (${cooc.activations.toLocaleString('en-US')} activations, ` +
+    `${D_SAE} features): written in ${writeSeconds.toFixed(1)} s, finalized (statistics, top tokens, co-occurrence) in ${finalizeSeconds.wall.toFixed(1)} s (CPU ${finalizeSeconds.cpu.toFixed(1)} s); ` +
+    `co-occurrence rows ${(cooccurrenceBytes(coocReader.db) / 1e6).toFixed(1)} MB. ours: the stored row; baseline: counted on demand from every chunk.`,
+);
+console.log(line('query', 'total', 'first', 'ours50', 'ours95', 'base50', 'base95', '×p50', '×p95'));
+report('co-occurring, top 10 by Jaccard', '10', coocOurs, coocBase);
+coocReader.close();
 await core.close();
+removeIndex(coocDb);
 
 // decoder cosine at Gemma-2-2B width
 const dIn = 2304;

@@ -24,7 +24,10 @@ import type { IndexReader } from '../src/core/index/reader.ts';
 import { normTokenText } from '../src/core/index/top-tokens.ts';
 
 /** A feature's row before the query's score is attached. */
-type Row = Omit<FeatureRow, 'score'> & { lists: readonly string[] };
+type Row = Omit<FeatureRow, 'score' | 'topTokens' | 'explanation'> & { lists: readonly string[] };
+
+/** What a page adds to each row it returns. */
+type Extras = (id: number) => Pick<FeatureRow, 'topTokens' | 'explanation'>;
 
 /** A feature's annotation as the baseline reads it. */
 interface Ann {
@@ -106,17 +109,17 @@ export class NaiveSearch {
     const q = p.query;
     if (q.kind === 'token') {
       if (!reader) throw new Error('a token search needs an IndexReader');
-      return page(tokenScan(reader, this.#annotations(), q.text, q.exact ?? false), p, true);
+      return page(tokenScan(reader, this.#annotations(), q.text, q.exact ?? false), p, true, this.#extras);
     }
     const rows = this.#rows();
     let scored: { row: Row; score: number | null }[];
     switch (q.kind) {
       case 'all':
         scored = rows.map((row) => ({ row, score: null }));
-        return page(scored, p, false);
+        return page(scored, p, false, this.#extras);
       case 'id':
         scored = parseIds(q.text, this.dSae).ids.map((id) => ({ row: rows[id]!, score: null }));
-        return page(scored, p, false);
+        return page(scored, p, false, this.#extras);
       case 'text': {
         const fts = ftsQuery(q.text);
         const hits = fts
@@ -132,12 +135,27 @@ export class NaiveSearch {
           hits.map((h) => ({ row: rows[h.feature]!, score: h.score })),
           p,
           true,
+          this.#extras,
         );
       }
       default:
         throw new Error(`the baseline does not answer ${q.kind} queries`);
     }
   }
+
+  /** A row's top tokens (read per row, no cache) and best imported explanation. */
+  #extras: Extras = (id) => ({
+    topTokens: this.#index
+      .prepare(
+        'select x.text as text, t.hits as count from top_tokens t join token_text x on x.token = t.token where t.feature = ? order by t.hits desc, t.token limit 3',
+      )
+      .all(id) as FeatureRow['topTokens'],
+    explanation:
+      (this.#ann
+        .prepare('select description from explanations where sae = ? and feature = ? order by score is null, score desc, id limit 1')
+        .pluck()
+        .get(this.sae, id) as string | undefined) ?? null,
+  });
 
   close(): void {
     this.#index.close();
@@ -179,7 +197,12 @@ function tokenScan(reader: IndexReader, ann: ReadonlyMap<number, Ann>, text: str
 }
 
 /** Filters, sorts and pages scored rows the obvious way. */
-function page(items: { row: Row; score: number | null }[], p: Payload<'feature.search'>, scored: boolean): FeatureSearchResult {
+function page(
+  items: { row: Row; score: number | null }[],
+  p: Payload<'feature.search'>,
+  scored: boolean,
+  extras: Extras,
+): FeatureSearchResult {
   const f = p.filters ?? {};
   const keep = items.filter(({ row: r }) => {
     if (f.densityMin !== undefined && r.density < f.densityMin) return false;
@@ -201,7 +224,7 @@ function page(items: { row: Row; score: number | null }[], p: Payload<'feature.s
   });
   const rows = keep.slice(p.offset, p.offset + p.limit).map(({ row: r, score }): FeatureRow => {
     const { lists: _lists, ...rest } = r;
-    return { ...rest, score };
+    return { ...rest, ...extras(r.id), score };
   });
   return { total: keep.length, rows, note: null };
 }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright';
 import type { Annotation } from '../src/shared/annotation-types.ts';
 import type { FeatureDashboard, WorkspaceInfo } from '../src/shared/contract.ts';
-import type { PromptRanking } from '../src/shared/explorer-types.ts';
+import type { FeatureAblation, FeatureCooccurrence, PromptRanking } from '../src/shared/explorer-types.ts';
 import { resultsDir, type ServeChild } from './harness.ts';
 import { callApi, startHost, type E2eHost } from './support.ts';
 
@@ -13,8 +14,11 @@ import { callApi, startHost, type E2eHost } from './support.ts';
  * The feature explorer in Chromium through the serve host, on the real embedded demo (GPT-2
  * 2.6M + TopK SAE, 1536 features, its Brown-corpus index built on first run). Its README
  * names feature 320 "spans of time" (strongest on ' years'): search by token and by prompt
- * find it, its page samples a dragged activation range, it gets annotated, and the
- * annotations are exported and imported back. Screenshots of each screen go to test-results/.
+ * find it, its page samples a dragged activation range and shows its top tokens, logit
+ * histogram, co-occurring features, typed text and the effect of ablating it; it gets
+ * annotated, the SAE gets Neuronpedia ids, and annotations are exported (JSON, CSV, Neuronpedia
+ * rows) and imported back, with Neuronpedia explanation files (gzipped, mapped from another
+ * SAE). Screenshots of each screen go to test-results/.
  */
 
 /** Console errors and uncaught exceptions (a CSP violation shows up here). */
@@ -42,6 +46,23 @@ async function shot(page: Page, name: string, scrollTo?: string): Promise<void> 
 }
 
 const FEATURE = 320; // "spans of time" in resources/demo/README.md
+
+/** The columns of Neuronpedia's explanation dataset exports, in their order. */
+const NEURONPEDIA_COLUMNS = [
+  'id',
+  'modelId',
+  'layer',
+  'index',
+  'authorId',
+  'description',
+  'embedding',
+  'typeName',
+  'explanationModelName',
+  'umap_x',
+  'umap_y',
+  'umap_cluster',
+  'umap_log_feature_sparsity',
+];
 
 describe('feature explorer on the embedded demo', () => {
   let server: ServeChild;
@@ -120,6 +141,9 @@ describe('feature explorer on the embedded demo', () => {
       .getByTestId('feature-row')
       .evaluateAll((rows) => rows.slice(0, 5).map((r) => Number(r.getAttribute('data-feature'))));
     assert.ok(top.includes(FEATURE), `feature ${FEATURE} is among the first token matches for "years": ${top.join(', ')}`);
+    // list rows show each feature's top tokens: " years" leads the "years" feature's
+    const chips = page.locator(`[data-testid="feature-row"][data-feature="${FEATURE}"] [data-testid="token-chip"]`);
+    assert.equal((await chips.first().getAttribute('data-token'))?.trim(), 'years');
     // the search lives in the URL, so Back from a feature page restores it
     assert.match(page.url(), /mode=token/);
     assert.match(page.url(), /q=years/);
@@ -219,6 +243,7 @@ describe('feature explorer on the embedded demo', () => {
 
     // drag across the histogram from bin 5 to bin 20
     const grid = page.getByTestId('activation-histogram').locator('.recharts-cartesian-grid');
+    await grid.scrollIntoViewIfNeeded();
     const box = (await grid.boundingBox())!;
     const x = (bin: number) => box.x + ((bin + 0.5) * box.width) / dash.histogram.length;
     const y = box.y + box.height / 2;
@@ -270,6 +295,88 @@ describe('feature explorer on the embedded demo', () => {
     await page.getByRole('button', { name: 'Sample', exact: true }).click();
     await page.locator('[data-testid="range-sample"][data-lo="2"][data-hi="3"]').waitFor();
     await shot(page, 'feature-page', '[data-testid="feature-page"]');
+  });
+
+  test('feature page additions: Neuronpedia link, top tokens, logit histogram, co-occurring features, typed text, ablation', async () => {
+    // the demo SAE has no Neuronpedia ids until the user sets them on the Models screen
+    await page.goto(`${server.openUrl}#/features/${FEATURE}`);
+    await page.getByTestId('neuronpedia-missing').waitFor();
+    await page.goto(`${server.openUrl}#/models`);
+    const npForm = page.getByTestId('neuronpedia-id');
+    await npForm.getByLabel('Neuronpedia id').fill('sae-explorer-demo/2-res-brown');
+    await npForm.getByRole('button', { name: 'Save' }).click();
+    await page.locator('[data-testid="neuronpedia-id"][data-source="user"]').waitFor();
+    await shot(page, 'models-neuronpedia-id', '[data-testid="neuronpedia-id"]');
+
+    await page.goto(`${server.openUrl}#/features/${FEATURE}`);
+    const link = page.getByTestId('neuronpedia-link');
+    await link.waitFor();
+    assert.equal(await link.getAttribute('href'), `https://www.neuronpedia.org/sae-explorer-demo/2-res-brown/${FEATURE}`);
+    assert.equal(await link.getAttribute('target'), '_blank');
+
+    // top tokens: the activating tokens of the top examples, most first
+    const dash = await callApi<FeatureDashboard>(page, 'feature.get', { db: info.db, id: FEATURE });
+    const counts = new Map<string, number>();
+    for (const e of dash.top) counts.set(e.tokens[e.position - e.start]!, (counts.get(e.tokens[e.position - e.start]!) ?? 0) + 1);
+    const most = Math.max(...counts.values());
+    const chip = page.getByTestId('top-tokens').getByTestId('token-chip').first();
+    await chip.waitFor();
+    assert.equal(counts.get((await chip.getAttribute('data-token'))!), most);
+    assert.match((await chip.textContent()) ?? '', new RegExp(`×${most}$`));
+
+    // the logit histogram over the vocabulary, beside the promoted / suppressed tokens
+    const hist = page.getByTestId('logit-histogram');
+    await hist.locator('.recharts-bar-rectangle').first().waitFor();
+    assert.equal(await hist.getAttribute('data-bins'), '40');
+
+    // co-occurring features, by Jaccard then by shared tokens, as core counts them
+    const cooc = page.getByTestId('cooccurring-features');
+    await cooc.waitFor();
+    const shownIds = () =>
+      page.getByTestId('cooccurring-feature').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-feature'))));
+    const byJaccard = await callApi<FeatureCooccurrence>(page, 'feature.cooccurring', { db: info.db, id: FEATURE, by: 'jaccard', n: 10 });
+    assert.ok(byJaccard.features.length > 0);
+    assert.deepEqual(
+      await shownIds(),
+      byJaccard.features.map((f) => f.id),
+    );
+    await page.getByRole('radio', { name: 'shared tokens' }).click();
+    await page.locator('[data-testid="cooccurring-features"][data-by="count"]').waitFor();
+    const byCount = await callApi<FeatureCooccurrence>(page, 'feature.cooccurring', { db: info.db, id: FEATURE, by: 'count', n: 10 });
+    assert.deepEqual(
+      await shownIds(),
+      byCount.features.map((f) => f.id),
+    );
+
+    // try your own text: the feature fires most on " years"
+    await page.getByLabel('Text to try').fill('The house was built two hundred years ago.');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const tried = page.getByTestId('try-text-result');
+    await tried.waitFor();
+    const peak = tried.locator('[data-active]');
+    assert.match((await peak.getAttribute('title')) ?? '', /^" years"/);
+    assert.equal(Number(await peak.getAttribute('data-value')), Number(await tried.getAttribute('data-max')));
+    assert.ok(Number(await tried.getAttribute('data-max')) > 0);
+    await shot(page, 'feature-try-text', '[data-testid="try-text-result"]');
+
+    // per-example effect: removing the feature at the strongest example's token, on demand
+    const first = page.getByTestId('top-examples').getByTestId('example').first();
+    await first.getByRole('button', { name: /^Effect of removing the feature/ }).click();
+    const effect = first.getByTestId('example-effect');
+    await effect.waitFor();
+    const top = dash.top[0]!;
+    const expected = await callApi<FeatureAblation>(page, 'feature.ablate', {
+      db: info.db,
+      id: FEATURE,
+      window: top.window,
+      position: top.position,
+    });
+    assert.ok(expected.next, 'the strongest example has a next token');
+    assert.ok(Math.abs(Number(await effect.getAttribute('data-delta')) - (expected.next.ablated - expected.next.clean)) < 1e-9);
+    assert.match((await effect.textContent()) ?? '', /Next token .*log p/);
+    await shot(page, 'feature-additions', '[data-testid="cooccurring-features"]');
+    await effect.scrollIntoViewIfNeeded();
+    await shot(page, 'feature-effect');
   });
 
   test('annotate: saved as you type, kept across reloads, and flushed when leaving at once', async () => {
@@ -337,10 +444,13 @@ describe('feature explorer on the embedded demo', () => {
       .waitFor();
     assert.equal(await page.getByTestId('feature-row').first().getAttribute('data-feature'), String(FEATURE));
     await page.getByRole('checkbox', { name: 'Starred' }).uncheck();
+    // the two labelled here, and the demo's documented features (resources/demo/features.json)
+    const labelled = (await callApi<Annotation[]>(page, 'annotation.all', {})).filter((a) => a.label).length;
+    assert.ok(labelled >= 2);
     await page.getByRole('combobox', { name: 'Labelled' }).selectOption('yes');
     await page
       .getByTestId('result-count')
-      .filter({ hasText: /^2 features$/ })
+      .filter({ hasText: new RegExp(`^${labelled} features$`) })
       .waitFor();
     await page.getByRole('combobox', { name: 'Labelled' }).selectOption('any');
     await page.getByRole('combobox', { name: 'In list' }).selectOption('demo picks');
@@ -351,10 +461,12 @@ describe('feature explorer on the embedded demo', () => {
     await shot(page, 'search-filtered');
   });
 
-  test('export JSON, CSV and Neuronpedia JSONL, then import the JSON back', async () => {
+  test('export JSON, CSV and Neuronpedia rows, then import the JSON back', async () => {
     await page.goto(`${server.openUrl}#/features/annotations`);
     await page.getByTestId('annotation-row').first().waitFor();
-    assert.equal(await page.getByTestId('annotation-row').count(), 2);
+    const annotated = await callApi<Annotation[]>(page, 'annotation.all', {});
+    assert.equal(await page.getByTestId('annotation-row').count(), annotated.length);
+    const importInput = () => page.getByLabel(/^Import annotations from a file/);
 
     const download = async (button: string): Promise<{ name: string; text: string; file: string }> => {
       const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button, exact: true }).click()]);
@@ -372,13 +484,20 @@ describe('feature explorer on the embedded demo', () => {
       csv.text.split(/\r?\n/).some((line) => line.startsWith(`${FEATURE},`) && line.includes('spans of time')),
       csv.text,
     );
-    const np = await download('Neuronpedia JSONL');
+    const np = await download('Neuronpedia rows');
+    // named after the ids set on the Models screen, shaped as Neuronpedia's explanation exports
+    assert.equal(np.name, 'sae-explorer-demo_2-res-brown.explanations.jsonl');
     const lines = np.text
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.equal(lines.length, 2, 'one explanation per labelled feature');
-    assert.ok(lines.some((l) => JSON.stringify(l).includes('spans of time')));
+    assert.equal(lines.length, annotated.filter((a) => a.label).length, 'one explanation per labelled feature');
+    const row = lines.find((l) => l['description'] === 'spans of time')!;
+    assert.deepEqual(Object.keys(row), NEURONPEDIA_COLUMNS);
+    assert.deepEqual(
+      [row['modelId'], row['layer'], row['index'], row['embedding'], row['typeName']],
+      ['sae-explorer-demo', '2-res-brown', String(FEATURE), null, null],
+    );
     await page.getByTestId('export-status').waitFor();
 
     // relabel one feature, then import the export: the stored label wins and the clash is reported
@@ -386,7 +505,7 @@ describe('feature explorer on the embedded demo', () => {
     await page.getByTestId('annotation-editor').getByLabel('Label').fill('time spans');
     await page.locator('[data-testid="save-status"][data-state="saved"]').waitFor();
     await page.goto(`${server.openUrl}#/features/annotations`);
-    await page.getByLabel('Import annotations from a JSON file').setInputFiles(json.file);
+    await importInput().setInputFiles(json.file);
     const report = page.getByTestId('import-result');
     await report.waitFor();
     const text = (await report.textContent()) ?? '';
@@ -400,18 +519,18 @@ describe('feature explorer on the embedded demo', () => {
     const file = JSON.parse(json.text) as { annotations: Annotation[] };
     const added: Annotation = {
       ...file.annotations.find((a) => a.feature === FEATURE)!,
-      feature: 66,
+      feature: 67,
       label: 'adjectives of public life',
       lists: [],
     };
     file.annotations.push(added);
     const edited = path.join(tmp, 'edited.json');
     fs.writeFileSync(edited, JSON.stringify(file));
-    await page.getByLabel('Import annotations from a JSON file').setInputFiles(edited);
+    await importInput().setInputFiles(edited);
     await report.filter({ hasText: /1 added/ }).waitFor();
     assert.match((await report.textContent()) ?? '', /1 conflict\b/);
     await page.locator('[data-testid="annotation-row"]').filter({ hasText: 'adjectives of public life' }).waitFor();
-    assert.equal(await page.getByTestId('annotation-row').count(), 3);
+    assert.equal(await page.getByTestId('annotation-row').count(), annotated.length + 1);
 
     // a file exported for another SAE is refused, naming it; "Import anyway" merges it
     const foreign = JSON.parse(json.text) as { identity: Record<string, unknown>; annotations: Annotation[] };
@@ -420,7 +539,7 @@ describe('feature explorer on the embedded demo', () => {
     const foreignFile = path.join(tmp, 'foreign.json');
     fs.writeFileSync(foreignFile, JSON.stringify(foreign));
     const errorsBefore = errors.length;
-    await page.getByLabel('Import annotations from a JSON file').setInputFiles(foreignFile);
+    await importInput().setInputFiles(foreignFile);
     await page.getByTestId('import-refused').waitFor();
     const refusal = (await page.getByRole('alert').filter({ hasText: 'foreign.json' }).textContent()) ?? '';
     assert.ok(refusal.includes('/elsewhere/other-sae') && refusal.includes('eeeeeeeeeeee'), refusal);
@@ -438,6 +557,103 @@ describe('feature explorer on the embedded demo', () => {
     const unexpected = errors.splice(errorsBefore).filter((e) => !/annotation\.import 409 |status of 409 \(Conflict\)/.test(e));
     errors.push(...unexpected);
     await shot(page, 'annotations');
+  });
+
+  test('import Neuronpedia explanation exports: gzipped, your label kept, searchable, another SAE only when mapped', async () => {
+    await page.goto(`${server.openUrl}#/features/annotations`);
+    await page.getByTestId('annotation-row').first().waitFor();
+    const importInput = () => page.getByLabel(/^Import annotations from a file/);
+    const np = (index: number, description: string, n: number, layer = '2-res-brown') => ({
+      id: `cm${String(n).padStart(3, '0')}e2eexplanation00000`,
+      modelId: 'sae-explorer-demo',
+      layer,
+      index: String(index),
+      authorId: 'clsxqq2xd0000vvp2k5itlhqj',
+      description,
+      embedding: null,
+      typeName: 'oai_token-act-pair',
+      explanationModelName: 'gpt-4o-mini',
+      umap_x: 0,
+      umap_y: 0,
+      umap_cluster: 0,
+      umap_log_feature_sparsity: 0,
+    });
+    const jsonl = (rows: object[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+    const gz = path.join(tmp, 'batch-0.jsonl.gz');
+    fs.writeFileSync(
+      gz,
+      zlib.gzipSync(
+        jsonl([
+          np(FEATURE, 'measurements of elapsed time', 1),
+          np(91, 'verbs of motion, mostly past tense', 2),
+          np(91, 'verbs of motion, mostly past tense', 3),
+        ]),
+      ),
+    );
+    await importInput().setInputFiles(gz);
+    const report = page.getByTestId('import-result');
+    await report.and(page.locator('[data-format="neuronpedia"][data-added="2"]')).waitFor();
+    await report.locator('[data-reason="duplicate"][data-count="1"]').waitFor();
+    // the label the user wrote stays; the explanation sits beside it
+    assert.equal((await callApi<Annotation>(page, 'annotation.get', { feature: FEATURE })).label, 'time spans');
+    await page.goto(`${server.openUrl}#/features/${FEATURE}`);
+    await page.getByTestId('imported-explanation').filter({ hasText: 'measurements of elapsed time' }).waitFor();
+    assert.match((await page.getByTestId('imported-explanation').first().textContent()) ?? '', /gpt-4o-mini · oai_token-act-pair/);
+    assert.equal(await page.getByTestId('annotation-editor').getByLabel('Label').inputValue(), 'time spans');
+    await shot(page, 'imported-explanation', '[data-testid="imported-explanations"]');
+    // searchable like a label, and shown in the list where the feature has no label of its own
+    await page.goto(`${server.openUrl}#/features`);
+    await page.getByLabel('Search features').fill('motion');
+    const found = page.locator('[data-testid="feature-row"][data-feature="91"]');
+    await found.waitFor();
+    assert.match((await found.getByTestId('row-explanation').textContent()) ?? '', /verbs of motion/);
+
+    // another SAE's rows: the page asks before mapping them onto this SAE
+    await page.goto(`${server.openUrl}#/features/annotations`);
+    await page.getByTestId('annotation-row').first().waitFor();
+    const other = path.join(tmp, 'other-sae.jsonl');
+    fs.writeFileSync(other, jsonl([np(12, 'hyphenated compounds', 4, '2-res-other')]));
+    await importInput().setInputFiles(other);
+    const mapping = page.getByTestId('import-mapping');
+    await mapping.waitFor();
+    assert.match(
+      (await mapping.textContent()) ?? '',
+      /1 explanation of sae-explorer-demo\/2-res-other; this SAE is sae-explorer-demo\/2-res-brown/,
+    );
+    assert.equal(
+      (await callApi<unknown[]>(page, 'annotation.explanations', { feature: 12 })).length,
+      0,
+      'nothing imported before confirming',
+    );
+    await shot(page, 'import-mapping');
+    await mapping.getByRole('button', { name: /^Import them as this SAE’s/ }).click();
+    await report.and(page.locator('[data-format="neuronpedia"][data-added="1"]')).waitFor();
+    assert.equal(
+      (await callApi<{ description: string }[]>(page, 'annotation.explanations', { feature: 12 }))[0]?.description,
+      'hyphenated compounds',
+    );
+
+    // exported back: the label and the explanations, under this SAE's ids
+    const [d] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Neuronpedia rows', exact: true }).click(),
+    ]);
+    const file = path.join(tmp, 'np-after-import.jsonl');
+    await d.saveAs(file);
+    const rows = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    assert.deepEqual(
+      rows.filter((r) => ['12', '91', String(FEATURE)].includes(r['index']!)).map((r) => [r['index'], r['layer'], r['description']]),
+      [
+        ['12', '2-res-brown', 'hyphenated compounds'],
+        ['91', '2-res-brown', 'verbs of motion, mostly past tense'],
+        [String(FEATURE), '2-res-brown', 'time spans'],
+        [String(FEATURE), '2-res-brown', 'measurements of elapsed time'],
+      ],
+    );
   });
 
   test('dark theme renders the feature page', async () => {

@@ -116,7 +116,7 @@ describe('steering on the embedded demo', () => {
 
   test('Escape cancels a run, which is kept with what it produced', async () => {
     await page.getByLabel('Max new tokens').fill('230');
-    await page.getByLabel('sample').check();
+    await page.getByLabel('sample', { exact: true }).check();
     await page.getByRole('button', { name: /^Run/ }).click();
     await page.getByTestId('steer-output-steered').locator('[data-index="2"]').waitFor();
     await page.keyboard.press('Escape');

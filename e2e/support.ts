@@ -17,7 +17,12 @@ export interface HostOptions {
    * corpus.jsonl, one JSON line a document: a small stand-in for the embedded demo (same
    * layout) so a spec's first run stays quick. Without it the host opens the real demo.
    */
-  readonly demo?: { readonly fixture: string; readonly corpus: readonly unknown[] };
+  readonly demo?: {
+    readonly fixture: string;
+    readonly corpus: readonly unknown[];
+    /** Raw bytes appended to corpus.jsonl after its JSON lines (e.g. a line that is not UTF-8). */
+    readonly tail?: Uint8Array;
+  };
   /** More environment for the host (added to this process's), or a function of the spec's temporary folder that gives it. */
   readonly env?: NodeJS.ProcessEnv | ((tmp: string) => NodeJS.ProcessEnv);
   /** Folders the host may reach besides its data folder, HF cache and demo (`serve --allow-dir`). */
@@ -48,6 +53,7 @@ export async function startHost(prefix: string, options: HostOptions = {}): Prom
   fs.mkdirSync(resultsDir, { recursive: true });
   const resources = path.join(tmp, 'resources');
   const demoDir = options.demo ? writeStandInDemo(resources, options.demo.fixture, options.demo.corpus) : undefined;
+  if (demoDir && options.demo?.tail) fs.appendFileSync(path.join(demoDir, 'corpus.jsonl'), options.demo.tail);
   const serveOptions = {
     dataDir: path.join(tmp, 'data'),
     allowDirs: options.allowDirs ?? [],

@@ -5,6 +5,33 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * The Node.js the desktop app and its packaging need: Electron 45 and the tools that install
+ * and package it (@electron/get, @electron/rebuild, node-abi) declare `node >= 22.12.0`.
+ * The CLI, the serve host and the tests also run on Node 20.19+.
+ */
+export const NODE_REQUIRED = '22.12.0';
+
+/** True when `version` (default: this Node's) is older than NODE_REQUIRED. */
+export function nodeTooOld(version = process.versions.node) {
+  const [a = 0, b = 0, c = 0] = version.split('.').map(Number);
+  const [x = 0, y = 0, z = 0] = NODE_REQUIRED.split('.').map(Number);
+  return a !== x ? a < x : b !== y ? b < y : c < z;
+}
+
+/** What to tell a user whose Node is too old for `what` (e.g. "the desktop app"), one line each. */
+export function nodeRequirementLines(what) {
+  return [
+    `${what} needs Node.js ${NODE_REQUIRED} or newer; this is Node ${process.versions.node}.`,
+    '  Electron 45 and the tools that install and package it (@electron/get, @electron/rebuild, node-abi) require it;',
+    '  on older Node, npm warns EBADENGINE about them.',
+    '  Install Node 22 LTS or newer (https://nodejs.org, or: nvm install 22), then run this again.',
+    '  On this Node the command line, the app in a browser and the tests still run:',
+    '    npm run build && npm run serve     (open the URL it prints)',
+    '    npm test',
+  ];
+}
+
 /** The repository root. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Fetches onnxruntime-node's CUDA 12 execution provider libraries (they are too large for
-// the npm registry, so the default install skips them; see .npmrc). Needs network access
+// the npm registry, so the default install skips them; see scripts/setup.mjs). Needs network access
 // to NuGet, and CUDA 12 + cuDNN 9 installed on the system to be usable.
 //
 //   npm run setup:cuda
@@ -22,7 +22,8 @@ if (!(process.platform === 'linux' && process.arch === 'x64')) {
 // undefined for it, and then skips when run from an npm script). `true` forces the install of
 // this platform's manifest, which on linux/x64 is exactly cuda12.
 const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'true' };
-// npm exports .npmrc's `onnxruntime-node-install=skip` and its package context to scripts.
+// npm's package context, and a skip from an older .npmrc (`onnxruntime-node-install=skip`,
+// which npm exports to scripts), must not reach it.
 for (const key of ['npm_config_onnxruntime_node_install', 'ONNXRUNTIME_NODE_INSTALL_CUDA', 'npm_config_local_prefix', 'npm_package_json']) {
   delete env[key];
 }

@@ -7,11 +7,13 @@
 // The Electron binary comes from github.com (or $ELECTRON_MIRROR). When that host cannot be
 // reached, the install goes on without it (ELECTRON_SKIP_BINARY_DOWNLOAD=1) and the app
 // opens in the browser instead; when it can, the binary is fetched after the install.
+// onnxruntime-node's CUDA 12 libraries (from NuGet, hundreds of MB) are skipped
+// (ONNXRUNTIME_NODE_INSTALL=skip) unless that variable is set; `npm run setup:cuda` adds them.
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { electronBinary, electronDir, npmCommand, repoRoot, run } from './lib.mjs';
+import { electronBinary, electronDir, NODE_REQUIRED, nodeTooOld, npmCommand, repoRoot, run } from './lib.mjs';
 
 const nodeModules = path.join(repoRoot, 'node_modules');
 const hiddenLock = path.join(nodeModules, '.package-lock.json');
@@ -79,9 +81,20 @@ export async function ensureInstalled({ quiet = false } = {}) {
     if (!quiet) console.log('setup: npm packages are installed');
     return true;
   }
-  console.log(`setup: installing npm packages (${reason}); the first install takes a few minutes`);
+  console.log(`setup: installing npm packages (${reason})`);
+  console.log(
+    'setup: the first install takes a few minutes: better-sqlite3 compiles its native module from source ' +
+      '(python3, make and a C++ compiler) when its prebuilt binary cannot be downloaded from github.com',
+  );
+  if (nodeTooOld()) {
+    console.log(
+      `setup: this is Node ${process.versions.node}: npm warns EBADENGINE about electron and its tools, which need Node ${NODE_REQUIRED}+ ` +
+        '(for the desktop app and `npm run dist`); the tests, the command line and `serve` run on this Node',
+    );
+  }
 
-  const env = { ...process.env };
+  // the default install is CPU + bundled providers (DESIGN.md); CUDA is fetched on request
+  const env = { ONNXRUNTIME_NODE_INSTALL: 'skip', ...process.env };
   const skipRequested = ['1', 'true'].includes(String(env.ELECTRON_SKIP_BINARY_DOWNLOAD).toLowerCase());
   const reachable = !skipRequested && (await electronHostReachable());
   if (!reachable) {

@@ -4,8 +4,13 @@
 // the app (e.g. `npm start -- --data ~/sae-data`, or `--port 0` / `--allow-dir DIR` for the
 // serve host, which prints a URL carrying its access token; run again, it prints the running one's).
 import { spawn } from 'node:child_process';
-import { electronBinary, nodeBin, repoRoot, run } from './lib.mjs';
+import { electronBinary, nodeBin, nodeRequirementLines, nodeTooOld, repoRoot, run } from './lib.mjs';
 import { ensureInstalled } from './setup.mjs';
+
+if (nodeTooOld()) {
+  for (const line of nodeRequirementLines('SAE Explorer')) console.error(`start: ${line}`);
+  process.exit(1);
+}
 
 if (!(await ensureInstalled({ quiet: true }))) process.exit(1);
 

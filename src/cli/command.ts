@@ -117,7 +117,7 @@ export function defineCommand<O extends OptionSpecs>(spec: CommandSpec<O>): Comm
     async execute(argv, io) {
       let parsed: ReturnType<typeof parseArgs>;
       try {
-        parsed = parseArgs({ args: [...argv], options: all, strict: true, allowPositionals: true });
+        parsed = parseArgs({ args: joinNegativeValues(argv, all), options: all, strict: true, allowPositionals: true });
       } catch (e) {
         // parseArgs appends a paragraph about '--' to unknown-option errors; one line is enough.
         const message = (e instanceof Error ? e.message : String(e)).split('. To specify')[0];
@@ -146,6 +146,25 @@ export function defineCommand<O extends OptionSpecs>(spec: CommandSpec<O>): Comm
       return text.endsWith('\n') ? text : `${text}\n`;
     },
   };
+}
+
+/**
+ * `--lo -2` as `--lo=-2`: parseArgs calls a value starting with a dash ambiguous, but after an
+ * option that takes a value a negative number can only be that value.
+ */
+export function joinNegativeValues(argv: readonly string[], options: OptionSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (a === '--') return [...out, ...argv.slice(i)];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(?:\d|\.\d)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 function commandHelp(spec: CommandSpec<OptionSpecs>, options: OptionSpecs): string {

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../core/util/atomic-write.ts';
 
 /** The file's name inside the data folder. */
 export const SERVE_RECORD_FILE = 'serve.json';
@@ -32,11 +33,7 @@ export function serveRecordFile(dataDir: string): string {
 /** Writes the record atomically, readable by its owner only (mode 0600). */
 export function writeServeRecord(dataDir: string, record: ServeRecord): void {
   const file = serveRecordFile(dataDir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-  // the mode given to writeFileSync is masked by the umask and ignored for an existing file
-  fs.chmodSync(tmp, 0o600);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** The record in a data folder, or null when there is none (or it is not one). */

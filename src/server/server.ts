@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Core } from '../core/app/core.ts';
 import { ANNOTATION_IMPORT_MAX_CHARS } from '../shared/annotation-types.ts';
-import { fail, type ErrorCode, type Reply } from '../shared/reply.ts';
+import { fail, stripAnsi, type ErrorCode, type Reply } from '../shared/reply.ts';
 import { rendererCsp } from '../shared/csp.ts';
 import { hostChecker, newToken, presentedToken, TOKEN_COOKIE, tokenMatches } from './access.ts';
 import { readJsonBody } from './body.ts';
+import { Serial } from './serial.ts';
 import { sendStatic } from './static-files.ts';
 
 type Failure = ReturnType<typeof fail>;
@@ -46,11 +47,13 @@ const MiB = 1024 * 1024;
 
 /**
  * Requests that carry a whole exported file, with the body limit each needs: an annotation
- * export may hold 50 M characters (the payload's max), which JSON-escaping inside the
- * request body can roughly double; a steering session export carries its outputs whole.
+ * file may hold ANNOTATION_IMPORT_MAX_CHARS characters (the payload's max), plus a quarter
+ * for JSON escaping inside the request body (a file that needs more: send it gzipped, as
+ * base64); a steering session export carries its outputs whole. Such requests are read and
+ * handled one at a time (see `largeRequests`), so several at once cost the memory of one.
  */
 export const largeBodyLimits: Readonly<Record<string, number>> = {
-  'annotation.import': 2 * ANNOTATION_IMPORT_MAX_CHARS + MiB,
+  'annotation.import': Math.ceil(ANNOTATION_IMPORT_MAX_CHARS * 1.25) + MiB,
   'session.import': 64 * MiB,
 };
 
@@ -96,10 +99,11 @@ export async function startServeHost(options: ServeOptions): Promise<ServeHost> 
   const bodyLimits = new Map(Object.entries({ ...largeBodyLimits, ...options.bodyLimits }));
   const hostAllowed = hostChecker(host, options.allowedHosts);
   const streams = new Set<ServerResponse>();
+  const largeRequests = new Serial();
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
-      console.error('serve host: request failed', e);
+      console.error(`serve host: request failed: ${stripAnsi(e instanceof Error ? (e.stack ?? e.message) : String(e))}`);
       if (!res.headersSent) sendReply(res, fail('internal', 'internal error'));
       else res.destroy();
     });
@@ -149,7 +153,9 @@ export async function startServeHost(options: ServeOptions): Promise<ServeHost> 
       if (req.method !== 'GET') return deny(res, true, fail('bad_request', 'use GET for /api/events'), 405);
       return openEventStream(req, res);
     }
-    const name = decodeURIComponent(url.pathname.slice('/api/'.length));
+    const name = decodePathPart(url.pathname.slice('/api/'.length));
+    if (name === undefined)
+      return deny(res, true, fail('bad_request', `malformed %-escape in the request path ${url.pathname.slice(0, 200)}`));
     if (req.method !== 'POST') return deny(res, true, fail('bad_request', `use POST for /api/${name}`), 405);
     // A cross-site page may POST here; only same-origin pages (or non-browsers) get through.
     const origin = req.headers.origin;
@@ -162,15 +168,23 @@ export async function startServeHost(options: ServeOptions): Promise<ServeHost> 
     if (type !== 'application/json' && !(type === '' && req.headers['content-length'] === '0')) {
       return deny(res, true, fail('bad_request', 'Content-Type must be application/json'), 415);
     }
-    const body = await readJsonBody(req, bodyLimits.get(name) ?? maxBody);
-    if ('problem' in body) {
+    const limit = bodyLimits.get(name) ?? maxBody;
+    // large bodies wait their turn before being read: their memory is held one at a time
+    const reply =
+      limit > maxBody ? await largeRequests.run(() => readAndDispatch(req, name, limit)) : await readAndDispatch(req, name, limit);
+    if (!reply.ok && (reply.error.code === 'too_large' || reply.error.message.startsWith('request body is not valid JSON'))) {
       res.setHeader('Connection', 'close');
-      if (body.problem.kind === 'too_large') {
-        return deny(res, true, fail('too_large', `request body is larger than ${body.problem.limit} bytes`));
-      }
-      return deny(res, true, fail('bad_request', `request body is not valid JSON: ${body.problem.message}`));
     }
-    sendReply(res, await options.core.dispatch(name, body.value));
+    sendReply(res, reply);
+  }
+
+  async function readAndDispatch(req: IncomingMessage, name: string, limit: number): Promise<Reply<unknown>> {
+    const body = await readJsonBody(req, limit);
+    if ('problem' in body) {
+      if (body.problem.kind === 'too_large') return fail('too_large', `request body is larger than ${body.problem.limit} bytes`);
+      return fail('bad_request', `request body is not valid JSON: ${body.problem.message}`);
+    }
+    return options.core.dispatch(name, body.value);
   }
 
   function openEventStream(req: IncomingMessage, res: ServerResponse): void {
@@ -217,6 +231,15 @@ export async function startServeHost(options: ServeOptions): Promise<ServeHost> 
         server.closeAllConnections();
       }),
   };
+}
+
+/** decodeURIComponent, or undefined for a malformed escape (`%E0%A4%A`, a lone `%`). */
+function decodePathPart(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
 }
 
 function sendReply(res: ServerResponse, reply: Reply<unknown>, status?: number): void {

@@ -106,6 +106,16 @@ export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 /** Every job state, for schemas. */
 export const jobStates = ['queued', 'running', 'done', 'failed', 'cancelled'] as const satisfies readonly JobState[];
 
+/**
+ * Ways a failed job can be retried so that it does not fail the same way, as the job itself
+ * knows them: `replace-invalid-utf8` reads bytes that are not UTF-8 as U+FFFD (the CLI's
+ * `--invalid-utf8 replace`).
+ */
+export const jobRemedies = ['replace-invalid-utf8'] as const;
+
+/** One of the job remedies. */
+export type JobRemedy = (typeof jobRemedies)[number];
+
 /** A job as listed: identity, state and its latest progress. */
 export interface JobInfo {
   /** Unique within this process. */
@@ -122,6 +132,12 @@ export interface JobInfo {
   readonly finishedAt?: number;
   /** One line, when state is `failed`. */
   readonly error?: string;
+  /** True when `jobs.retry` can run a failed or cancelled job again (an index resumes where it stopped). */
+  readonly retryable?: boolean;
+  /** Retries that avoid this failure, when the job knows one. */
+  readonly remedies?: readonly JobRemedy[];
+  /** The job that retried this one. */
+  readonly retriedAs?: string;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -211,6 +227,13 @@ export const requests = {
    * state arrives as a `job.state` event once the job has wound down.
    */
   'jobs.cancel': request<JobInfo>()(z.object({ job: z.string().min(1) }).strict()),
+
+  /**
+   * Runs a failed or cancelled job again (`retryable` says whether it can be), optionally with
+   * one of the remedies its failure offers; answers the new job. An index resumes from its
+   * last committed batch.
+   */
+  'jobs.retry': request<JobInfo>()(z.object({ job: z.string().min(1), remedy: z.enum(jobRemedies).optional() }).strict()),
 
   /**
    * Starts (or resumes) indexing SAE activations over a corpus into an SQLite index, as a

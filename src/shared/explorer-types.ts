@@ -1,8 +1,10 @@
 /**
- * Payloads and results of the requests about: feature search, prompt ranking, logit effects
- * and nearest features (`feature.search`, `prompt.rank`, `feature.logits`, `feature.nearest`).
- * They work on the workspace's model + SAE (the loaded engine) and, for statistics, on an
- * activation index (`db`). Pure: zod and types only. contract.ts merges `explorerRequests`.
+ * Payloads and results of the requests about: feature search, prompt ranking, logit effects,
+ * nearest and co-occurring features, a feature on typed text and the effect of ablating it
+ * (`feature.search`, `prompt.rank`, `feature.logits`, `feature.nearest`, `feature.cooccurring`,
+ * `feature.onText`, `feature.ablate`). They work on the workspace's model + SAE (the loaded
+ * engine) and, for statistics, on an activation index (`db`). Pure: zod and types only.
+ * contract.ts merges `explorerRequests`.
  */
 import { z } from 'zod';
 import { request, type RequestDef } from './request-def.ts';
@@ -67,6 +69,14 @@ export const featureSearchPayload = z
   })
   .strict();
 
+/** A token a feature's strongest activations fire on. */
+export interface TopToken {
+  /** The token as decoded, e.g. " years". */
+  readonly text: string;
+  /** How many of the feature's top examples (at most 20) activate on it. */
+  readonly count: number;
+}
+
 /** One row of a feature list. */
 export interface FeatureRow {
   readonly id: number;
@@ -76,6 +86,10 @@ export interface FeatureRow {
   /** The activation histogram downsampled to 16 bins over (0, max], for a sparkline. */
   readonly spark: readonly number[];
   readonly label: string | null;
+  /** The best explanation imported from Neuronpedia, when the feature has one (shown beside or instead of a label). */
+  readonly explanation: string | null;
+  /** The tokens its top examples fire on, most first (at most 3; empty until the index is finished). */
+  readonly topTokens: readonly TopToken[];
   readonly starred: boolean;
   readonly tags: readonly string[];
   /** The query's score for this row (token hits, cosine, FTS rank), when it has one. */
@@ -160,12 +174,26 @@ export interface LogitEffect {
   readonly value: number;
 }
 
+/**
+ * A histogram of a feature's logit effects over the whole vocabulary, named as SAEDashboard's
+ * (and Neuronpedia's `logits_hist_data_bar_*`) histograms: equal-width bins over [min, max].
+ */
+export interface LogitHistogram {
+  /** Tokens per bin. */
+  readonly barHeights: readonly number[];
+  /** The centre of each bin. */
+  readonly barValues: readonly number[];
+  readonly binWidth: number;
+}
+
 /** What `feature.logits` answers: the effects, or why they cannot be computed for this model. */
 export type FeatureLogits =
   | {
       readonly available: true;
       readonly promoted: readonly LogitEffect[];
       readonly suppressed: readonly LogitEffect[];
+      /** Every token's effect, binned (40 bins). */
+      readonly histogram: LogitHistogram;
       /**
        * True when the final norm's scale γ was found and folded into W_U (W_U'[d, v] = γ[d] · W_U[d, v]),
        * as TransformerLens, SAELens and Neuronpedia do by default; false: the raw W_U.
@@ -190,6 +218,91 @@ export interface NearFeature {
   readonly cosine: number;
   readonly label: string | null;
   readonly density: number | null;
+}
+
+/** Payload of `feature.cooccurring`. */
+export const featureCooccurringPayload = z
+  .object({
+    db: dbPath,
+    id: featureId,
+    /** Order: Jaccard index (default) or raw count of shared tokens. */
+    by: z.enum(['jaccard', 'count']).default('jaccard'),
+    n: z.number().int().min(1).max(32).default(10),
+  })
+  .strict();
+
+/** A feature active on the same tokens as another. */
+export interface CooccurringFeature {
+  readonly id: number;
+  /** Tokens where both are active. */
+  readonly count: number;
+  /** count / tokens where either is active. */
+  readonly jaccard: number;
+  readonly label: string | null;
+  readonly density: number;
+}
+
+/** What `feature.cooccurring` answers. */
+export interface FeatureCooccurrence {
+  readonly features: readonly CooccurringFeature[];
+  /**
+   * Share of the index's windows the counts cover: 1, or (for indexes too large to count
+   * exactly) a fixed sample of windows chosen by a keyed hash.
+   */
+  readonly sampled: number;
+  /** Tokens where this feature is active, in the counted windows. */
+  readonly count: number;
+}
+
+/** Payload of `feature.onText`. */
+export const featureOnTextPayload = z
+  .object({
+    id: featureId,
+    text: z.string().min(1).max(20_000),
+  })
+  .strict();
+
+/** One feature's activation on every token of a text. */
+export interface FeatureOnText {
+  readonly tokens: readonly { readonly text: string; readonly value: number; readonly bos: boolean }[];
+  readonly max: number;
+  /** Non-TopK SAEs: per-token lists were cut at this many latents, so small values may read 0; null when exact. */
+  readonly truncatedAt: number | null;
+}
+
+/** Payload of `feature.ablate`. */
+export const featureAblatePayload = z
+  .object({
+    db: dbPath,
+    id: featureId,
+    /** The example's window and the activating token's position in it (as `feature.get` gives them). */
+    window: z.number().int().nonnegative(),
+    position: z.number().int().nonnegative(),
+  })
+  .strict();
+
+/** A token's next-token log-probability with and without the feature. */
+export interface AblatedToken {
+  readonly id: number;
+  readonly text: string;
+  readonly clean: number;
+  readonly ablated: number;
+}
+
+/**
+ * What `feature.ablate` answers: the model's next-token distribution after the activating
+ * token, clean and with this feature zero-ablated at that token (the steer graph with the
+ * latent clamped to 0 there, the SAE's error term kept).
+ */
+export interface FeatureAblation {
+  /** The feature's activation at the token (what was removed). */
+  readonly value: number;
+  /** The token that follows in the corpus, with its log-probabilities; null at the end of a window. */
+  readonly next: AblatedToken | null;
+  /** Tokens whose log-probability fell most when the feature was removed (it promoted them). */
+  readonly dropped: readonly AblatedToken[];
+  /** Tokens whose log-probability rose most. */
+  readonly raised: readonly AblatedToken[];
 }
 
 /** Every request of this area, by name. */
@@ -218,4 +331,20 @@ export const explorerRequests = {
 
   /** The n features whose decoder rows are nearest (cosine) to this one's, nearest first. */
   'feature.nearest': request<NearFeature[]>()(featureNearestPayload),
+
+  /**
+   * The features most often active on the same tokens as this one, from the index (counted
+   * once when the index is finalized; an older index is counted on first use): count of shared
+   * tokens and Jaccard index, best first.
+   */
+  'feature.cooccurring': request<FeatureCooccurrence>()(featureCooccurringPayload),
+
+  /** Runs the capture graph on typed text and answers this feature's activation at every token. */
+  'feature.onText': request<FeatureOnText>()(featureOnTextPayload),
+
+  /**
+   * The change in next-token log-probabilities when this feature is zero-ablated at an
+   * example's activating token (index `db`, window, position), computed on demand.
+   */
+  'feature.ablate': request<FeatureAblation>()(featureAblatePayload),
 } as const satisfies Record<string, RequestDef<z.ZodType, unknown>>;

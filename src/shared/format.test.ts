@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { etaSeconds, formatBytes, formatEta, formatProgress, formatShare } from './format.ts';
+import { etaSeconds, formatBytes, formatDuration, formatEta, formatProgress, formatShare } from './format.ts';
 
 test('formatBytes: decimal units, one decimal above bytes', () => {
   assert.equal(formatBytes(0), '0 B');
@@ -38,4 +38,11 @@ test('formatShare: a fraction as a percentage', () => {
   assert.equal(formatShare(0.1234), '12.3%');
   assert.equal(formatShare(0.1234, 2), '12.34%');
   assert.equal(formatShare(1), '100.0%');
+});
+
+test('formatDuration: milliseconds, tenths of seconds, then minutes and hours', () => {
+  assert.equal(formatDuration(850.4), '850 ms');
+  assert.equal(formatDuration(13_480), '13.5 s');
+  assert.equal(formatDuration(80_000), '1 min 20 s');
+  assert.equal(formatDuration(7_500_000), '2 h 5 min');
 });

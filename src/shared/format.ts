@@ -26,6 +26,13 @@ export function formatEta(seconds: number): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/** A duration in milliseconds as `850 ms`, `13.5 s`, `1 min 20 s` or `2 h 5 min`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return formatEta(Math.round(ms / 1000));
+}
+
 /** Seconds left at `rate` units a second; null when the total is unknown or nothing moves yet. */
 export function etaSeconds(done: number, total: number | null, rate: number): number | null {
   return total !== null && rate > 0 ? Math.max(0, (total - done) / rate) : null;

@@ -278,6 +278,8 @@ export interface LocalFolder {
     readonly dir: boolean;
     /** What the entry looks like: a model folder or file, an SAE folder or file, or neither. */
     readonly kind: HubKind | null;
+    /** Why a folder laid out like an SAE is not one (e.g. its cfg.json does not read). */
+    readonly problem?: string;
     /** In the list of roots: where the root comes from. */
     readonly root?: FileRootKind;
   }[];

@@ -81,5 +81,11 @@ export function toReplyError(e: unknown): ReplyError {
 }
 
 function firstLine(s: string): string {
-  return (s.split('\n')[0] ?? '').trim().slice(0, 500);
+  return (stripAnsi(s).split('\n')[0] ?? '').trim().slice(0, 500);
+}
+
+/** `s` without ANSI escape sequences (native libraries such as ONNX Runtime colour their messages). */
+export function stripAnsi(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '');
 }

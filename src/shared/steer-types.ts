@@ -6,17 +6,32 @@
  * same settings and seed. `steer.run` answers at once with the run's id and its session;
  * tokens stream as `steer.token` events, the prompt's next-token table as `steer.next`, and
  * `steer.done` ends it. Every run is a session saved in `<data>/sessions.sqlite`.
+ *
+ * A run may also be a grid: a strength sweep (every intervention's value × each factor, all
+ * on the same seed) and / or several sampled continuations per side (seeds seed, seed + 1,
+ * …). Its rows generate together in one batch and are kept in the session's `runs`, each
+ * steered one with its KL from the default model and a coherence proxy (see RunMetrics).
+ *
+ * The prompt is plain text or a chat (messages rendered with the model's chat template, as
+ * transformers' `apply_chat_template` does); the session keeps which prompt tokens hold the
+ * text of which message, so steering can skip the template's own tokens.
  */
 import { z } from 'zod';
 import { request, type RequestDef } from './request-def.ts';
+import { steerValueSchema } from './steer-bounds.ts';
 
 // ---------------------------------------------------------------------------------------
 // Interventions and settings
 // ---------------------------------------------------------------------------------------
 
-/** Which token positions an intervention applies to; a range is [from, to) in absolute positions (BOS = 0). */
+/**
+ * Which token positions an intervention applies to; a range is [from, to) in absolute
+ * positions (BOS = 0). `user`: the text of the prompt's user messages only (a plain prompt is
+ * one user message; its BOS is not part of it). `content`: the text of every message and
+ * every generated token, so everything but the chat template's own tokens (and BOS).
+ */
 export const positionsSchema = z.union([
-  z.enum(['all', 'prompt', 'generated']),
+  z.enum(['all', 'prompt', 'generated', 'user', 'content']),
   z
     .object({ from: z.number().int().min(0), to: z.number().int().min(1) })
     .strict()
@@ -85,6 +100,70 @@ export const generationSettingsSchema = z
 export type GenerationSettings = z.output<typeof generationSettingsSchema>;
 
 // ---------------------------------------------------------------------------------------
+// Chat prompts, sweeps and samples
+// ---------------------------------------------------------------------------------------
+
+/** Roles of a chat message. */
+export const chatRoles = ['system', 'user', 'assistant'] as const;
+
+/** One of chatRoles. */
+export type ChatRole = (typeof chatRoles)[number];
+
+/** One message of a chat prompt. */
+export const chatMessageSchema = z.object({ role: z.enum(chatRoles), content: z.string().max(20_000) }).strict();
+
+/** A message of a chat prompt. */
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+/** A chat prompt: messages rendered with a chat template (the model's own unless `template` gives one). */
+export const chatPromptSchema = z
+  .object({
+    messages: z.array(chatMessageSchema).min(1).max(64),
+    /** Append the template's opening of an assistant turn, so the model answers (transformers' `add_generation_prompt`). */
+    addGenerationPrompt: z.boolean().default(true),
+    /** A Jinja chat template to use instead of the model's own (`chat_template` of tokenizer_config.json). */
+    template: z.string().min(1).max(100_000).optional(),
+  })
+  .strict();
+
+/** A chat prompt as sent. */
+export type ChatPrompt = z.output<typeof chatPromptSchema>;
+
+/** A chat prompt as a session keeps it: the template it was rendered with, and where that came from. */
+const sessionChatSchema = z
+  .object({
+    messages: z.array(chatMessageSchema),
+    addGenerationPrompt: z.boolean(),
+    template: z.string(),
+    /** `model`: the model's own template; `custom`: one sent with the run. */
+    source: z.enum(['model', 'custom']),
+  })
+  .strict();
+
+/** A session's chat prompt. */
+export type SessionChat = z.infer<typeof sessionChatSchema>;
+
+/** Prompt positions [from, to) that hold the text of one message (a plain prompt: one user message). */
+export const promptSegmentSchema = z
+  .object({
+    role: z.enum(chatRoles),
+    /** Index of the message in the chat (0 for a plain prompt). */
+    message: z.number().int().min(0),
+    from: z.number().int().min(0),
+    to: z.number().int().min(0),
+  })
+  .strict();
+
+/** Where one message's text sits in the prompt's tokens. */
+export type PromptSegment = z.infer<typeof promptSegmentSchema>;
+
+/** The factors a sweep multiplies every intervention's value by, in order (e.g. 0, 0.5, 1, 2, 4, 8). */
+export const sweepSchema = z.array(z.number().min(-1e6).max(1e6)).min(1).max(16);
+
+/** Rows of one grid run at most: (1 + sweep factors) × samples, plus one teacher-forced row per steered run. */
+export const MAX_GRID_ROWS = 96;
+
+// ---------------------------------------------------------------------------------------
 // Sessions
 // ---------------------------------------------------------------------------------------
 
@@ -129,6 +208,44 @@ const nextTokenRowSchema = z
     steeredLogprob: z.number().nullable(),
   })
   .strict();
+
+/**
+ * How a steered run differs from the default model, in nats. KL is KL(default ‖ steered) of
+ * the next-token distributions; the default model's are read on the steered run's own text
+ * (teacher-forced), so both are over the same prefix.
+ */
+const runMetricsSchema = z
+  .object({
+    /** At the first generated position (the prompt's next token): 0 when steering leaves the prompt alone. */
+    klFirst: z.number(),
+    /** Averaged over the run's generated positions. */
+    klMean: z.number(),
+    /** Coherence proxy: the default model's mean log-probability of the run's generated tokens (0 is best; lower reads worse). */
+    coherence: z.number(),
+  })
+  .strict();
+
+/** A run's KL from the default model and its coherence proxy. */
+export type RunMetrics = z.infer<typeof runMetricsSchema>;
+
+/** One continuation of a grid session: a side at one sweep factor and sample. */
+const gridRunSchema = z
+  .object({
+    side: z.enum(['default', 'steered']),
+    /** The factor every intervention's value was multiplied by; null on the default side (1 without a sweep). */
+    factor: z.number().nullable(),
+    /** Sample number, from 0. */
+    sample: z.number().int().min(0),
+    /** Its seed: the settings' seed + sample (both sides of a sample share it). */
+    seed: z.number().int().min(0),
+    output: sideOutputSchema,
+    /** Against the default model; on the default side KL is 0 and coherence its own mean log-probability. Null until the run ends. */
+    metrics: runMetricsSchema.nullable(),
+  })
+  .strict();
+
+/** One continuation of a sweep or multi-sample session. */
+export type GridRun = z.infer<typeof gridRunSchema>;
 
 /** A token of the next-token table, with its probability on both sides. */
 export type NextTokenRow = z.infer<typeof nextTokenRowSchema>;
@@ -185,8 +302,20 @@ export const steerSessionSchema = z
     identity: identitySchema,
     interventions: z.array(steerInterventionSchema),
     settings: generationSettingsSchema,
+    /** The default and the steered continuation. In a grid session: its first default and first steered run (as in `runs`). */
     outputs: z.object({ default: sideOutputSchema, steered: sideOutputSchema }).strict(),
+    /** The prompt's next token, default vs steered (a grid session: vs its first steered run; null for a sweep). */
     next: nextTokenTableSchema.nullable(),
+    /** The chat the prompt was rendered from; null for a plain-text prompt. */
+    chat: sessionChatSchema.nullable().default(null),
+    /** Which prompt positions hold which message's text (older sessions: none recorded). */
+    segments: z.array(promptSegmentSchema).default(() => []),
+    /** A strength sweep's factors, or null. */
+    sweep: sweepSchema.nullable().default(null),
+    /** Sampled continuations per side (and per sweep factor). */
+    samples: z.number().int().min(1).max(16).default(1),
+    /** A grid session's continuations: per sample, the default run, then one steered run per factor. Empty for a plain run. */
+    runs: z.array(gridRunSchema).default(() => []),
   })
   .strict();
 
@@ -207,16 +336,25 @@ export interface SessionSummary {
   readonly identity: ModelIdentity;
   /** Generated tokens on the default and the steered side. */
   readonly tokens: { readonly default: number; readonly steered: number };
+  /** The sweep's factors, or null. */
+  readonly sweep: readonly number[] | null;
+  /** Samples per side. */
+  readonly samples: number;
+  /** True when the prompt was a chat. */
+  readonly chat: boolean;
 }
 
 /** The `format` of an exported session file. */
 export const SESSION_EXPORT_FORMAT = 'sae-explorer.steer-session';
 
+/** The version of the export format written now (1: before chats, sweeps and samples; still read). */
+export const SESSION_EXPORT_VERSION = 2;
+
 /** An exported session (JSON file): the format tag, its version, and the session. */
 export const sessionExportSchema = z
   .object({
     format: z.literal(SESSION_EXPORT_FORMAT),
-    version: z.literal(1),
+    version: z.union([z.literal(1), z.literal(SESSION_EXPORT_VERSION)]),
     exportedAt: z.number(),
     session: steerSessionSchema,
   })
@@ -259,6 +397,20 @@ export interface SteerTokenized {
   readonly bos: boolean;
   /** How many positions the model has (prompt + new tokens must fit), when its config says. */
   readonly maxPositions: number | null;
+  /** The rendered text (a chat: what the template made of it; else the prompt). */
+  readonly text: string;
+  /** Which positions hold which message's text; the rest are template tokens (and BOS). */
+  readonly segments: readonly PromptSegment[];
+}
+
+/** Whether the open model can take chat prompts, and how. */
+export interface SteerChatInfo {
+  /** The model's own chat template (from its tokenizer_config.json or chat_template.jinja), or null when it has none. */
+  readonly template: string | null;
+  /** Where the template was found. */
+  readonly source: string | null;
+  /** Whether the template takes a system message (some, like Gemma-2's, refuse one). */
+  readonly system: boolean;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -267,18 +419,33 @@ export interface SteerTokenized {
 
 const sessionId = z.object({ id: z.string().min(1) }).strict();
 
+/** The prompt of a request: plain text, or a chat (then `prompt` is ignored). */
+const promptFields = {
+  /** Plain text the model continues (ignored when `chat` is given). */
+  prompt: z.string().max(20_000).default(''),
+  /** A chat, rendered with the model's chat template (or the one it carries). */
+  chat: chatPromptSchema.optional(),
+};
+
 /** Payload of `steer.run`. */
 export const steerRunPayload = z
   .object({
-    prompt: z.string().min(1).max(20_000),
-    interventions: z.array(steerInterventionSchema).max(64),
+    ...promptFields,
+    interventions: z.array(steerInterventionSchema.extend({ value: steerValueSchema })).max(64),
     settings: generationSettingsSchema.default(() => ({ ...defaultGenerationSettings, stopSequences: [] })),
     /** The session's name (default: from the prompt and the interventions). */
     name: z.string().min(1).max(200).optional(),
     /** The session this run was forked from. */
     forkedFrom: z.string().min(1).optional(),
+    /** A strength sweep: one steered run per factor, each intervention's value × the factor, all on the same seed. */
+    sweep: sweepSchema.optional(),
+    /** Sampled continuations per side (seeds seed, seed + 1, …); more than 1 needs sampling, not greedy. */
+    samples: z.number().int().min(1).max(16).default(1),
   })
   .strict();
+
+/** What `steer.run` takes, before defaults. */
+export type SteerRunInput = z.input<typeof steerRunPayload>;
 
 /** Every request of this area, by name; each entry with JSDoc (see contract.ts). */
 export const steerRequests = {
@@ -295,8 +462,11 @@ export const steerRequests = {
   /** Checks a feature id against the loaded SAE and gives its max activation (and top tokens) from the index, when there is one. */
   'steer.feature': request<SteerFeatureInfo>()(z.object({ id: z.number().int() }).strict()),
 
-  /** Tokenizes a prompt as a run would (BOS included when the SAE wants one), to pick token ranges. */
-  'steer.tokenize': request<SteerTokenized>()(z.object({ prompt: z.string().max(20_000) }).strict()),
+  /** Tokenizes a prompt (or renders and tokenizes a chat) as a run would (BOS included when the SAE wants one), to pick token ranges. */
+  'steer.tokenize': request<SteerTokenized>()(z.object(promptFields).strict()),
+
+  /** Whether the open model has a chat template and whether it takes a system message. */
+  'steer.chatInfo': request<SteerChatInfo>()(z.object({}).strict()),
 
   /** Every saved steering session, most recently changed first. */
   'session.list': request<SessionSummary[]>()(z.object({}).strict()),
@@ -324,6 +494,8 @@ export const steerEvents = {
   /** One generated token of a steering run. */
   'steer.token': z.object({
     ...runRef,
+    /** In a grid session: which of its `runs` (plain runs have none). */
+    row: z.number().int().min(0).optional(),
     side: z.enum(steerSides),
     index: z.number().int().min(0),
     id: z.number().int().min(0),

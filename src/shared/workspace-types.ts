@@ -4,6 +4,8 @@
  * does with them. Pure: zod and types only.
  */
 import { z } from 'zod';
+import { steerValueSchema } from './steer-bounds.ts';
+import type { JobInfo } from './contract.ts';
 import type { IndexStatus } from './index-types.ts';
 
 /** What the app works on: a model, an SAE at a hook, and the corpus its index covers. */
@@ -18,6 +20,8 @@ export interface Selection {
   readonly corpus?: string;
   /** True for the embedded demo the app opens on first run. */
   readonly demo?: boolean;
+  /** `replace`: the corpus's bytes that are not UTF-8 are read as U+FFFD (chosen when a retry of its index offered it). */
+  readonly invalidUtf8?: 'replace';
 }
 
 /** The workspace as the UI shows it. */
@@ -40,6 +44,11 @@ export interface WorkspaceInfo {
   readonly index: IndexStatus | null;
   /** The job building that index, while one runs. */
   readonly indexJob: string | null;
+  /**
+   * The latest job that built or resumed the index in this run of the app, in whatever state
+   * (failed: why, and whether `jobs.retry` can run it again); null when none was needed.
+   */
+  readonly lastIndexJob: JobInfo | null;
   /** Why the engine or the index could not be opened, in words for the user. */
   readonly error: string | null;
 }
@@ -87,7 +96,7 @@ export const interventionSchema = z
   .object({
     feature: z.number().int().min(0),
     mode: z.enum(['clamp', 'add', 'scale']),
-    value: z.number().finite(),
+    value: steerValueSchema,
     positions: positions.optional(),
   })
   .strict();

@@ -4,10 +4,11 @@ import { DEFAULT_CONTEXT } from '../../core/health/evaluate.ts';
 import { metricsText } from '../../core/health/report.ts';
 import { HealthStore, healthDbFile } from '../../core/health/store.ts';
 import { startHealthWorker } from '../../core/health/worker-client.ts';
-import { DEFAULT_EVAL_TOKENS } from '../../shared/health-types.ts';
+import { DEFAULT_EVAL_TOKENS, healthEvaluatePayload } from '../../shared/health-types.ts';
 import { CliError, defineCommand } from '../command.ts';
 import { engineOptions, engineSpec, positiveInt } from './engine-options.ts';
 import { cliErrors } from './index-options.ts';
+import { numberField, parseOptions, textField } from '../schema-options.ts';
 
 /** `evaluate`: Compute SAE health metrics (L0, variance explained, CE loss recovered, ...) on a corpus. */
 export const evaluateCommand = defineCommand({
@@ -34,10 +35,20 @@ export const evaluateCommand = defineCommand({
   json: true,
   async run({ values, io }) {
     if (!values.corpus) throw new CliError('--corpus PATH is required', 2);
-    const maxTokens = positiveInt('max-tokens', values['max-tokens'], DEFAULT_EVAL_TOKENS);
-    const context = positiveInt('context', values.context, DEFAULT_CONTEXT);
-    const batch = values.batch === undefined ? undefined : positiveInt('batch', values.batch, 1);
     const corpus = path.resolve(values.corpus);
+    // checked by health.evaluate's own schema, as the API checks them
+    const p = parseOptions(
+      healthEvaluatePayload,
+      {
+        maxTokens: numberField('max-tokens', values['max-tokens']),
+        context: numberField('context', values.context),
+        textField: textField('text-field', values['text-field']),
+      },
+      { corpus },
+    );
+    const maxTokens = p.maxTokens ?? DEFAULT_EVAL_TOKENS;
+    const context = p.context ?? DEFAULT_CONTEXT;
+    const batch = values.batch === undefined ? undefined : positiveInt('batch', values.batch, 1);
     const spec = engineSpec(values);
     // the same worker as the app's health.evaluate (src/core/health/worker.ts)
     const handle = startHealthWorker(

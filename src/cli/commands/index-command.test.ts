@@ -76,7 +76,11 @@ test('errors are one line with a non-zero exit', async () => {
     out: '',
     err: 'error: no feature 100000: this SAE has features 0–511\n',
   });
-  assert.equal((await cli('feature', '--id', '1')).err, 'error: --db FILE is required\n');
+  const noData = path.join(tmp, 'no-data-folder');
+  assert.equal(
+    (await cli('feature', '--id', '1', '--data', noData)).err,
+    `error: no data folder at ${noData}: pass --data DIR (the app's data folder) or --db FILE\n`,
+  );
   assert.equal((await cli('sample', '--db', db, '--id', '1', '--lo', 'x', '--hi', '2')).err, 'error: --lo must be a number, got "x"\n');
   assert.equal(
     (await cli('sample', '--db', db, '--id', '1', '--lo', '2', '--hi', '1')).err,

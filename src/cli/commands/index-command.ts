@@ -1,18 +1,14 @@
 import path from 'node:path';
 import { graphCacheDir, resolveDataDir } from '../../core/app/data-dir.ts';
+import { RateMeter } from '../../core/app/rate-meter.ts';
 import { runIndex, type IndexProgress } from '../../core/index/indexer.ts';
 import { etaSeconds } from '../../shared/format.ts';
-import { providerNames } from '../../shared/providers.ts';
+import { indexStartPayload } from '../../shared/index-types.ts';
 import { CliError, defineCommand } from '../command.ts';
 import { engineOptions, positiveInt } from './engine-options.ts';
-import { cliErrors, countOption } from './index-options.ts';
-
-function choice<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value))
-    throw new CliError(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`, 2);
-  return value as T;
-}
+import { cliErrors } from './index-options.ts';
+import { listIndexes } from './workspace-index.ts';
+import { numberField, parseOptions, textField } from '../schema-options.ts';
 
 /** `index`: SAE activations over a corpus into an SQLite index (resumable). */
 export const indexCommand = defineCommand({
@@ -31,7 +27,9 @@ export const indexCommand = defineCommand({
     '--max-tokens also bounds reading: of a long document only the prefix it needs is read and tokenized.',
     'Ctrl-C stops after the current batch. Running the same command again on the',
     'same --db resumes from the last committed batch, and a finished index is not redone.',
+    "`index list [--data DIR]` lists the data folder's indexes instead, marking the app workspace's.",
   ].join('\n'),
+  positionals: { min: 0, max: 1 },
   options: {
     ...engineOptions,
     corpus: { type: 'string', valueName: 'PATH', description: 'Corpus file or folder.' },
@@ -69,42 +67,53 @@ export const indexCommand = defineCommand({
     progress: { type: 'boolean', description: 'Print progress to stderr (one JSON line per batch with --json).' },
   },
   json: true,
-  async run({ values, json, io }) {
+  async run({ values, positionals, json, io }) {
+    if (positionals[0] === 'list') return listIndexes(values.data);
+    if (positionals[0] !== undefined) throw new CliError(`unknown argument "${positionals[0]}" (index takes options, or: index list)`, 2);
     if (!values.model) throw new CliError('--model DIR is required', 2);
     if (!values.sae) throw new CliError('--sae PATH is required', 2);
     if (!values.corpus) throw new CliError('--corpus PATH is required', 2);
     if (!values.db) throw new CliError('--db FILE is required', 2);
     if (values['text-field'] !== undefined && values['token-column'] !== undefined)
       throw new CliError('--text-field and --token-column exclude each other: a corpus is read as text or as token ids', 2);
-    const provider = values.provider === undefined ? undefined : choice('provider', values.provider, providerNames, 'cpu');
-    const optional = (name: string, v: string | undefined): number | undefined => (v === undefined ? undefined : positiveInt(name, v, 1));
+    // the fields index.start takes, checked by its schema as the API checks them
+    const checked = parseOptions(
+      indexStartPayload,
+      {
+        hook: textField('hook', values.hook),
+        provider: textField('provider', values.provider),
+        textField: textField('text-field', values['text-field']),
+        context: numberField('context', values.context),
+        batch: numberField('batch', values.batch),
+        maxTokens: numberField('max-tokens', values['max-tokens']),
+        maxLatentsPerToken: numberField('max-latents-per-token', values['max-latents-per-token']),
+        onBadLine: textField('on-bad-line', values['on-bad-line']),
+        invalidUtf8: textField('invalid-utf8', values['invalid-utf8']),
+        seed: numberField('seed', values.seed),
+      },
+      {
+        model: path.resolve(values.model),
+        sae: path.resolve(values.sae),
+        corpus: path.resolve(values.corpus),
+        db: path.resolve(values.db),
+      },
+    );
     const options = {
-      model: path.resolve(values.model),
-      sae: path.resolve(values.sae),
-      hook: values.hook,
-      provider,
-      cacheDir: graphCacheDir(resolveDataDir({ flag: values.data }).dir),
-      corpus: path.resolve(values.corpus),
-      textField: values['text-field'],
-      tokenColumn: values['token-column'],
+      ...checked,
       db: path.resolve(values.db),
-      context: positiveInt('context', values.context, 128),
-      batch: optional('batch', values.batch),
-      maxTokens: optional('max-tokens', values['max-tokens']),
-      maxLatentsPerToken: optional('max-latents-per-token', values['max-latents-per-token']),
-      onBadLine: choice('on-bad-line', values['on-bad-line'], ['skip', 'stop'], 'stop'),
-      invalidUtf8: choice('invalid-utf8', values['invalid-utf8'], ['error', 'replace'], 'error'),
-      seed: countOption('seed', values.seed, 0),
-      mergeActivations: optional('merge-activations', values['merge-activations']),
+      cacheDir: graphCacheDir(resolveDataDir({ flag: values.data }).dir),
+      tokenColumn: values['token-column'],
+      context: checked.context ?? 128,
+      onBadLine: checked.onBadLine ?? 'stop',
+      invalidUtf8: checked.invalidUtf8 ?? 'error',
+      seed: checked.seed ?? 0,
+      mergeActivations:
+        values['merge-activations'] === undefined ? undefined : positiveInt('merge-activations', values['merge-activations'], 1),
     };
-    let started = performance.now();
-    let lastPhase = '';
+    const meter = new RateMeter();
     const show = (p: IndexProgress): void => {
       if (!values.progress) return;
-      if (p.phase !== lastPhase) started = performance.now();
-      lastPhase = p.phase;
-      const seconds = (performance.now() - started) / 1000;
-      const rate = seconds > 0 ? p.runDone / seconds : 0;
+      const rate = meter.update(p.phase, p.runDone, performance.now());
       const eta = etaSeconds(p.done, p.total, rate);
       if (json) {
         io.stderr(

@@ -1,11 +1,12 @@
-import path from 'node:path';
+import { InputFileError } from '../../core/app/input-file-error.ts';
 import { AppError } from '../../shared/reply.ts';
 import type { FeatureExample } from '../../shared/index-types.ts';
-import { CliError, type OptionSpec } from '../command.ts';
+import { CliError, dataOption, type OptionSpec } from '../command.ts';
 
 /** Options of the index query commands (feature, sample). */
 export const queryOptions = {
-  db: { type: 'string', valueName: 'FILE', description: 'The index database (from `index`).' },
+  db: { type: 'string', valueName: 'FILE', description: "The index database (default: the app workspace's; `index list`)." },
+  data: dataOption,
   id: { type: 'string', valueName: 'F', description: 'Feature id.' },
   context: { type: 'string', valueName: 'N', description: 'Tokens shown on each side of an activating token (default 8).' },
 } as const satisfies Record<string, OptionSpec>;
@@ -28,18 +29,15 @@ export function countOption(name: string, value: string | undefined, fallback?: 
   return n;
 }
 
-/** The --db path, which must be given. */
-export function dbOption(value: string | undefined): string {
-  if (!value) throw new CliError('--db FILE is required', 2);
-  return path.resolve(value);
-}
-
-/** Runs core index code, turning its AppErrors into one-line CLI errors. */
+/**
+ * Runs core code, turning its AppErrors into one-line CLI errors: a `bad_request` is a usage
+ * error (exit 2) unless it is about an input file's content (InputFileError: exit 1).
+ */
 export async function cliErrors<T>(f: () => T | Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    if (e instanceof AppError) throw new CliError(e.message, e.code === 'bad_request' ? 2 : 1);
+    if (e instanceof AppError) throw new CliError(e.message, e.code === 'bad_request' && !(e instanceof InputFileError) ? 2 : 1);
     throw e;
   }
 }

@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { annotationsCommand } from './annotations.ts';
 import { compareCommand } from './compare.ts';
 import { encodeCommand } from './encode.ts';
 import { evaluateCommand } from './evaluate.ts';
@@ -24,6 +25,7 @@ export const commands: readonly Command[] = [
   indexCommand,
   featureCommand,
   sampleCommand,
+  annotationsCommand,
   pullCommand,
   evaluateCommand,
   compareCommand,

@@ -1,6 +1,7 @@
 /** `pull` in a child process, as `npm run cli -- pull` runs it, against the local test hub. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,4 +102,36 @@ test('a model repo with --kind model, and the errors: missing repo, bad token, b
   const kind = await cli(['pull', SAE, '--kind', 'dataset']);
   assert.equal(kind.code, 2);
   assert.match(kind.err, /--kind must be one of sae, model/);
+});
+
+test('two processes pulling the same file at once: one downloads, the other waits for it, both succeed with whole bytes', async () => {
+  const cache = path.join(tmp, 'race-hub');
+  const cdn = hub.count('GET', '/cdn-lfs/');
+  // slow enough that the two overlap: ~1 s for the weights
+  hub.chunkBytes = 2048;
+  hub.slowMs = 15;
+  try {
+    const args = ['pull', `${SAE}:blocks.2.hook_resid_pre`, '--json', '--data', path.join(tmp, 'race-data')];
+    const [a, b] = await Promise.all([cli(args, { HF_HUB_CACHE: cache }), cli(args, { HF_HUB_CACHE: cache })]);
+    assert.equal(a.code, 0, a.err);
+    assert.equal(b.code, 0, b.err);
+    const outs = [a, b].map((r) => JSON.parse(r.out) as { path: string; downloaded: number; bytes: number });
+    assert.equal(outs[0]!.path, outs[1]!.path);
+    assert.equal(hub.count('GET', '/cdn-lfs/'), cdn + 1, 'the weights were downloaded once, by one of them');
+    const weights = path.join(outs[0]!.path, 'sae_weights.safetensors');
+    assert.equal(fs.statSync(weights).size, hub.fileInfo(SAE, 'blocks.2.hook_resid_pre/sae_weights.safetensors').size);
+    assert.equal(
+      createHash('sha256').update(fs.readFileSync(weights)).digest('hex'),
+      hub.fileInfo(SAE, 'blocks.2.hook_resid_pre/sae_weights.safetensors').sha256,
+    );
+    const blobs = fs.readdirSync(path.join(cache, 'models--jbloom--GPT2-Small-SAEs-Reformatted', 'blobs'));
+    assert.deepEqual(
+      blobs.filter((f) => f.endsWith('.incomplete')),
+      [],
+      'no partial download left',
+    );
+  } finally {
+    hub.chunkBytes = 64 * 1024;
+    hub.slowMs = 0;
+  }
 });

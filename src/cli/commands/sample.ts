@@ -1,13 +1,17 @@
 import { IndexReader } from '../../core/index/reader.ts';
 import { defineCommand } from '../command.ts';
-import { cliErrors, countOption, dbOption, formatExample, numberOption, queryOptions } from './index-options.ts';
+import { cliErrors, countOption, formatExample, numberOption, queryOptions } from './index-options.ts';
+import { queryIndex } from './workspace-index.ts';
 
 /** `sample`: uniformly random examples of a feature within an activation range. */
 export const sampleCommand = defineCommand({
   name: 'sample',
   summary: 'Draw random examples of a feature whose activation lies in [lo, hi)',
-  usage: '--db FILE --id F --lo A --hi B [--n 10] [--seed S] [--context 8] [--json]',
-  description: 'The same seed gives the same examples. Output: {matching, examples: [...]}, strongest first.',
+  usage: '[--db FILE | --data DIR] --id F --lo A --hi B [--n 10] [--seed S] [--context 8] [--json]',
+  description: [
+    'The same seed gives the same examples. Output: {matching, examples: [...]}, strongest first.',
+    'Without --db: the index of the model, SAE and corpus the app has open in its data folder (--data).',
+  ].join('\n'),
   options: {
     ...queryOptions,
     lo: { type: 'string', valueName: 'A', description: 'Lowest activation (inclusive).' },
@@ -17,13 +21,13 @@ export const sampleCommand = defineCommand({
   },
   json: true,
   async run({ values }) {
-    const db = dbOption(values.db);
     const id = countOption('id', values.id);
     const lo = numberOption('lo', values.lo);
     const hi = numberOption('hi', values.hi);
     const n = countOption('n', values.n, 10);
     const seed = countOption('seed', values.seed, 0);
     const context = countOption('context', values.context, 8);
+    const db = await queryIndex(values.db, values.data);
     return cliErrors(() => {
       const reader = new IndexReader(db);
       try {

@@ -39,6 +39,23 @@ async function ask<K extends RequestName>(core: Core, name: K, payload?: Payload
   return r.value;
 }
 
+/** The result of a JSON import that conflicts with nothing and leaves nothing out. */
+function jsonResult(counts: { added?: number; updated?: number; unchanged?: number }): ResultOf<'annotation.import'> {
+  return {
+    format: 'json',
+    dryRun: false,
+    added: counts.added ?? 0,
+    updated: counts.updated ?? 0,
+    unchanged: counts.unchanged ?? 0,
+    conflicts: [],
+    explanationsAdded: 0,
+    skipped: [],
+    sources: [],
+    matchedId: null,
+    warning: null,
+  };
+}
+
 /** A minimal RFC 4180 reader (quoted fields, doubled quotes, CRLF), written apart from the exporter. */
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -147,29 +164,47 @@ describe('annotations', () => {
     }
   });
 
-  test('export: JSON round-trips through import into another data folder; CSV quotes; Neuronpedia lines', async () => {
+  test('export: JSON round-trips through import into another data folder; CSV quotes; Neuronpedia rows need ids', async () => {
     await ask(core, 'annotation.set', { feature: 30, label: 'commas, "quotes"', notes: 'line 1\r\nline 2', tags: ['a'], lists: ['l1'] });
     const all = await ask(core, 'annotation.all');
     const json = await ask(core, 'annotation.export', { format: 'json' });
     assert.equal(json.count, all.length);
-    assert.match(json.filename, /^model-sae-annotations\.json$/);
+    // named after the SAE's folder while it has no Neuronpedia ids
+    assert.equal(json.filename, 'sae.annotations.json');
     const other = await openCore('other');
     const result = await ask(other, 'annotation.import', { content: json.content });
-    assert.deepEqual(result, { added: all.length, updated: 0, unchanged: 0, conflicts: [], warning: null });
+    assert.deepEqual(result, jsonResult({ added: all.length }));
     assert.deepEqual(await ask(other, 'annotation.all'), all);
     // importing the same file again changes nothing
     const again = await ask(other, 'annotation.import', { content: json.content });
-    assert.deepEqual(again, { added: 0, updated: 0, unchanged: all.length, conflicts: [], warning: null });
+    assert.deepEqual(again, jsonResult({ unchanged: all.length }));
 
     const csv = await ask(core, 'annotation.export', { format: 'csv' });
     const rows = parseCsv(csv.content);
-    assert.deepEqual(rows[0], ['feature', 'label', 'notes', 'tags', 'starred', 'lists', 'updated_at']);
+    assert.deepEqual(rows[0], [
+      'feature',
+      'label',
+      'notes',
+      'tags',
+      'starred',
+      'lists',
+      'updated_at',
+      'explanation',
+      'explainer_model',
+      'explanation_score',
+    ]);
     assert.equal(rows.length, all.length + 1);
     const r30 = rows.find((r) => r[0] === '30')!;
     assert.deepEqual(r30.slice(0, 6), ['30', 'commas, "quotes"', 'line 1\r\nline 2', 'a', 'false', 'l1']);
+    assert.equal(csv.filename, 'sae.annotations.csv');
     assert.equal(csvField('plain'), 'plain');
 
-    const np = await ask(core, 'annotation.export', { format: 'neuronpedia' });
+    // Neuronpedia rows name the SAE's Neuronpedia ids: without any, the export says how to set them
+    const refused = await core.request('annotation.export', { format: 'neuronpedia' });
+    assert.equal(!refused.ok && refused.error.code, 'bad_request');
+    assert.match(refused.ok ? '' : refused.error.message, /no Neuronpedia id.*Models screen/);
+    const np = await ask(core, 'annotation.export', { format: 'neuronpedia', neuronpediaId: 'tiny-gpt2/1-res-test' });
+    assert.equal(np.filename, 'tiny-gpt2_1-res-test.explanations.jsonl');
     const lines = np.content
       .trim()
       .split('\n')
@@ -177,8 +212,8 @@ describe('annotations', () => {
     const labelled = all.filter((a) => a.label);
     assert.equal(np.count, labelled.length);
     assert.deepEqual(
-      lines,
-      labelled.map((a) => ({ modelId: 'model', layer: '1-sae', index: String(a.feature), description: a.label })),
+      lines.map((l) => [l['modelId'], l['layer'], l['index'], l['description'], l['typeName']]),
+      labelled.map((a) => ['tiny-gpt2', '1-res-test', String(a.feature), a.label, null]),
     );
   });
 
@@ -212,13 +247,15 @@ describe('annotations', () => {
     // the same file for this SAE needs no force
     const ownFile = { ...file, identity: id, annotations: [{ feature: 5, label: 'own file' }] };
     assert.equal((await ask(target, 'annotation.import', { content: JSON.stringify(ownFile) })).added, 1);
-    assert.deepEqual(await ask(target, 'annotation.import', { content: JSON.stringify(ownFile), force: true }), {
-      added: 0,
-      updated: 0,
-      unchanged: 1,
-      conflicts: [],
-      warning: null,
-    });
+    assert.deepEqual(
+      await ask(target, 'annotation.import', { content: JSON.stringify(ownFile), force: true }),
+      jsonResult({ unchanged: 1 }),
+    );
+
+    // a dry run reports the merge and writes nothing
+    const dry = await ask(target, 'annotation.import', { content: JSON.stringify(file), force: true, dryRun: true });
+    assert.deepEqual([dry.dryRun, dry.added, dry.updated, dry.unchanged], [true, 1, 2, 1]);
+    assert.equal(await ask(target, 'annotation.get', { feature: 4 }), null, 'nothing written by the dry run');
 
     // with force, it is merged and the warning says whose it was
     const r = await ask(target, 'annotation.import', { content: JSON.stringify(file), force: true });
@@ -228,6 +265,10 @@ describe('annotations', () => {
     assert.deepEqual(r.conflicts, [{ feature: 1, field: 'label', ours: 'ours', theirs: 'theirs' }]);
     assert.match(r.warning ?? '', /\/elsewhere\/sae/);
     assert.match(r.warning ?? '', /1 annotation\(s\) of features beyond/);
+    assert.deepEqual(
+      r.skipped.map((s) => [s.reason, s.count]),
+      [['out-of-range', 1]],
+    );
     const f1 = (await ask(target, 'annotation.get', { feature: 1 }))!;
     assert.deepEqual([f1.label, f1.notes, f1.tags, f1.starred, f1.lists], ['ours', 'their notes', ['x', 'y'], true, ['L']]);
     const f2 = (await ask(target, 'annotation.get', { feature: 2 }))!;

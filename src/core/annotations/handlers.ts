@@ -1,28 +1,28 @@
 import type { ContractHandlers } from '../../shared/contract.ts';
-import type { annotationRequests } from '../../shared/annotation-types.ts';
+import type { annotationRequests, ImportedExplanation } from '../../shared/annotation-types.ts';
+import { parseNeuronpediaId } from '../../shared/neuronpedia.ts';
 import { AppError } from '../../shared/reply.ts';
 import type { CoreServices } from '../app/services.ts';
-import { exportAnnotations } from './export.ts';
 import { workspaceIdentity } from './identity.ts';
-import { checkSameSae, importWarning, parseImport } from './import.ts';
 import { annotationStore, workspaceSaeKey } from './service.ts';
+import { neuronpediaInfo, resolveSaeTarget } from './target.ts';
+import { exportFile, importFile } from './transfer.ts';
 
 /** Handlers of every request declared in src/shared/annotation-types.ts. */
 export type AnnotationHandlers = Pick<ContractHandlers, keyof typeof annotationRequests>;
 
 /**
- * Builds this area's handlers for one core instance: annotations of the workspace SAE, kept
- * in `<data>/annotations.sqlite` under the SAE's weights hash.
+ * Builds this area's handlers for one core instance: annotations of the workspace SAE (or
+ * of an SAE named by path), kept in `<data>/annotations.sqlite` under the SAE's weights hash.
  */
 export function annotationHandlers(core: CoreServices): AnnotationHandlers {
   const store = () => annotationStore(core);
-  const identity = async () => {
-    const id = await workspaceIdentity(core);
-    store().rememberSae(id);
-    return id;
-  };
   return {
-    'annotation.identity': identity,
+    'annotation.identity': async () => {
+      const id = await workspaceIdentity(core);
+      store().rememberSae(id);
+      return id;
+    },
     'annotation.get': async ({ feature }) => store().get(await workspaceSaeKey(core), feature),
     'annotation.set': async ({ feature, ...patch }) => {
       const key = await workspaceSaeKey(core);
@@ -35,17 +35,17 @@ export function annotationHandlers(core: CoreServices): AnnotationHandlers {
     },
     'annotation.all': async () => store().all(await workspaceSaeKey(core)),
     'annotation.lists': async () => store().lists(await workspaceSaeKey(core)),
-    'annotation.export': async ({ format }) => {
-      const id = await identity();
-      return exportAnnotations(format, id, store().all(id.saeHash));
+    'annotation.explanations': async ({ feature }) =>
+      store()
+        .explanations.forFeature(await workspaceSaeKey(core), feature)
+        .map(({ extra: _extra, ...e }): ImportedExplanation => e),
+    'annotation.neuronpediaId': async ({ sae }) => neuronpediaInfo(store(), await resolveSaeTarget(core, sae)),
+    'annotation.setNeuronpediaId': async ({ neuronpediaId, sae }) => {
+      const target = await resolveSaeTarget(core, sae);
+      store().setNeuronpediaId(target.identity.saeHash, neuronpediaId === null ? null : parseNeuronpediaId(neuronpediaId));
+      return neuronpediaInfo(store(), target);
     },
-    'annotation.import': async ({ content, force }) => {
-      const file = parseImport(content);
-      const id = await identity();
-      checkSameSae(file.identity, id, force === true);
-      const inRange = file.annotations.filter((a) => a.feature < id.dSae);
-      const result = store().merge(id.saeHash, inRange);
-      return { ...result, warning: importWarning(file.identity, id, file.annotations.length - inRange.length) };
-    },
+    'annotation.export': async (p) => exportFile(core, store(), p),
+    'annotation.import': async (p) => importFile(core, store(), p),
   };
 }

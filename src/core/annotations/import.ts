@@ -1,7 +1,11 @@
-/** Reading an exported annotations JSON file back (validated with zod) before the store merges it. */
+/**
+ * Reading an imported file: which format it is (an SAE Explorer JSON export, or Neuronpedia
+ * explanation rows), and an exported JSON file validated with zod before the store merges it.
+ */
 import { z } from 'zod';
 import type { SaeIdentity } from '../../shared/annotation-types.ts';
 import { AppError } from '../../shared/reply.ts';
+import type { NewExplanation } from './explanation-store.ts';
 import { EXPORT_FORMAT } from './export.ts';
 import type { ImportedAnnotation } from './store.ts';
 
@@ -13,6 +17,21 @@ const annotationSchema = z.object({
   starred: z.boolean().optional(),
   lists: z.array(z.string().max(100)).max(100).optional(),
   updatedAt: z.number().finite().optional(),
+});
+
+const nullableString = z.string().nullable().optional();
+
+const explanationSchema = z.object({
+  feature: z.number().int().nonnegative(),
+  description: z.string().min(1),
+  modelId: z.string().min(1),
+  layer: z.string().min(1),
+  explanationId: nullableString,
+  authorId: nullableString,
+  typeName: nullableString,
+  explainerModel: nullableString,
+  score: z.number().finite().nullable().optional(),
+  extra: z.record(z.string(), z.unknown()).optional(),
 });
 
 const fileSchema = z.object({
@@ -29,29 +48,57 @@ const fileSchema = z.object({
     .partial()
     .optional(),
   annotations: z.array(annotationSchema),
+  explanations: z.array(explanationSchema).optional(),
 });
 
 /** A parsed import file. */
 export interface ParsedImport {
   readonly identity: Partial<SaeIdentity> | undefined;
   readonly annotations: readonly ImportedAnnotation[];
+  readonly explanations: readonly NewExplanation[];
 }
 
-/** Parses and validates an exported JSON file's content; a bad file is a `bad_request` naming the problem. */
-export function parseImport(content: string): ParsedImport {
+/**
+ * The format of a file's text: one JSON object with a `format` or `annotations` key is an SAE
+ * Explorer export (checked by parseImport); anything else is read as Neuronpedia rows.
+ */
+export function importFormat(text: string): 'json' | 'neuronpedia' {
+  if (!text.trimStart().startsWith('{')) return 'neuronpedia';
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' && !Array.isArray(v) && ('format' in v || 'annotations' in v) ? 'json' : 'neuronpedia';
+  } catch {
+    return 'neuronpedia';
+  }
+}
+
+/** Parses and validates an exported JSON file's content; a bad file is a `bad_request` naming it and the problem. */
+export function parseImport(content: string, name = 'the file'): ParsedImport {
   let json: unknown;
   try {
     json = JSON.parse(content);
   } catch (e) {
-    throw new AppError('bad_request', `the file is not JSON (${(e as Error).message}); import takes a JSON file exported by SAE Explorer`);
+    throw new AppError('bad_request', `${name} is not JSON (${(e as Error).message}); import takes a JSON file exported by SAE Explorer`);
   }
   const r = fileSchema.safeParse(json);
   if (!r.success) {
     const first = r.error.issues[0];
     const where = first?.path.length ? ` at ${first.path.join('.')}` : '';
-    throw new AppError('bad_request', `not an SAE Explorer annotations file: ${first?.message ?? 'invalid'}${where}`);
+    throw new AppError('bad_request', `${name} is not an SAE Explorer annotations file: ${first?.message ?? 'invalid'}${where}`);
   }
-  return { identity: r.data.identity, annotations: r.data.annotations };
+  const explanations = (r.data.explanations ?? []).map((e): NewExplanation => ({
+    feature: e.feature,
+    description: e.description,
+    modelId: e.modelId,
+    layer: e.layer,
+    explanationId: e.explanationId ?? null,
+    authorId: e.authorId ?? null,
+    typeName: e.typeName ?? null,
+    explainerModel: e.explainerModel ?? null,
+    score: e.score ?? null,
+    extra: e.extra ?? {},
+  }));
+  return { identity: r.data.identity, annotations: r.data.annotations, explanations };
 }
 
 /** `name (weights abcdef012345…, hook h, model m)`: one SAE identity in words, for messages. */

@@ -5,8 +5,11 @@
  */
 import type Database from 'better-sqlite3';
 import type { Annotation, AnnotationConflict, AnnotationImportResult, AnnotationList, SaeIdentity } from '../../shared/annotation-types.ts';
+import type { NeuronpediaId } from '../../shared/neuronpedia.ts';
 import { AppError } from '../../shared/reply.ts';
 import { openStore } from '../app/open-store.ts';
+import { STORE_KINDS } from '../app/store-kinds.ts';
+import { ExplanationStore } from './explanation-store.ts';
 import { migrations } from './migrations/index.ts';
 
 /** The fields `set` may change (absent = unchanged). */
@@ -72,9 +75,14 @@ export function ftsQuery(text: string): string | null {
   return words.length ? words.map((w) => `"${w}"*`).join(' ') : null;
 }
 
+/** What a merge of JSON annotations reports (the import adds format, skips and sources). */
+export type MergeResult = Pick<AnnotationImportResult, 'added' | 'updated' | 'unchanged' | 'conflicts'>;
+
 /** The one annotations database of a data folder. */
 export class AnnotationStore {
   readonly db: Database.Database;
+  /** Explanations imported from Neuronpedia, in the same database. */
+  readonly explanations: ExplanationStore;
   #version = 0;
   readonly #row: Database.Statement;
   readonly #rows: Database.Statement;
@@ -87,7 +95,7 @@ export class AnnotationStore {
 
   constructor(readonly file: string) {
     // FULL: each commit is synced before set() returns, so even power loss keeps it
-    this.db = openStore(file, { migrations, synchronous: 'FULL', busyTimeoutMs: 5000 });
+    this.db = openStore(file, { kind: STORE_KINDS.annotations, migrations, synchronous: 'FULL', busyTimeoutMs: 5000 });
     this.#row = this.db.prepare('select feature, label, notes, tags, starred, updated_at from annotations where sae = ? and feature = ?');
     this.#rows = this.db.prepare('select feature, label, notes, tags, starred, updated_at from annotations where sae = ? order by feature');
     this.#listsOf = this.db.prepare('select list from list_members where sae = ? and feature = ? order by list').pluck();
@@ -100,6 +108,7 @@ export class AnnotationStore {
     this.#delete = this.db.prepare('delete from annotations where sae = ? and feature = ?');
     this.#clearLists = this.db.prepare('delete from list_members where sae = ? and feature = ?');
     this.#addList = this.db.prepare('insert or ignore into list_members (sae, list, feature) values (?, ?, ?)');
+    this.explanations = new ExplanationStore(this.db, () => this.#version++);
   }
 
   /** Bumped by every write, so readers can cache what they derive from the annotations. */
@@ -184,21 +193,60 @@ export class AnnotationStore {
     return out;
   }
 
-  /** Features whose label, notes or tags match an FTS5 query (see ftsQuery), best first. */
+  /**
+   * Features whose label, notes, tags or imported explanations match an FTS5 query (see
+   * ftsQuery), best first; a feature matching both ways scores its better match.
+   */
   search(sae: string, text: string): TextHit[] {
     const q = ftsQuery(text);
     if (q === null) return [];
-    try {
-      return this.db
-        .prepare(
-          `select a.feature as feature, -bm25(annotations_fts) as score from annotations_fts
-           join annotations a on a.id = annotations_fts.rowid
-           where annotations_fts match ? and a.sae = ? order by score desc, a.feature`,
-        )
-        .all(q, sae) as TextHit[];
-    } catch (e) {
-      throw new AppError('bad_request', `"${text}" is not a valid search: ${(e as Error).message} (plain words match as prefixes)`);
+    // a query naming columns (`label:paris`) fits one of the two indexes only: the other one's error is ignored
+    const attempt = <T>(run: () => T): T | Error => {
+      try {
+        return run();
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+    };
+    const own = attempt(
+      () =>
+        this.db
+          .prepare(
+            `select a.feature as feature, -bm25(annotations_fts) as score from annotations_fts
+             join annotations a on a.id = annotations_fts.rowid
+             where annotations_fts match ? and a.sae = ?`,
+          )
+          .all(q, sae) as TextHit[],
+    );
+    const theirs = attempt(() => this.explanations.search(sae, q));
+    if (own instanceof Error && theirs instanceof Error) {
+      throw new AppError('bad_request', `"${text}" is not a valid search: ${own.message} (plain words match as prefixes)`);
     }
+    const best = new Map<number, number>();
+    for (const hits of [own, theirs]) {
+      if (hits instanceof Error) continue;
+      for (const h of hits) best.set(h.feature, Math.max(best.get(h.feature) ?? -Infinity, h.score));
+    }
+    return [...best].map(([feature, score]) => ({ feature, score })).sort((a, b) => b.score - a.score || a.feature - b.feature);
+  }
+
+  /** The Neuronpedia ids a user set for an SAE, or null. */
+  neuronpediaId(sae: string): NeuronpediaId | null {
+    const r = this.db.prepare('select model_id, layer from sae_neuronpedia where hash = ?').get(sae) as
+      { model_id: string; layer: string } | undefined;
+    return r ? { modelId: r.model_id, layer: r.layer } : null;
+  }
+
+  /** Sets (or, with null, forgets) the Neuronpedia ids of an SAE. */
+  setNeuronpediaId(sae: string, id: NeuronpediaId | null, now = Date.now()): void {
+    if (id) {
+      this.db
+        .prepare(
+          `insert into sae_neuronpedia (hash, model_id, layer, set_at) values (?, ?, ?, ?)
+           on conflict (hash) do update set model_id = excluded.model_id, layer = excluded.layer, set_at = excluded.set_at`,
+        )
+        .run(sae, id.modelId, id.layer, now);
+    } else this.db.prepare('delete from sae_neuronpedia where hash = ?').run(sae);
   }
 
   /** Records what an SAE hash was last seen as (model, folder, hook, width). */
@@ -215,9 +263,9 @@ export class AnnotationStore {
   /**
    * Merges imported annotations in one transaction: empty fields take the file's value,
    * tags and lists are united, a star from either side is kept; labels or notes that differ
-   * keep what is stored and are reported as conflicts.
+   * keep what is stored and are reported as conflicts. With `dryRun`, only reports.
    */
-  merge(sae: string, items: readonly ImportedAnnotation[], now = Date.now()): Omit<AnnotationImportResult, 'warning'> {
+  merge(sae: string, items: readonly ImportedAnnotation[], now = Date.now(), dryRun = false): MergeResult {
     let added = 0;
     let updated = 0;
     let unchanged = 0;
@@ -237,7 +285,7 @@ export class AnnotationStore {
         if (!ours) {
           if (isEmpty(theirs)) unchanged++;
           else {
-            this.#write(sae, theirs);
+            if (!dryRun) this.#write(sae, theirs);
             added++;
           }
           continue;
@@ -267,12 +315,12 @@ export class AnnotationStore {
           JSON.stringify(merged.lists) === JSON.stringify(ours.lists);
         if (same) unchanged++;
         else {
-          this.#write(sae, merged);
+          if (!dryRun) this.#write(sae, merged);
           updated++;
         }
       }
     })();
-    this.#version++;
+    if (!dryRun) this.#version++;
     return { added, updated, unchanged, conflicts };
   }
 

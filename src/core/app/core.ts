@@ -11,6 +11,7 @@ import { JobRegistry } from './jobs.ts';
 import type { CoreServices, PickPath } from './services.ts';
 import { hubCacheDir } from '../hub/env.ts';
 import { findResources } from '../workspace/demo.ts';
+import { seedDemoLabels } from '../workspace/demo-labels.ts';
 import { readSettings } from '../workspace/settings.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import type { IndexStartResult, IndexStatus } from '../../shared/index-types.ts';
@@ -94,6 +95,11 @@ export function createCore(options: CoreOptions): Core {
     // dispatch answers request K with handlers[K]'s result, which is ResultOf<K>.
     request: (name, payload) => dispatch(handlers, name, payload) as Promise<Reply<ResultOf<typeof name>>>,
     boot: () => {
+      try {
+        seedDemoLabels(services, resources);
+      } catch (e) {
+        bus.log('warn', `the demo's feature labels were not added: ${String(e)}`, 'workspace');
+      }
       void workspace.boot(options.resourcesDir).catch((e: unknown) =>
         bus.emit('log', { level: 'error', message: `opening the workspace failed: ${String(e)}`, source: 'workspace', time: Date.now() }),
       );

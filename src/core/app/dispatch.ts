@@ -1,5 +1,5 @@
 import type { ContractHandlers, RequestName } from '../../shared/contract.ts';
-import { fail, ok, toReplyError, type Reply } from '../../shared/reply.ts';
+import { fail, ok, stripAnsi, toReplyError, type Reply } from '../../shared/reply.ts';
 import { validateRequest } from '../../shared/validate.ts';
 
 /**
@@ -14,7 +14,8 @@ export async function dispatch(handlers: ContractHandlers, name: string, payload
     return ok(await callHandler(handlers, checked.value.name, checked.value.payload));
   } catch (e) {
     const error = toReplyError(e);
-    if (error.code === 'internal') console.error(`request "${name}" failed:`, e);
+    if (error.code === 'internal')
+      console.error(`request "${name}" failed: ${stripAnsi(e instanceof Error ? (e.stack ?? e.message) : String(e))}`);
     return fail(error.code, error.message);
   }
 }

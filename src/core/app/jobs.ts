@@ -1,7 +1,8 @@
-import type { JobInfo, JobProgress, JobState } from '../../shared/contract.ts';
+import type { JobInfo, JobProgress, JobRemedy, JobState } from '../../shared/contract.ts';
 import { etaSeconds } from '../../shared/format.ts';
-import { AppError } from '../../shared/reply.ts';
+import { AppError, stripAnsi, type ErrorCode } from '../../shared/reply.ts';
 import type { EventBus } from './events.ts';
+import { RateMeter } from './rate-meter.ts';
 
 /** What a running job gets: its id, a cancel signal, and ways to report. */
 export interface JobContext {
@@ -20,6 +21,20 @@ export interface JobContext {
 /** The work of a job. Throwing fails it; throwing after cancel (e.g. an AbortError) cancels it. */
 export type JobRun = (ctx: JobContext) => Promise<void>;
 
+/** Starts a failed or cancelled job's work again (with a remedy its failure offered) and answers the new job's id. */
+export type JobRetry = (remedy: JobRemedy | undefined) => Promise<string>;
+
+/** How a job's run fails when it knows a retry that would avoid the failure. */
+export class JobFailure extends AppError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly remedies: readonly JobRemedy[],
+  ) {
+    super(code, message);
+  }
+}
+
 /** Options for the registry (tests inject a clock). */
 export interface JobRegistryOptions {
   /** Milliseconds clock. */
@@ -35,8 +50,10 @@ interface Entry {
   readonly controller: AbortController;
   readonly finished: Promise<JobInfo>;
   readonly resolveFinished: (info: JobInfo) => void;
-  phaseStart: number;
+  readonly rate: RateMeter;
   lastSent: number;
+  retry: JobRetry | undefined;
+  retrying: Promise<JobInfo> | undefined;
 }
 
 const FINAL: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled']);
@@ -62,8 +79,11 @@ export class JobRegistry {
     this.#keep = options.keepFinished ?? 100;
   }
 
-  /** Starts `run` as a job of `kind` and returns it as it is now (state `running`). */
-  start(kind: string, title: string, run: JobRun): JobInfo {
+  /**
+   * Starts `run` as a job of `kind` and returns it as it is now (state `running`). With
+   * `retry`, `jobs.retry` can run a failed or cancelled job again (see `setRetry`).
+   */
+  start(kind: string, title: string, run: JobRun, options: { readonly retry?: JobRetry } = {}): JobInfo {
     const id = `${kind}-${++this.#seq}-${this.#now().toString(36)}`;
     const controller = new AbortController();
     let resolveFinished: (info: JobInfo) => void = () => {};
@@ -73,8 +93,10 @@ export class JobRegistry {
       controller,
       finished,
       resolveFinished,
-      phaseStart: this.#now(),
+      rate: new RateMeter(),
       lastSent: -Infinity,
+      retry: options.retry,
+      retrying: undefined,
     };
     this.#jobs.set(id, entry);
     this.#setState(entry, 'queued');
@@ -94,7 +116,10 @@ export class JobRegistry {
         () => this.#finish(entry, controller.signal.aborted ? 'cancelled' : 'done'),
         (e: unknown) => {
           if (controller.signal.aborted) this.#finish(entry, 'cancelled');
-          else this.#finish(entry, 'failed', e instanceof Error ? e.message.split('\n')[0] : String(e));
+          else {
+            const remedies = e instanceof JobFailure && e.remedies.length ? e.remedies : undefined;
+            this.#finish(entry, 'failed', stripAnsi(e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)), remedies);
+          }
         },
       );
     });
@@ -121,6 +146,56 @@ export class JobRegistry {
     return entry.info;
   }
 
+  /**
+   * Makes `retry` how a job is run again, replacing the one it started with: whoever owns the
+   * work (e.g. the workspace, for its index) retries it its own way.
+   */
+  setRetry(id: string, retry: JobRetry): void {
+    const entry = this.#jobs.get(id);
+    if (!entry) return;
+    entry.retry = retry;
+    if (entry.info.state === 'failed' || entry.info.state === 'cancelled') entry.info = { ...entry.info, retryable: true };
+  }
+
+  /**
+   * Runs a failed or cancelled job's work again, with `remedy` when its failure offered it,
+   * and resolves with the new job. A job is retried once: asking again answers the same job.
+   */
+  retry(id: string, remedy?: JobRemedy): Promise<JobInfo> {
+    const entry = this.#jobs.get(id);
+    if (!entry) return Promise.reject(new AppError('not_found', `no job "${id}"`));
+    if (entry.retrying) return entry.retrying;
+    const { info } = entry;
+    if (info.state !== 'failed' && info.state !== 'cancelled') {
+      return Promise.reject(new AppError('conflict', `"${info.title}" is ${info.state}: only a failed or cancelled job can be retried`));
+    }
+    const retry = entry.retry;
+    if (!retry) return Promise.reject(new AppError('conflict', `"${info.title}" cannot be retried from here: start it again`));
+    if (remedy && !info.remedies?.includes(remedy)) {
+      return Promise.reject(new AppError('bad_request', `"${remedy}" does not apply to how "${info.title}" failed`));
+    }
+    const started = retry(remedy).then(
+      (next) => {
+        entry.info = { ...entry.info, retriedAs: next, retryable: false };
+        this.bus.emit('job.state', {
+          job: id,
+          kind: entry.info.kind,
+          state: entry.info.state,
+          ...(entry.info.error ? { error: entry.info.error } : {}),
+        });
+        const job = this.#jobs.get(next);
+        if (!job) throw new AppError('internal', `the retry of "${info.title}" started no job`);
+        return job.info;
+      },
+      (e: unknown) => {
+        entry.retrying = undefined;
+        throw e;
+      },
+    );
+    entry.retrying = started;
+    return started;
+  }
+
   /** Resolves with the job once it is final. */
   wait(id: string): Promise<JobInfo> {
     const entry = this.#jobs.get(id);
@@ -140,9 +215,7 @@ export class JobRegistry {
     const now = this.#now();
     const previous = entry.info.progress;
     const newPhase = previous?.phase !== phase;
-    if (newPhase) entry.phaseStart = now;
-    const seconds = (now - entry.phaseStart) / 1000;
-    const rate = seconds > 0 ? done / seconds : 0;
+    const rate = entry.rate.update(phase, done, now);
     const eta = etaSeconds(done, total, rate);
     const progress: JobProgress = { job: entry.info.id, phase, done, total, rate, eta };
     entry.info = { ...entry.info, progress };
@@ -153,19 +226,21 @@ export class JobRegistry {
     }
   }
 
-  #setState(entry: Entry, state: JobState, error?: string): void {
+  #setState(entry: Entry, state: JobState, error?: string, remedies?: readonly JobRemedy[]): void {
     const final = FINAL.has(state);
     entry.info = {
       ...entry.info,
       state,
       ...(final ? { finishedAt: this.#now() } : {}),
       ...(error ? { error } : {}),
+      ...(remedies ? { remedies } : {}),
+      ...(entry.retry && (state === 'failed' || state === 'cancelled') ? { retryable: true } : {}),
     };
     this.bus.emit('job.state', { job: entry.info.id, kind: entry.info.kind, state, ...(error ? { error } : {}) });
   }
 
-  #finish(entry: Entry, state: JobState, error?: string): void {
-    this.#setState(entry, state, error);
+  #finish(entry: Entry, state: JobState, error?: string, remedies?: readonly JobRemedy[]): void {
+    this.#setState(entry, state, error, remedies);
     if (state === 'failed') this.bus.log('error', `${entry.info.title}: ${error ?? 'failed'}`, entry.info.id);
     entry.resolveFinished(entry.info);
   }

@@ -10,8 +10,11 @@ import { AppError } from '../../shared/reply.ts';
  * each step takes the write lock first (`BEGIN IMMEDIATE`, waiting up to the connection's
  * busy_timeout) and reads `user_version` again under it, so a step someone else has done
  * meanwhile is skipped rather than run twice.
+ *
+ * With `applicationId`, each step also sets `PRAGMA application_id`, in the same transaction,
+ * so no other process ever sees our tables in a file that does not say it is ours.
  */
-export function migrate(db: Database.Database, file: string, migrations: readonly string[]): void {
+export function migrate(db: Database.Database, file: string, migrations: readonly string[], applicationId?: number): void {
   const version = (): number => Number(db.pragma('user_version', { simple: true }));
   const tooNew = (v: number): AppError =>
     new AppError('conflict', `${file} was made by a newer SAE Explorer (schema ${v}, this build knows ${migrations.length})`);
@@ -25,6 +28,7 @@ export function migrate(db: Database.Database, file: string, migrations: readonl
     if (v === migrations.length) return false;
     db.exec(migrations[v]!);
     db.pragma(`user_version = ${v + 1}`);
+    if (applicationId !== undefined) db.pragma(`application_id = ${applicationId}`);
     return true;
   });
   while (step.immediate()) {

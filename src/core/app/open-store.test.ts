@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { AppError } from '../../shared/reply.ts';
 import { closeOnError, DEFAULT_BUSY_TIMEOUT_MS, openStore } from './open-store.ts';
 import { openDatabase } from './sqlite.ts';
+import { testStoreKind } from './testdata/test-store-kind.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-open-store-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -16,6 +17,7 @@ const steps = ['create table a (x integer)', 'create table b (y integer)'];
 test('openStore makes the folder, switches on WAL and runs only the missing migrations', () => {
   const file = path.join(tmp, 'nested', 'one.sqlite');
   const first = openStore(file, {
+    kind: testStoreKind,
     migrations: steps.slice(0, 1),
     synchronous: 'FULL',
     busyTimeoutMs: 1234,
@@ -30,7 +32,7 @@ test('openStore makes the folder, switches on WAL and runs only the missing migr
   first.close();
 
   // a later build with one more step: the first is not run again (it would fail: a exists)
-  const second = openStore(file, { migrations: steps, synchronous: 'NORMAL' });
+  const second = openStore(file, { kind: testStoreKind, migrations: steps, synchronous: 'NORMAL' });
   assert.equal(second.pragma('user_version', { simple: true }), 2);
   assert.equal(second.prepare('select x from a').pluck().get(), 7);
   assert.deepEqual(second.prepare("select name from sqlite_master where type = 'table' order by name").pluck().all(), ['a', 'b']);
@@ -39,9 +41,9 @@ test('openStore makes the folder, switches on WAL and runs only the missing migr
 
 test('a file from a newer build is refused with a conflict naming it', () => {
   const file = path.join(tmp, 'newer.sqlite');
-  openStore(file, { migrations: steps, synchronous: 'NORMAL' }).close();
+  openStore(file, { kind: testStoreKind, migrations: steps, synchronous: 'NORMAL' }).close();
   assert.throws(
-    () => openStore(file, { migrations: steps.slice(0, 1), synchronous: 'NORMAL' }),
+    () => openStore(file, { kind: testStoreKind, migrations: steps.slice(0, 1), synchronous: 'NORMAL' }),
     (e: unknown) => e instanceof AppError && e.code === 'conflict' && e.message.includes(file) && e.message.includes('schema 2'),
   );
 });
@@ -68,7 +70,8 @@ test('closeOnError closes the database when setup throws, and only then', () => 
 test('a failing migration rolls back its own step and keeps the ones before it', () => {
   const file = path.join(tmp, 'broken.sqlite');
   assert.throws(
-    () => openStore(file, { migrations: [steps[0]!, 'create table c (z); select * from missing'], synchronous: 'NORMAL' }),
+    () =>
+      openStore(file, { kind: testStoreKind, migrations: [steps[0]!, 'create table c (z); select * from missing'], synchronous: 'NORMAL' }),
     /missing/,
   );
   const db = openDatabase(file);
@@ -80,6 +83,7 @@ test('a failing migration rolls back its own step and keeps the ones before it',
 test('beforeWal runs on the empty file, before the journal mode changes', () => {
   const file = path.join(tmp, 'vacuum.sqlite');
   const db = openStore(file, {
+    kind: testStoreKind,
     migrations: steps,
     synchronous: 'NORMAL',
     beforeWal: (d) => {
@@ -92,7 +96,7 @@ test('beforeWal runs on the empty file, before the journal mode changes', () => 
 });
 
 test('without a busy timeout given, a store still waits for other writers', () => {
-  const db = openStore(path.join(tmp, 'default-timeout.sqlite'), { migrations: steps, synchronous: 'NORMAL' });
+  const db = openStore(path.join(tmp, 'default-timeout.sqlite'), { kind: testStoreKind, migrations: steps, synchronous: 'NORMAL' });
   assert.equal(db.pragma('busy_timeout', { simple: true }), DEFAULT_BUSY_TIMEOUT_MS);
   db.close();
 });

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../../shared/reply.ts';
+import { InputFileError } from './input-file-error.ts';
 
 /**
  * Where a worker's entry is: `source` beside `caller` (an `import.meta.url`) when running from
@@ -33,11 +34,23 @@ export function spawnWorker(entry: URL, workerData: unknown): Worker {
 
 /** How every worker of core ends: with its result, or with an error to pass on as an AppError. */
 export type WorkerEnd<R> =
-  { readonly type: 'result'; readonly result: R } | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string };
+  | { readonly type: 'result'; readonly result: R }
+  | {
+      readonly type: 'error';
+      readonly code: ErrorCode;
+      readonly message: string;
+      /** True for an InputFileError (a problem in an input file's content), rebuilt as one on this side. */
+      readonly input?: boolean;
+    };
 
 /** The end a worker posts when its run threw: the AppError's code, else 'internal'. */
 export function workerError(e: unknown): WorkerEnd<never> {
-  return { type: 'error', code: e instanceof AppError ? e.code : 'internal', message: e instanceof Error ? e.message : String(e) };
+  return {
+    type: 'error',
+    code: e instanceof AppError ? e.code : 'internal',
+    message: e instanceof Error ? e.message : String(e),
+    ...(e instanceof InputFileError ? { input: true } : {}),
+  };
 }
 
 /**
@@ -60,7 +73,7 @@ export function workerResult<R, M extends { readonly type: string }>(
       if (m.type === 'result') settle(() => resolve((m as WorkerEnd<R> & { type: 'result' }).result));
       else if (m.type === 'error') {
         const e = m as WorkerEnd<R> & { type: 'error' };
-        settle(() => reject(new AppError(e.code, e.message)));
+        settle(() => reject(e.input ? new InputFileError(e.message) : new AppError(e.code, e.message)));
       } else onMessage(m as Exclude<M, WorkerEnd<R>>);
     });
     worker.on('error', (e) => settle(() => reject(e)));

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
 import { createCore, type Core } from '../app/core.ts';
+import { decodeTokens } from '../index/codec.ts';
 import { IndexReader } from '../index/reader.ts';
 import { bosCase, referenceCase, writeJsonlCorpus } from '../index/test-support.ts';
 import { readFloatTensor, readModel } from '../model/onnx/proto.ts';
@@ -44,6 +45,12 @@ async function workspace(name: string, model: string, sae: string, corpus?: stri
     assert.equal(final.state, 'done', final.error);
   }
   return { core, db: info.db };
+}
+
+/** The token id at a window position, read from the index's windows table. */
+function decodeTokensAt(reader: IndexReader, window: number, position: number): number {
+  const blob = reader.db.prepare('select tokens from windows where id = ?').pluck().get(window) as Buffer;
+  return decodeTokens(blob)[position]!;
 }
 
 /** Cosine of decoder rows in float64, straight from the loaded weights. */
@@ -117,6 +124,19 @@ describe('explorer on the topk fixture with an index', () => {
       assert.equal(r.spark.length, 16);
       assert.ok(Math.abs(r.spark.reduce((a, b) => a + b, 0) - d.count) < 1e-6, `feature ${r.id}: the sparkline keeps the count`);
       assert.equal(r.score, null);
+      // its top tokens: the tokens its top examples activate on, most first (ties: lower token id)
+      const hits = new Map<number, { text: string; n: number }>();
+      for (const e of d.top) {
+        const id = decodeTokensAt(reader, e.window, e.position);
+        hits.set(id, { text: e.tokens[e.position - e.start]!, n: (hits.get(id)?.n ?? 0) + 1 });
+      }
+      const expected = [...hits].sort((a, b) => b[1].n - a[1].n || a[0] - b[0]).slice(0, 3);
+      assert.deepEqual(
+        r.topTokens,
+        expected.map(([, h]) => ({ text: h.text, count: h.n })),
+        `feature ${r.id}: top tokens`,
+      );
+      assert.equal(r.explanation, null);
     }
     const byCount = [...all.rows].sort((a, b) => b.count - a.count || a.id - b.id).map((r) => r.id);
     const page = await ask(core, 'feature.search', { db, query: { kind: 'all' }, sort: 'count', offset: 10, limit: 7 });
@@ -210,7 +230,10 @@ describe('explorer on the topk fixture with an index', () => {
     fs.copyFileSync(db, old);
     const Database = (await import('better-sqlite3')).default;
     const w = new Database(old);
-    w.exec("DROP TABLE top_tokens; DROP TABLE token_text; DELETE FROM meta WHERE key = 'topTokens'; PRAGMA user_version = 1");
+    w.exec(
+      "DROP TABLE top_tokens; DROP TABLE token_text; DELETE FROM meta WHERE key = 'topTokens'; " +
+        "DROP TABLE cooccurrence; DELETE FROM meta WHERE key = 'cooccurrence'; PRAGMA user_version = 1",
+    );
     w.close();
     const tables = (file: string) => {
       const d = new Database(file, { readonly: true });

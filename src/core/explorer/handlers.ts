@@ -8,15 +8,21 @@ import { hashCacheDir, saeHash } from '../annotations/identity.ts';
 import { annotationStore, workspaceSaeKey } from '../annotations/service.ts';
 import { releaseFactsForSaePath } from '../hub/release-facts.ts';
 import { backfillTopTokens } from '../index/backfill-top-tokens.ts';
+import { backfillCooccurrence, cooccurrenceMeta, readCooccurrence } from '../index/cooccurrence-store.ts';
+import type { CooccurrenceMeta } from '../index/cooccurrence.ts';
 import { searchTopTokens, type TokenHit } from '../index/top-tokens.ts';
 import { loadSae } from '../sae/load.ts';
 import type { Sae } from '../sae/types.ts';
+import { ablateExample } from './ablate.ts';
+import { rankCooccurring } from './cooccurring.ts';
 import { decoderCosines, nearestFeatures } from './decoder.ts';
 import { FeatureTables, type FeatureTable } from './feature-table.ts';
 import { parseIds } from './id-query.ts';
 import { LogitEffects } from './logits.ts';
+import { featureOnText } from './on-text.ts';
 import { rankPrompt } from './prompt-rank.ts';
 import { searchPage, type Candidate } from './search.ts';
+import { TopTokenRows } from './top-token-rows.ts';
 
 /** Handlers of every request declared in src/shared/explorer-types.ts. */
 export type ExplorerHandlers = Pick<ContractHandlers, keyof typeof explorerRequests>;
@@ -38,8 +44,13 @@ export function explorerHandlers(core: CoreServices): ExplorerHandlers {
   let other: { path: string; sae: Sae } | null = null;
   /** Top-token backfills under way, per index file (searches arriving meanwhile wait on the same run). */
   const backfills = new Map<string, Promise<boolean>>();
+  /** Co-occurrence backfills under way, per index file. */
+  const coocBackfills = new Map<string, Promise<boolean>>();
+  const topTokenRows = new TopTokenRows();
   /** Annotations by feature, per SAE hash, as of the store's version. */
   let annCache: { key: string; version: number; map: Map<number, Annotation> } | null = null;
+  /** The best imported explanation by feature, per SAE hash, as of the store's version. */
+  let explCache: { key: string; version: number; map: Map<number, string> } | null = null;
   core.onClose(() => {
     tables.close();
     logits.clear();
@@ -59,6 +70,15 @@ export function explorerHandlers(core: CoreServices): ExplorerHandlers {
       annCache = { key, version: s.version, map: new Map(s.all(key).map((a) => [a.feature, a])) };
     }
     return annCache.map;
+  };
+
+  const explanationsOf = (key: string | null): Map<number, string> => {
+    if (!key) return new Map();
+    const s = store();
+    if (!explCache || explCache.key !== key || explCache.version !== s.version) {
+      explCache = { key, version: s.version, map: new Map([...s.explanations.best(key)].map(([f, e]) => [f, e.description])) };
+    }
+    return explCache.map;
   };
 
   /** The annotation key of the SAE an index was built from, or why there is none. */
@@ -184,7 +204,34 @@ export function explorerHandlers(core: CoreServices): ExplorerHandlers {
         break;
       }
     }
-    return searchPage(table, annotations, candidates, p, notes.length ? notes.join('; ') : null, scored);
+    const explanations = explanationsOf(key);
+    const topTokens = topTokenRows.lookup(tables.reader(file).db, table);
+    return searchPage(table, annotations, candidates, p, notes.length ? notes.join('; ') : null, scored, {
+      explanation: (id) => explanations.get(id) ?? null,
+      topTokens,
+    });
+  };
+
+  /** How an index's co-occurrence was counted, counting it first for an index finished before migration 3. */
+  const cooccurrenceOf = async (file: string): Promise<CooccurrenceMeta> => {
+    const db = tables.reader(file).db;
+    const ready = cooccurrenceMeta(db);
+    if (ready) return ready;
+    let run = coocBackfills.get(file);
+    if (!run) {
+      run = backfillCooccurrence(file, { pause: () => new Promise((resolve) => setImmediate(resolve)) }).finally(() =>
+        coocBackfills.delete(file),
+      );
+      coocBackfills.set(file, run);
+    }
+    try {
+      await run;
+    } catch (e) {
+      throw new AppError('unavailable', `the co-occurring features of ${path.basename(file)} could not be counted: ${words(e)}`);
+    }
+    const after = cooccurrenceMeta(tables.reader(file).db);
+    if (!after) throw new AppError('conflict', `${path.basename(file)} is not finished yet: co-occurring features are counted at its end`);
+    return after;
   };
 
   return {
@@ -222,6 +269,31 @@ export function explorerHandlers(core: CoreServices): ExplorerHandlers {
       const engine = await core.workspace.currentEngine();
       checkId(id, engine.sae.config.dSae);
       return logits.effects(engine, id, k);
+    },
+
+    'feature.cooccurring': async ({ db, id, by, n }) => {
+      const { file, table } = tableOf(db);
+      checkId(id, table.dSae);
+      if (!table.complete)
+        throw new AppError('conflict', `${path.basename(file)} is still being indexed: co-occurring features are counted at its end`);
+      const meta = await cooccurrenceOf(file);
+      const annotations = annotationsOf(indexSaeKey(table).key);
+      const row = readCooccurrence(tables.reader(file).db, id);
+      return rankCooccurring(row, meta, table, by, n, (f) => labelOf(annotations.get(f)));
+    },
+
+    'feature.onText': async ({ id, text }) => {
+      const engine = await core.workspace.currentEngine();
+      checkId(id, engine.sae.config.dSae);
+      return featureOnText(engine, id, text);
+    },
+
+    'feature.ablate': async ({ db, id, window, position }) => {
+      const engine = await core.workspace.currentEngine();
+      checkId(id, engine.sae.config.dSae);
+      const { file, table } = tableOf(db);
+      await checkSameSae(db, table);
+      return ablateExample(engine, tables.reader(file), id, window, position);
     },
 
     'feature.nearest': async ({ id, n, db }) => {

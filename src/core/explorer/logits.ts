@@ -10,6 +10,7 @@ import type { Engine } from '../model/engine.ts';
 import { locateHooks } from '../model/onnx/hooks.ts';
 import { readModel, type ModelProto } from '../model/onnx/proto.ts';
 import { outputProjection, throughProjection, type OutputProjection } from './attn-projection.ts';
+import { logitHistogram } from './logit-histogram.ts';
 import { findUnembedding, Unembedding } from './unembedding.ts';
 
 /** What logit effects need of an engine: its model, SAE, hook and tokenizer. */
@@ -167,6 +168,7 @@ export class LogitEffects {
       available: true,
       promoted: effects(topK(logits, k, 1)),
       suppressed: effects(topK(logits, k, -1)),
+      histogram: logitHistogram(logits),
       foldedNorm: u.info.norm !== undefined,
     };
   }

@@ -4,13 +4,20 @@
  * and fast: one pass over at most d_sae candidates.
  */
 import type { Annotation } from '../../shared/annotation-types.ts';
-import type { FeatureFilters, FeatureRow, FeatureSearchResult, featureSortKeys } from '../../shared/explorer-types.ts';
+import type { FeatureFilters, FeatureRow, FeatureSearchResult, featureSortKeys, TopToken } from '../../shared/explorer-types.ts';
 import type { FeatureTable } from './feature-table.ts';
 
 /** A feature a query matched, with its score when the query has one. */
 export interface Candidate {
   readonly id: number;
   readonly score: number | null;
+}
+
+/** What a row shows besides statistics and the user's annotation. */
+export interface RowExtras {
+  /** The feature's best imported explanation, or null. */
+  explanation(id: number): string | null;
+  topTokens(id: number): readonly TopToken[];
 }
 
 /** How to order and page the matches. */
@@ -33,6 +40,7 @@ export function searchPage(
   note: string | null,
   /** Whether the query ranks its candidates itself (text, token, similar); else relevance is id order. */
   scored: boolean,
+  extras: RowExtras = { explanation: () => null, topTokens: () => [] },
 ): FeatureSearchResult {
   const f = view.filters ?? {};
   const keep = candidates.filter(({ id }) => {
@@ -82,6 +90,8 @@ export function searchPage(
       max: table.max[id]!,
       spark: table.spark(id),
       label: labelled(a) ? a!.label : null,
+      explanation: extras.explanation(id),
+      topTokens: extras.topTokens(id),
       starred: a?.starred ?? false,
       tags: a?.tags ?? [],
       score,

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openStore } from '../app/open-store.ts';
+import { STORE_KINDS } from '../app/store-kinds.ts';
 import { migrations } from './migrations/index.ts';
 import { HealthStore, type NewReport } from './store.ts';
 
@@ -88,7 +89,7 @@ describe('health store', () => {
 
   test('a file made before migration 2 keeps its reports, keyed by their context and the default text field', () => {
     const file = path.join(tmp, 'v1.sqlite');
-    const v1 = openStore(file, { migrations: migrations.slice(0, 1), synchronous: 'NORMAL' });
+    const v1 = openStore(file, { kind: STORE_KINDS.health, migrations: migrations.slice(0, 1), synchronous: 'NORMAL' });
     // a report as migration 1's code stored it: no text_field in its JSON
     const { text_field: _, ...old } = report({ context: 64, created_at: 5 });
     v1.prepare('insert into evaluations (model, sae, hook, corpus, max_tokens, created_at, report) values (?, ?, ?, ?, ?, ?, ?)').run(

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { HealthReport } from '../../shared/health-types.ts';
 import { openStore } from '../app/open-store.ts';
+import { STORE_KINDS } from '../app/store-kinds.ts';
 import { migrations } from './migrations/index.ts';
 
 /** A report before it has a row id. */
@@ -44,7 +45,7 @@ export class HealthStore {
 
   constructor(readonly file: string) {
     // a CLI run and the app may write at once: wait for the other's transaction
-    this.db = openStore(file, { migrations, synchronous: 'NORMAL', busyTimeoutMs: 5000 });
+    this.db = openStore(file, { kind: STORE_KINDS.health, migrations, synchronous: 'NORMAL', busyTimeoutMs: 5000 });
   }
 
   /** Stores a report, replacing the one of the same identity; returns it with its id. */

@@ -10,6 +10,7 @@ import type { FileRootKind } from '../../shared/file-types.ts';
 import type { HubKind, LocalFolder } from '../../shared/hub-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import type { FileAccess } from '../app/file-access.ts';
+import { parseSaeLensCfg, parseSparsifyCfg, readCfgJson } from '../sae/cfg.ts';
 import { folderKind } from './scan.ts';
 
 /** Entries listed at most (a folder with more is cut, folders first). */
@@ -56,7 +57,7 @@ export function browseFolder(dir: string | undefined, files: FileAccess, canPick
     .filter(allowed)
     .map((p) => {
       const d = isDirectory(p);
-      return { name: path.basename(p), path: p, dir: d, kind: d ? kindOfDir(p) : fileKind(p) };
+      return { name: path.basename(p), path: p, dir: d, ...(d ? kindOfDir(p) : { kind: fileKind(p) }) };
     })
     .sort((a, b) => Number(b.dir) - Number(a.dir) || a.name.localeCompare(b.name))
     .slice(0, MAX_ENTRIES);
@@ -71,7 +72,7 @@ function rootEntries(files: FileAccess): LocalFolder['entries'] {
     .map((r) => {
       const d = isDirectory(r.path);
       const name = r.kind === 'granted' ? r.path : `${rootNames[r.kind]} (${r.path})`;
-      return { name, path: r.path, dir: d, kind: d ? kindOfDir(r.path) : fileKind(r.path), root: r.kind };
+      return { name, path: r.path, dir: d, ...(d ? kindOfDir(r.path) : { kind: fileKind(r.path) }), root: r.kind };
     });
 }
 
@@ -83,15 +84,31 @@ function isDirectory(p: string): boolean {
   }
 }
 
-function kindOfDir(p: string): HubKind | null {
+/** What a folder looks like; an SAE folder only when its cfg.json reads as the loader reads it (else why not). */
+function kindOfDir(p: string): { kind: HubKind | null; problem?: string } {
   try {
     const inner = fs.readdirSync(p, { withFileTypes: true });
     const names = new Set(inner.filter((x) => !x.isDirectory()).map((x) => x.name));
     const onnxSub =
       inner.some((x) => x.name === 'onnx' && isDirIn(p, x)) && fs.readdirSync(path.join(p, 'onnx')).some((n) => n.endsWith('.onnx'));
-    return folderKind(names, onnxSub);
+    const kind = folderKind(names, onnxSub);
+    const problem = kind === 'sae' && names.has('cfg.json') ? saeCfgProblem(p, names) : null;
+    return problem ? { kind: null, problem } : { kind };
   } catch {
+    return { kind: null };
+  }
+}
+
+/** Why an SAE folder's cfg.json would not load (src/core/sae/cfg.ts), or null when it reads. */
+function saeCfgProblem(dir: string, names: ReadonlySet<string>): string | null {
+  const file = path.join(dir, 'cfg.json');
+  try {
+    const raw = readCfgJson(file);
+    if (names.has('sae_weights.safetensors')) parseSaeLensCfg(raw, file);
+    else parseSparsifyCfg(raw, file, undefined);
     return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
   }
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { AppError } from '../../shared/reply.ts';
 import type { HubClient } from './client.ts';
 import { HubUnreachableError } from './errors.ts';
+import { lock } from '../app/process-lock.ts';
 
 /** What to fetch and where. */
 export interface BlobRequest {
@@ -84,8 +85,27 @@ const delay = (ms: number, signal: AbortSignal): Promise<void> =>
 /**
  * Downloads a blob. On cancel the `.incomplete` file stays for the next run to resume; on a
  * checksum mismatch it is deleted (its bytes are wrong) and the error says so.
+ *
+ * One writer per blob: a pull of the same file in another thread or process holds
+ * `.locks/<repo>/<etag>.sae-explorer.lock` (dropped by the OS if that process dies) and this
+ * one waits for it; when the blob is then there, it was verified by that writer, and this
+ * download has succeeded too.
  */
 export async function downloadBlob(client: HubClient, req: BlobRequest, cb: BlobCallbacks): Promise<void> {
+  if (path.basename(req.blob) !== req.etag) {
+    throw new AppError('bad_request', `"${req.file}": the blob ${req.blob} is not named by its etag ${req.etag}`);
+  }
+  const repoDir = path.dirname(path.dirname(req.blob));
+  const held = await lock(path.join(path.dirname(repoDir), '.locks', path.basename(repoDir), `${req.etag}.sae-explorer.lock`), cb.signal);
+  try {
+    if (fs.existsSync(req.blob) && fs.statSync(req.blob).size === req.size) return;
+    await downloadBlobNow(client, req, cb);
+  } finally {
+    held.release();
+  }
+}
+
+async function downloadBlobNow(client: HubClient, req: BlobRequest, cb: BlobCallbacks): Promise<void> {
   // checked before anything touches the disk: the blob's name is the etag
   let hash = hasherFor(req.etag, req.size, req.file);
   if (path.basename(req.blob) !== req.etag) {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { HubSettings } from '../../shared/hub-types.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 
 /** The public hub. */
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -76,10 +77,7 @@ export function readHubSettings(dataDir: string): HubFileSettings {
 export function writeHubSettings(dataDir: string, settings: HubFileSettings): void {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, HUB_SETTINGS_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
-  fs.chmodSync(tmp, 0o600);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
 }
 
 /**

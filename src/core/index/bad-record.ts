@@ -1,12 +1,8 @@
-import { AppError } from '../../shared/reply.ts';
+import { InputFileError } from '../app/input-file-error.ts';
 
 /**
  * A record found malformed only while its stream was read (a long JSONL line broken after its
  * text began): the windowing treats it as a bad line (--on-bad-line), as it would have been
  * had the line been short enough to parse whole.
  */
-export class BadRecordError extends AppError {
-  constructor(message: string) {
-    super('bad_request', message);
-  }
-}
+export class BadRecordError extends InputFileError {}

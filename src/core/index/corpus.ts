@@ -22,6 +22,7 @@ import { readLongJsonLine } from './long-jsonl.ts';
 import { TOKEN_COLUMNS, TokenIdCheck } from './token-ids.ts';
 import { decodeUtf8, Utf8Error, type InvalidUtf8 } from './utf8.ts';
 import { textFileChunks } from './utf8-chunks.ts';
+import { InputFileError } from '../app/input-file-error.ts';
 
 interface RecordBase {
   readonly ordinal: number;
@@ -277,7 +278,7 @@ async function* readParquet(r: Reading): AsyncGenerator<CorpusRecord> {
   try {
     metadata = await parquetMetadataAsync(buffer);
   } catch (e) {
-    throw new AppError('bad_request', `${file}: not a readable Parquet file (${(e as Error).message})`);
+    throw new InputFileError(`${file}: not a readable Parquet file (${(e as Error).message})`);
   }
   const column = parquetColumn(
     r,
@@ -308,7 +309,7 @@ async function* readParquet(r: Reading): AsyncGenerator<CorpusRecord> {
       },
       onComplete: (rs) => (rows = rs),
     }).catch((e: unknown) => {
-      throw new AppError('bad_request', `${file}: cannot read rows ${row}–${row + n - 1} (${(e as Error).message})`);
+      throw new InputFileError(`${file}: cannot read rows ${row}–${row + n - 1} (${(e as Error).message})`);
     });
     // byte offsets mean little inside compressed pages: name the row group instead
     if (badUtf8) throw new Utf8Error(`${file} (row group of rows ${row}–${row + n - 1})`, badUtf8.offset);

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/reply.ts';
 import { openStore } from '../app/open-store.ts';
 import { openDatabase } from '../app/sqlite.ts';
+import { checkOwnership, sqliteCall, STORE_KINDS } from '../app/store-kinds.ts';
 import { migrations } from './migrations/index.ts';
 
 /** The schema version this build writes and reads (`PRAGMA user_version`). */
@@ -15,6 +16,7 @@ export const SCHEMA_VERSION = migrations.length;
  */
 export function openIndexForWrite(file: string): Database.Database {
   return openStore(file, {
+    kind: STORE_KINDS.index,
     migrations,
     // auto_vacuum only takes effect before the first table exists
     beforeWal: (db) => {
@@ -28,16 +30,30 @@ export function openIndexForWrite(file: string): Database.Database {
   });
 }
 
-/** Opens an existing index read-only; it must be at this build's schema version. */
+/**
+ * Opens an existing index read-only; it must be at this build's schema version. A file that
+ * is not an index of ours (or not SQLite, or damaged) is a `bad_request` naming it.
+ */
 export function openIndexForRead(file: string): Database.Database {
   if (!fs.existsSync(file)) throw new AppError('not_found', `no index at ${file}`);
-  let db = openDatabase(file, { readonly: true, fileMustExist: true });
+  const open = (): Database.Database => {
+    const db = sqliteCall(file, () => openDatabase(file, { readonly: true, fileMustExist: true }));
+    try {
+      const ownership = checkOwnership(db, file, STORE_KINDS.index);
+      if (ownership === 'fresh') throw new AppError('bad_request', `${file} is an empty SQLite file, not an activation index`);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return db;
+  };
+  let db = open();
   const version = Number(db.pragma('user_version', { simple: true }));
   if (version < SCHEMA_VERSION) {
     // An older index: bring it up to date once, then read.
     db.close();
     openIndexForWrite(file).close();
-    db = openDatabase(file, { readonly: true, fileMustExist: true });
+    db = open();
   } else if (version > SCHEMA_VERSION) {
     db.close();
     throw new AppError('conflict', `${file} was made by a newer SAE Explorer (schema ${version}, this build reads ${SCHEMA_VERSION})`);

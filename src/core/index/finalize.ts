@@ -11,6 +11,8 @@ import {
   TOP_EXAMPLES,
 } from './bins.ts';
 import { decodeChunk, encodeVarints } from './codec.ts';
+import { COOCCURRENCE_META } from './cooccurrence.ts';
+import { CooccurrenceWriter } from './cooccurrence-store.ts';
 import { CHUNK_MAX } from './store.ts';
 import { TOP_TOKENS_META, TopTokenWriter } from './top-tokens.ts';
 import type { DensityBin, IndexSummary, Progress } from './types.ts';
@@ -182,6 +184,11 @@ export function finalizeIndex(
   // its tables are filled from the stored top examples on the first token search, see backfill-top-tokens.ts)
   const topTokens =
     next === 0 || db.prepare('select 1 from meta where key = ?').pluck().get(TOP_TOKENS_META) ? new TopTokenWriter(db) : undefined;
+  // co-occurring features likewise (a run begun before migration 3 gets them on first use, see cooccurrence-store.ts)
+  const cooccurrence =
+    next === 0 || db.prepare('select 1 from meta where key = ?').pluck().get(COOCCURRENCE_META)
+      ? new CooccurrenceWriter(db, dSae, progress)
+      : undefined;
   let first = next === 0;
   while (next < dSae) {
     if (hooks.shouldStop()) return undefined;
@@ -195,12 +202,16 @@ export function finalizeIndex(
     }
     for (let f = next; f < end; f++) rows.push({ f, s: featureStats(byFeature.get(f) ?? [], seed, f) });
     db.transaction(() => {
-      if (first) topTokens?.start();
+      if (first) {
+        topTokens?.start();
+        cooccurrence?.start();
+      }
       // dead features get no row: the reader answers zeros for them
       for (const { f, s } of rows) {
         if (!s.count) continue;
         put.run(f, s.count, s.sum, s.max, ...encodeStats(s));
         topTokens?.add(f, s.topPositions);
+        cooccurrence?.add(f, byFeature.get(f)!);
       }
     })();
     first = false;

@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ContractHandlers, Payload } from '../../shared/contract.ts';
+import type { ContractHandlers, JobRemedy, Payload } from '../../shared/contract.ts';
 import type { IndexStatus } from '../../shared/index-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import { graphCacheDir } from '../app/data-dir.ts';
 import type { CoreServices } from '../app/services.ts';
 import { indexesDir as indexesDirOf } from './db-path.ts';
+import { indexJobFailure } from './job-failure.ts';
 import { IndexReader } from './reader.ts';
 import { startIndexWorker, type IndexWorkerHandle } from './worker-client.ts';
+import { assertIndexFree } from './writer-lock.ts';
 
 /** Requests about activation indexes and their features. */
 export type IndexHandlers = Pick<
@@ -54,13 +56,15 @@ export function indexHandlers(core: CoreServices): IndexHandlers {
     throw new AppError('not_found', `no job "${job}"`);
   };
 
-  const start = async (p: Payload<'index.start'>) => {
+  const start = async (p: Payload<'index.start'>): Promise<{ job: string; db: string }> => {
     const corpus = core.files.resolveRead(p.corpus, 'corpus');
     const model = core.files.resolveRead(p.model, 'model');
     const sae = core.files.resolveRead(p.sae, 'SAE');
     // created only inside the data folder's indexes/
     const db = core.files.resolveIndex(p.db ?? `${path.basename(corpus, path.extname(corpus))}.sqlite`, 'create');
     if ([...workers.values()].some((w) => w.db === db)) throw new AppError('conflict', `${db} is being indexed already`);
+    // another process (a CLI run, a second app) writing it: refused now, naming it
+    assertIndexFree(db);
     const title = `Index ${path.basename(p.model)} / ${path.basename(p.sae)} over ${path.basename(corpus)}`;
     const options = { ...p, model, sae, corpus, db, cacheDir: graphCacheDir(core.data.dir) };
     // a reader opened before the new run might hold an outdated schema view
@@ -76,7 +80,9 @@ export function indexHandlers(core: CoreServices): IndexHandlers {
       const stop = (): void => handle.cancel();
       ctx.signal.addEventListener('abort', stop);
       try {
-        const r = await handle.result;
+        const r = await handle.result.catch((e: unknown) => {
+          throw indexJobFailure(e);
+        });
         ctx.log(
           'info',
           `${r.complete ? 'indexed' : 'stopped at'} ${r.tokens} tokens, ${r.activations} activations (${r.db_bytes} bytes) in ${db}`,
@@ -86,6 +92,10 @@ export function indexHandlers(core: CoreServices): IndexHandlers {
         workers.delete(ctx.id);
       }
     });
+    // retried, it resumes from the last committed batch; the remedy reads bad bytes as U+FFFD
+    const remedied = (remedy: JobRemedy | undefined): Payload<'index.start'> =>
+      remedy === 'replace-invalid-utf8' ? { ...p, invalidUtf8: 'replace' } : p;
+    core.jobs.setRetry(info.id, async (remedy) => (await start(remedied(remedy))).job);
     return { job: info.id, db };
   };
 

@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { openDatabase } from '../app/sqlite.ts';
 import { repoRoot } from '../testing/fixtures.ts';
 import { backfillTopTokens } from './backfill-top-tokens.ts';
+import { backfillCooccurrence } from './cooccurrence-store.ts';
 import { SCHEMA_VERSION } from './db.ts';
 import { runIndex, type IndexJobOptions, type IndexProgress } from './indexer.ts';
 import { IndexReader } from './reader.ts';
@@ -194,21 +195,25 @@ test('pause holds the worker between batches; cancel stops it; running again res
   assert.equal(noop.tokens_per_second, 0);
 });
 
-/** A copy of the reference index as an older build left it: no top-token tables, user_version 1. */
+/** A copy of the reference index as an older build left it: no top-token or co-occurrence tables, user_version 1. */
 function schema1Copy(name: string): string {
   const db = path.join(tmp, name);
   fs.copyFileSync(path.join(tmp, 'reference.sqlite'), db);
   const raw = openDatabase(db);
-  raw.exec("DROP TABLE top_tokens; DROP TABLE token_text; DELETE FROM meta WHERE key='topTokens'; PRAGMA user_version = 1;");
+  raw.exec(
+    "DROP TABLE top_tokens; DROP TABLE token_text; DELETE FROM meta WHERE key='topTokens'; " +
+      "DROP TABLE cooccurrence; DELETE FROM meta WHERE key='cooccurrence'; PRAGMA user_version = 1;",
+  );
   raw.close();
   return db;
 }
 
-/** A dump without the top-token tables (what an index finished before schema 2 holds). */
+/** A dump without the top-token and co-occurrence tables (what an index finished before schema 2 holds). */
 function withoutTopTokens(dump: unknown): unknown {
-  const { topTokens: _t, tokenText: _x, ...rest } = dump as Record<string, unknown>;
+  const { topTokens: _t, tokenText: _x, cooccurrence: _c, ...rest } = dump as Record<string, unknown>;
   void _t;
   void _x;
+  void _c;
   return rest;
 }
 
@@ -274,6 +279,8 @@ test('backfilling the top tokens of a schema-1 index answers as a fresh index; a
   raw.close();
   assert.equal(await backfillTopTokens(db), true);
   assert.deepEqual(answers(db), fresh);
+  // with its co-occurring features counted too, it is the fresh index
+  assert.equal(await backfillCooccurrence(db), true);
   assert.deepEqual(dumpIndex(db), reference);
   // a second run finds it done
   assert.equal(await backfillTopTokens(db), true);

@@ -3,8 +3,10 @@
  * calling thread in benchmarks): corpus → windows → capture → committed batches → merged
  * chunks → per-feature statistics. Resumes from the progress row of an existing database.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/reply.ts';
+import { InputFileError } from '../app/input-file-error.ts';
 import { Engine } from '../model/engine.ts';
 import type { ProviderName } from '../model/providers.ts';
 import { activations, encodeTokens, pushActivation, type Activations } from './codec.ts';
@@ -182,6 +184,7 @@ async function indexWith(
   const dSae = cfg.dSae;
 
   const writer = new IndexWriter(db);
+  let nothingIndexed = false;
   try {
     let stored = writer.settings;
     const resumed = stored !== undefined;
@@ -231,7 +234,10 @@ async function indexWith(
     };
 
     if (p.phase === 'index') {
-      const stopped = await indexCorpus();
+      const stopped = await indexCorpus().catch((e: unknown) => {
+        nothingIndexed = e instanceof EmptyCorpusError && p.windows === 0;
+        throw e;
+      });
       if (stopped) return result(false);
     }
     if (p.phase === 'finalize') {
@@ -399,6 +405,7 @@ async function indexWith(
         // closes the corpus files when the loop ends early (cancel, errors)
         await gen.return(p);
       }
+      if (p.tokens === 0) throw emptyCorpus(stored!.corpus, { ...p, ...(endPosition ?? {}) });
       // the end of the corpus: merge what is staged and move on to finalize, atomically
       const end: Progress = { ...p, ...(endPosition ?? {}), phase: 'finalize', stagedActivations: 0, captureK: k };
       try {
@@ -412,5 +419,24 @@ async function indexWith(
     }
   } finally {
     writer.close();
+    // an index of an empty corpus is no index: the file this run made goes again
+    if (nothingIndexed) removeIndexFiles(db);
   }
+}
+
+/** A corpus with no tokens at all: refused rather than made into a "complete" index of nothing. */
+class EmptyCorpusError extends InputFileError {}
+
+function emptyCorpus(corpus: string, p: Progress): EmptyCorpusError {
+  const why = [
+    `${p.documents} documents`,
+    ...(p.emptyDocuments ? [`${p.emptyDocuments} empty`] : []),
+    ...(p.skippedLines ? [`${p.skippedLines} lines skipped`] : []),
+  ].join(', ');
+  return new EmptyCorpusError(`${corpus}: the corpus has no tokens to index (${why}); nothing was indexed`);
+}
+
+/** Deletes an index database that holds nothing, with its WAL, shared-memory and lock files. */
+function removeIndexFiles(db: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal', '.lock']) fs.rmSync(db + suffix, { force: true });
 }

@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 import { countStaged, encodeChunk, encodeStaged, scatterStaged, type Activations } from './codec.ts';
+import type { HeldLock } from '../app/process-lock.ts';
 import { openIndexForWrite } from './db.ts';
 import type { IndexSettings, Progress } from './types.ts';
+import { lockIndex, recordWriter } from './writer-lock.ts';
 
 /** Most activations one chunk row holds (dense features get several rows per merge). */
 export const CHUNK_MAX = 16384;
@@ -90,10 +92,12 @@ export function readMeta<T>(db: Database.Database, key: string): T | undefined {
 /**
  * The one writer of an index database: commits batches with their progress row, merges
  * staged batches into per-feature chunks. Every method is one transaction, so a kill at
- * any moment leaves the last committed state.
+ * any moment leaves the last committed state. It holds the index's writer lock from
+ * construction to `close()`: a second writer is refused with a `conflict` naming this one.
  */
 export class IndexWriter {
   readonly db: Database.Database;
+  readonly #lock: HeldLock;
   readonly #putMeta: Database.Statement;
   readonly #putProgress: Database.Statement;
   readonly #putDoc: Database.Statement;
@@ -102,7 +106,14 @@ export class IndexWriter {
   readonly #putChunk: Database.Statement;
 
   constructor(readonly file: string) {
-    this.db = openIndexForWrite(file);
+    this.#lock = lockIndex(file);
+    try {
+      this.db = openIndexForWrite(file);
+      recordWriter(this.db, this.#lock.holder);
+    } catch (e) {
+      this.#lock.release();
+      throw e;
+    }
     this.#putMeta = this.db.prepare('insert or replace into meta (key, value) values (?, ?)');
     const cols = Object.values(PROGRESS_COLUMNS);
     this.#putProgress = this.db.prepare(
@@ -194,6 +205,10 @@ export class IndexWriter {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    try {
+      if (this.db.open) this.db.close();
+    } finally {
+      this.#lock.release();
+    }
   }
 }

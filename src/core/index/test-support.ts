@@ -74,7 +74,8 @@ export function dumpIndex(file: string): unknown {
     void _b;
     const topTokens = r.db.prepare('select token, feature, hits from top_tokens order by token, feature').all();
     const tokenText = r.db.prepare('select * from token_text order by token').all();
-    return { summary: r.summary, progress, features, windows, documents, acts, topTokens, tokenText };
+    const cooccurrence = r.db.prepare('select feature, hex(data) as data from cooccurrence order by feature').all();
+    return { summary: r.summary, progress, features, windows, documents, acts, topTokens, tokenText, cooccurrence };
   } finally {
     r.close();
   }

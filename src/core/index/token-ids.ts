@@ -3,7 +3,8 @@
  * them against the model's vocabulary, so a corpus tokenized for another model is refused
  * with the file, the row and the offending id rather than indexed as nonsense.
  */
-import { AppError } from '../../shared/reply.ts';
+import type { AppError } from '../../shared/reply.ts';
+import { InputFileError } from '../app/input-file-error.ts';
 
 /** The columns a pre-tokenized corpus is recognised by, in SAELens's order. */
 export const TOKEN_COLUMNS = ['tokens', 'input_ids'] as const;
@@ -55,8 +56,7 @@ export class TokenIdCheck {
       const n = typeof v === 'bigint' ? Number(v) : v;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw this.#notAnId(v, this.#position + i);
       if (this.vocabSize !== undefined && n >= this.vocabSize) {
-        throw new AppError(
-          'bad_request',
+        throw new InputFileError(
           `${this.where}: token id ${String(v)} ("${this.column}"[${this.#position + i}]) is not below the model's vocabulary size ${this.vocabSize} (tokenized for another vocabulary?)`,
         );
       }
@@ -69,6 +69,6 @@ export class TokenIdCheck {
   #notAnId(v: unknown, index: number): AppError {
     const shown = typeof v === 'bigint' ? String(v) : (JSON.stringify(v) ?? String(v));
     const range = this.vocabSize === undefined ? 'a non-negative integer' : `an integer from 0 to ${this.vocabSize - 1}`;
-    return new AppError('bad_request', `${this.where}: "${this.column}"[${index}] is ${shown}, not a token id (${range})`);
+    return new InputFileError(`${this.where}: "${this.column}"[${index}] is ${shown}, not a token id (${range})`);
   }
 }

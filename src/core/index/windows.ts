@@ -10,6 +10,7 @@ import { BadRecordError } from './bad-record.ts';
 import type { Corpus } from './corpus.ts';
 import { cutDocument } from './doc-windows.ts';
 import type { Progress } from './types.ts';
+import { InputFileError } from '../app/input-file-error.ts';
 
 export { textHash } from './doc-windows.ts';
 
@@ -84,7 +85,7 @@ export async function* corpusWindows(
     if (rec.ordinal < start.nextInput) continue;
     o.onBytes?.(rec.bytesDone);
     const skipBad = (message: string): void => {
-      if (o.onBadLine === 'stop') throw new AppError('bad_request', `${message} (pass --on-bad-line skip to skip such lines)`);
+      if (o.onBadLine === 'stop') throw new InputFileError(`${message} (pass --on-bad-line skip to skip such lines)`);
       o.warn(`skipped ${message}`);
       pos = { ...pos, nextInput: rec.ordinal + 1, docWindows: 0, skippedLines: pos.skippedLines + 1, docHash: 0 };
     };

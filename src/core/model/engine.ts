@@ -1,9 +1,12 @@
 import ort from 'onnxruntime-node';
+import { AppError } from '../../shared/reply.ts';
 import { releaseFactsForSaePath } from '../hub/release-facts.ts';
 import { loadSae } from '../sae/load.ts';
 import type { Sae } from '../sae/types.ts';
 import { rowSteerFeeds, steerFeeds, validateInterventions, type Intervention } from '../steer/spec.ts';
+import { modelMaxPositions } from '../index/windows.ts';
 import { generate, type GenerateArgs, type GenerateResult } from './generate.ts';
+import { checkGenerationLength, checkSteerValues } from './generation-bounds.ts';
 import { generateBatch, type BatchGenerateArgs, type BatchRow, type BatchRowResult } from './generate-batch.ts';
 import { openModelFolder, type ModelFolder } from './model-folder.ts';
 import { SaeIO, type VariantKind, type VariantOptions } from './onnx/variants.ts';
@@ -127,6 +130,21 @@ export class Engine {
   /** The provider actually asked for first (cpu when no GPU provider works). */
   get activeProvider(): ProviderName {
     return this.providers[0] ?? 'cpu';
+  }
+
+  /** Checks steering values (finite, bounded) and feature ids (in range): a `bad_request` naming the first problem. */
+  private checkInterventions(ivs: readonly Intervention[]): void {
+    checkSteerValues(ivs);
+    try {
+      validateInterventions(ivs, this.sae.config.dSae);
+    } catch (e) {
+      throw e instanceof RangeError ? new AppError('bad_request', e.message) : e;
+    }
+  }
+
+  /** How many positions the model takes (prompt + generated), when its config says. */
+  get maxPositions(): number | undefined {
+    return modelMaxPositions(this.folder.config);
   }
 
   /** Calls running now (capture, logits, generate): close waits for them. */
@@ -267,7 +285,8 @@ export class Engine {
 
   private async generateNow(promptIds: readonly number[], opts: GenerateOptions): Promise<Continuation> {
     const ivs = opts.interventions ?? [];
-    validateInterventions(ivs, this.sae.config.dSae);
+    this.checkInterventions(ivs);
+    checkGenerationLength(promptIds.length, opts.maxNewTokens, this.maxPositions);
     const runner = await this.runner(ivs.length ? 'steer' : 'base');
     const res = await generate(runner, {
       ...opts,
@@ -288,7 +307,8 @@ export class Engine {
     opts: Omit<BatchGenerateArgs, 'promptIds' | 'rows' | 'extraFeeds'>,
   ): Promise<BatchRowResult[]> {
     return this.use(async () => {
-      for (const r of rows) validateInterventions(r.interventions ?? [], this.sae.config.dSae);
+      for (const r of rows) this.checkInterventions(r.interventions ?? []);
+      checkGenerationLength(promptIds.length, opts.maxNewTokens, this.maxPositions);
       const steering = rows.map((r) => r.interventions ?? []);
       const steers = steering.some((x) => x.length > 0);
       const runner = await this.runner(steers ? 'steer' : 'base');

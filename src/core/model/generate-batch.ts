@@ -1,5 +1,6 @@
 import type ort from 'onnxruntime-node';
-import type { KvCache, ModelRunner } from './runner.ts';
+import { checkFiniteLogits } from './generation-bounds.ts';
+import type { ForwardResult, KvCache, ModelRunner } from './runner.ts';
 import { logitsRow } from './runner.ts';
 import { logSoftmax, pickToken, seededRandom, type SamplingOptions } from './sampling.ts';
 
@@ -26,6 +27,8 @@ export interface RowStep {
   readonly logprob: number;
   /** This row's log-probabilities over the vocabulary at this step. */
   readonly dist: Float64Array;
+  /** A follower's probabilities (exp of `dist`), computed with it in the same pass. */
+  readonly probs?: Float64Array;
 }
 
 /** One row's continuation. */
@@ -73,54 +76,122 @@ export async function generateBatch(runner: ModelRunner, args: BatchGenerateArgs
   let past: KvCache | undefined;
   let start = 0;
   const live = (b: number): boolean => out[b]!.finish === null;
-
-  for (let step = 0; step < args.maxNewTokens && out.some((o) => o.finish === null); step++) {
-    if (args.signal?.aborted) break;
+  const forward = (): Promise<ForwardResult> => {
     const T = feed[0]!.length;
-    const res = await runner.forward({
+    return runner.forward({
       ids: feed,
       start,
       ...(past ? { past } : {}),
       ...(args.extraFeeds ? { extra: args.extraFeeds(start, T) } : {}),
     });
-    const logits = res.outputs['logits'];
-    if (!logits) throw new Error(`${runner.file}: the model has no "logits" output`);
-    const steps: RowStep[] = [];
-    const picked: number[] = new Array<number>(B).fill(-1);
-    for (const lead of [true, false]) {
+  };
+  /**
+   * The next step's run, started as soon as this step's tokens are picked: the log-probabilities
+   * (of greedy rows and of followers) are computed while it runs.
+   */
+  let pending: Promise<ForwardResult> | null = null;
+  try {
+    for (let step = 0; step < args.maxNewTokens && out.some((o) => o.finish === null); step++) {
+      if (args.signal?.aborted) break;
+      const T = feed[0]!.length;
+      const res = await (pending ?? forward());
+      pending = null;
+      const logits = res.outputs['logits'];
+      if (!logits) throw new Error(`${runner.file}: the model has no "logits" output`);
+      const going = out.map((o) => o.finish === null);
+      const row = (b: number): Float32Array => {
+        const r = logitsRow(logits, b * T + T - 1);
+        checkFiniteLogits(r, step, args.extraFeeds !== undefined);
+        return r;
+      };
+      const steps: RowStep[] = [];
+      const picked: number[] = new Array<number>(B).fill(-1);
+      /** Log-probabilities already computed (a sampling row needs them to pick). */
+      const dists = new Map<number, Float64Array>();
+      const leaders: number[] = [];
       for (let b = 0; b < B; b++) {
-        if (leads(b) !== lead || !live(b)) continue;
-        const lp = logSoftmax(logitsRow(logits, b * T + T - 1));
-        const id = lead ? pickToken(lp, args.rows[b]!.sampling, rand[b]!) : picked[args.rows[b]!.follow!]!;
+        if (!leads(b) || !going[b]) continue;
+        const r = row(b);
+        const sampling = args.rows[b]!.sampling;
+        let id: number;
+        if ((sampling.temperature ?? 0) > 0) {
+          const lp = logSoftmax(r);
+          dists.set(b, lp);
+          id = pickToken(lp, sampling, rand[b]!);
+        } else {
+          id = argmax(r); // greedy: the largest logit is the most likely token; log-probabilities can wait
+        }
         picked[b] = id;
-        steps.push({ row: b, index: step, id, logprob: lp[id]!, dist: lp });
+        leaders.push(b);
+        out[b]!.ids.push(id);
+        seqs[b]!.push(id);
       }
+      // a follower is fed its leader's token; its own distribution is read below
+      const followers = args.rows.flatMap((r, b) => (r.follow !== undefined && going[b] ? [b] : []));
+      for (const b of followers) seqs[b]!.push(picked[args.rows[b]!.follow!]!);
+      for (let b = 0; b < B; b++) {
+        if (!leads(b) || !going[b]) continue;
+        const o = out[b]!;
+        if (args.stopIds?.includes(o.ids.at(-1)!) || args.shouldStop?.(b, o.ids)) o.finish = 'stop';
+      }
+      // a follower ends with its leader
+      for (const b of followers) if (!live(args.rows[b]!.follow!)) out[b]!.finish = out[args.rows[b]!.follow!]!.finish;
+      if (res.present) {
+        past = res.present;
+        start += T;
+        // a row that has ended is fed its last token again: its outputs are ignored from now on
+        feed = seqs.map((s) => [s.at(-1)!]);
+      } else {
+        const len = Math.max(...seqs.map((s) => s.length));
+        feed = seqs.map((s) => [...s, ...new Array<number>(len - s.length).fill(s.at(-1)!)]);
+        start = 0;
+      }
+      if (step + 1 < args.maxNewTokens && out.some((o) => o.finish === null) && !args.signal?.aborted) {
+        pending = forward();
+        pending.catch(() => undefined); // awaited next step; a failure there is thrown there
+      }
+      // while it runs: the log-probabilities of this step
+      for (const b of [...leaders, ...followers]) {
+        const both = leads(b) ? null : softmaxBoth(row(b));
+        const lp = both?.lp ?? dists.get(b) ?? logSoftmax(row(b));
+        const id = picked[leads(b) ? b : args.rows[b]!.follow!]!;
+        steps.push({ row: b, index: step, id, logprob: lp[id]!, dist: lp, ...(both ? { probs: both.p } : {}) });
+        if (!leads(b)) out[b]!.ids.push(id);
+        out[b]!.logprobs.push(lp[id]!);
+      }
+      args.onStep?.(steps);
     }
-    for (const s of steps) {
-      const o = out[s.row]!;
-      o.ids.push(s.id);
-      o.logprobs.push(s.logprob);
-      seqs[s.row]!.push(s.id);
-    }
-    args.onStep?.(steps);
-    for (let b = 0; b < B; b++) {
-      if (!leads(b) || !live(b)) continue;
-      const o = out[b]!;
-      if (args.stopIds?.includes(o.ids.at(-1)!) || args.shouldStop?.(b, o.ids)) o.finish = 'stop';
-    }
-    // a follower ends with its leader
-    for (let b = 0; b < B; b++) if (!leads(b) && live(b) && !live(args.rows[b]!.follow!)) out[b]!.finish = out[args.rows[b]!.follow!]!.finish;
-    if (res.present) {
-      past = res.present;
-      start += T;
-      // a row that has ended is fed its last token again: its outputs are ignored from now on
-      feed = seqs.map((s) => [s.at(-1)!]);
-    } else {
-      const len = Math.max(...seqs.map((s) => s.length));
-      feed = seqs.map((s) => [...s, ...new Array<number>(len - s.length).fill(s.at(-1)!)]);
-      start = 0;
-    }
+  } finally {
+    // never leave a run going on the session after returning (the engine may close it next)
+    if (pending) await pending.catch(() => undefined);
   }
   const cancelled = args.signal?.aborted === true;
   return out.map((o) => ({ ids: o.ids, logprobs: o.logprobs, finish: o.finish ?? (cancelled ? 'cancelled' : 'length') }));
+}
+
+/** Index of the largest value (the first of equal ones), as greedy picking takes it. */
+function argmax(x: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
+  return best;
+}
+
+/**
+ * Log-probabilities (exactly as logSoftmax computes them) and probabilities in one pass of
+ * exp, for rows whose probabilities are needed too (a KL against them).
+ */
+function softmaxBoth(logits: Float32Array): { lp: Float64Array; p: Float64Array } {
+  const n = logits.length;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (logits[i]! > max) max = logits[i]!;
+  const p = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += p[i] = Math.exp(logits[i]! - max);
+  const lse = max + Math.log(sum);
+  const lp = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    lp[i] = logits[i]! - lse;
+    p[i] = p[i]! / sum;
+  }
+  return { lp, p };
 }

@@ -1,4 +1,5 @@
 import type ort from 'onnxruntime-node';
+import { checkFiniteLogits } from './generation-bounds.ts';
 import type { ModelRunner, KvCache } from './runner.ts';
 import { logitsRow } from './runner.ts';
 import { logSoftmax, pickToken, seededRandom, type SamplingOptions } from './sampling.ts';
@@ -65,7 +66,9 @@ export async function generate(runner: ModelRunner, args: GenerateArgs): Promise
     });
     const logits = res.outputs['logits'];
     if (!logits) throw new Error(`${runner.file}: the model has no "logits" output`);
-    const lp = logSoftmax(logitsRow(logits, T - 1));
+    const row = logitsRow(logits, T - 1);
+    checkFiniteLogits(row, step, args.extraFeeds !== undefined);
+    const lp = logSoftmax(row);
     if (step === 0) args.onFirstDistribution?.(lp);
     const id = pickToken(lp, args.sampling ?? {}, rand);
     ids.push(id);

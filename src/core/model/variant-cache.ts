@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Sae } from '../sae/types.ts';
 import { encodeModel, externalFiles, readModel } from './onnx/proto.ts';
 import { buildVariant, type VariantOptions } from './onnx/variants.ts';
+import { linkIfMissing, publishContentAddressed, writeFileAtomic } from '../util/atomic-write.ts';
 
 /** Bump when the graph builder changes what it emits, so cached variants are rebuilt. */
 export const BUILDER_VERSION = 4;
@@ -48,8 +49,8 @@ export function hashFile(file: string, cacheDir?: string): string {
   memo.set(key, digest);
   if (memoFile) {
     disk[key] = digest;
-    fs.mkdirSync(path.dirname(memoFile), { recursive: true });
-    fs.writeFileSync(memoFile, JSON.stringify(disk));
+    // whole or not at all: another thread or process may read it meanwhile
+    writeFileAtomic(memoFile, JSON.stringify(disk));
   }
   return digest;
 }
@@ -101,17 +102,11 @@ export function variantFile(onnxFile: string, sae: Sae, opts: VariantOptions, ca
     // the real file: in the HF cache the snapshot entry is a relative symlink, and a hard link
     // to it (Linux links the symlink itself) would dangle from here
     const src = fs.realpathSync(path.resolve(path.dirname(onnxFile), rel));
-    const dst = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(dst), { recursive: true });
-    if (fs.existsSync(dst)) continue;
-    try {
-      fs.linkSync(src, dst);
-    } catch {
-      fs.symlinkSync(src, dst);
-    }
+    linkIfMissing(src, path.join(dir, rel));
   }
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, encodeModel(model));
-  fs.renameSync(tmp, file); // atomic: a crash never leaves a half-written variant under the final name
-  return { file, built: true };
+  // Content-addressed (the key hashes every input): a temp file of this writer's own, renamed
+  // into place, so a crash never leaves a half-written variant, and two builders at once (two
+  // evaluations in worker threads, two processes) both succeed with the same file.
+  const built = publishContentAddressed(file, (tmp) => fs.writeFileSync(tmp, encodeModel(model)));
+  return { file, built };
 }

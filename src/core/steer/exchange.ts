@@ -1,17 +1,23 @@
 import crypto from 'node:crypto';
 import { AppError } from '../../shared/reply.ts';
-import { SESSION_EXPORT_FORMAT, sessionExportSchema, type SessionExport, type SteerSession } from '../../shared/steer-types.ts';
+import {
+  SESSION_EXPORT_FORMAT,
+  SESSION_EXPORT_VERSION,
+  sessionExportSchema,
+  type SessionExport,
+  type SteerSession,
+} from '../../shared/steer-types.ts';
 import { describeIssues } from '../../shared/validate.ts';
 
-/** A session as a self-contained JSON document. */
+/** A session as a self-contained JSON document: everything needed to read it again or rerun it (prompt ids, chat template, settings, seed, sweep, samples). */
 export function exportSession(session: SteerSession): SessionExport {
-  return { format: SESSION_EXPORT_FORMAT, version: 1, exportedAt: Date.now(), session };
+  return { format: SESSION_EXPORT_FORMAT, version: SESSION_EXPORT_VERSION, exportedAt: Date.now(), session };
 }
 
 /**
  * Checks an exported session (the document, or its JSON text) and returns it as a new
  * session: a new id, the rest as exported. A run that was still going when exported is
- * marked interrupted.
+ * marked interrupted. Version 1 files (before chats, sweeps and samples) read as plain runs.
  */
 export function importSession(data: unknown): SteerSession {
   let doc = data;

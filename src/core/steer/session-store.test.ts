@@ -1,4 +1,4 @@
-/** The sessions database on a real SQLite file: damaged rows are left out of the list, and say what is wrong when opened. */
+/** The sessions database on a real SQLite file: damaged rows are left out of the list, and say what is wrong when opened; older files and exports still read. */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,6 +6,10 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { AppError } from '../../shared/reply.ts';
 import { defaultGenerationSettings, type SteerSession } from '../../shared/steer-types.ts';
+import { openStore } from '../app/open-store.ts';
+import { STORE_KINDS } from '../app/store-kinds.ts';
+import { exportSession, importSession } from './exchange.ts';
+import { migrations } from './migrations/index.ts';
 import { SessionStore } from './session-store.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-session-store-'));
@@ -38,6 +42,11 @@ function session(id: string, updatedAt: number, tokens: number): SteerSession {
     settings: { ...defaultGenerationSettings, stopSequences: [] },
     outputs: { default: side(Array.from({ length: tokens }, (_, i) => i)), steered: side([7]) },
     next: null,
+    chat: null,
+    segments: [],
+    sweep: null,
+    samples: 1,
+    runs: [],
   };
 }
 
@@ -98,6 +107,44 @@ test('a damaged session is left out of the list (reported once), and opening it 
     // a damaged session can still be deleted
     store.delete('bad-json');
     assert.equal(opened('bad-json').code, 'not_found');
+  } finally {
+    store.close();
+  }
+});
+
+test('a sessions file from before chats, sweeps and samples opens migrated; a version 1 export imports', () => {
+  const file = path.join(tmp, 'v1.sqlite');
+  const v1 = openStore(file, { kind: STORE_KINDS.sessions, migrations: migrations.slice(0, 1), synchronous: 'NORMAL' });
+  const old = session('old', 2000, 2);
+  v1.prepare(
+    `insert into sessions (id, name, created_at, updated_at, finished_at, forked_from, state, error, pid, prompt, prompt_ids,
+       prompt_tokens, identity, interventions, settings, outputs, next)
+     values (?, ?, ?, ?, ?, null, 'done', null, null, ?, ?, ?, ?, ?, ?, ?, null)`,
+  ).run(
+    old.id,
+    old.name,
+    old.createdAt,
+    old.updatedAt,
+    old.finishedAt,
+    old.prompt,
+    JSON.stringify(old.promptIds),
+    JSON.stringify(old.promptTokens),
+    JSON.stringify(old.identity),
+    JSON.stringify(old.interventions),
+    JSON.stringify(old.settings),
+    JSON.stringify(old.outputs),
+  );
+  v1.close();
+  const store = SessionStore.open(file);
+  try {
+    assert.deepEqual(store.get('old'), old, 'read with no chat, segments, sweep or runs, and one sample');
+    const [row] = store.list();
+    assert.deepEqual([row!.sweep, row!.samples, row!.chat], [null, 1, false]);
+    // what a version 1 export holds: the session without the new fields
+    const { chat: _c, segments: _s, sweep: _w, samples: _n, runs: _r, ...before } = old;
+    const imported = importSession({ format: 'sae-explorer.steer-session', version: 1, exportedAt: 1, session: before });
+    assert.deepEqual({ ...imported, id: old.id, updatedAt: old.updatedAt }, old);
+    assert.equal(exportSession(imported).version, 2);
   } finally {
     store.close();
   }

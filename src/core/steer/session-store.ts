@@ -2,13 +2,14 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/reply.ts';
 import { steerSessionSchema, type SessionSummary, type SteerSession } from '../../shared/steer-types.ts';
 import { closeOnError, openStore } from '../app/open-store.ts';
+import { STORE_KINDS } from '../app/store-kinds.ts';
 import { migrations } from './migrations/index.ts';
 
 /** The parts of a session a list row shows, checked like a whole session. */
-const summaryParts = steerSessionSchema.pick({ state: true, interventions: true, identity: true });
+const summaryParts = steerSessionSchema.pick({ state: true, interventions: true, identity: true, sweep: true, samples: true });
 
 /** What changes while a run goes on (written together, in one transaction). */
-export type SessionProgress = Pick<SteerSession, 'state' | 'error' | 'outputs' | 'next' | 'finishedAt'>;
+export type SessionProgress = Pick<SteerSession, 'state' | 'error' | 'outputs' | 'next' | 'finishedAt' | 'runs'>;
 
 interface Row {
   id: string;
@@ -28,13 +29,20 @@ interface Row {
   settings: string;
   outputs: string;
   next: string | null;
+  /** Added by migration 2: null in sessions saved before it. */
+  chat: string | null;
+  segments: string | null;
+  sweep: string | null;
+  samples: number;
+  runs: string | null;
 }
 
 /** What `list` reads of a row: the summary's columns and the two sides' token counts (null when outputs is damaged). */
 type SummaryRow = Pick<
   Row,
-  'id' | 'name' | 'created_at' | 'updated_at' | 'state' | 'forked_from' | 'prompt' | 'interventions' | 'identity'
+  'id' | 'name' | 'created_at' | 'updated_at' | 'state' | 'forked_from' | 'prompt' | 'interventions' | 'identity' | 'sweep' | 'samples'
 > & {
+  has_chat: number;
   n_default: number | null;
   n_steered: number | null;
 };
@@ -95,7 +103,7 @@ export class SessionStore {
   /** Opens (creating if needed) the database and marks runs of processes that are gone as interrupted. */
   static open(file: string, options: SessionStoreOptions = {}): SessionStore {
     // WAL + NORMAL: a killed process loses nothing committed.
-    const db = openStore(file, { migrations, synchronous: 'NORMAL', busyTimeoutMs: 5000 });
+    const db = openStore(file, { kind: STORE_KINDS.sessions, migrations, synchronous: 'NORMAL', busyTimeoutMs: 5000 });
     return closeOnError(db, () => {
       const store = new SessionStore(file, db, options);
       store.recoverInterrupted();
@@ -121,9 +129,9 @@ export class SessionStore {
       this.db
         .prepare(
           `insert into sessions (id, name, created_at, updated_at, finished_at, forked_from, state, error, pid, prompt,
-             prompt_ids, prompt_tokens, identity, interventions, settings, outputs, next)
+             prompt_ids, prompt_tokens, identity, interventions, settings, outputs, next, chat, segments, sweep, samples, runs)
            values (@id, @name, @created_at, @updated_at, @finished_at, @forked_from, @state, @error, @pid, @prompt,
-             @prompt_ids, @prompt_tokens, @identity, @interventions, @settings, @outputs, @next)`,
+             @prompt_ids, @prompt_tokens, @identity, @interventions, @settings, @outputs, @next, @chat, @segments, @sweep, @samples, @runs)`,
         )
         .run(toRow(s));
     })();
@@ -134,11 +142,21 @@ export class SessionStore {
     this.db.transaction(() => {
       const r = this.db
         .prepare(
-          `update sessions set state = ?, error = ?, outputs = ?, next = ?, finished_at = ?, updated_at = ?,
+          `update sessions set state = ?, error = ?, outputs = ?, next = ?, runs = ?, finished_at = ?, updated_at = ?,
              pid = case when ? = 'running' then pid else null end
            where id = ?`,
         )
-        .run(p.state, p.error, JSON.stringify(p.outputs), p.next ? JSON.stringify(p.next) : null, p.finishedAt, Date.now(), p.state, id);
+        .run(
+          p.state,
+          p.error,
+          JSON.stringify(p.outputs),
+          p.next ? JSON.stringify(p.next) : null,
+          JSON.stringify(p.runs),
+          p.finishedAt,
+          Date.now(),
+          p.state,
+          id,
+        );
       if (!r.changes) throw new AppError('not_found', `no steering session "${id}" in ${this.file}`);
     })();
   }
@@ -153,6 +171,7 @@ export class SessionStore {
     const rows = this.db
       .prepare(
         `select id, name, created_at, updated_at, state, forked_from, substr(prompt, 1, 300) as prompt, interventions, identity,
+           sweep, samples, chat is not null as has_chat,
            case when json_valid(outputs) then json_array_length(outputs, '$.default.ids') end as n_default,
            case when json_valid(outputs) then json_array_length(outputs, '$.steered.ids') end as n_steered
          from sessions order by updated_at desc, created_at desc`,
@@ -178,6 +197,8 @@ export class SessionStore {
       state: r.state,
       interventions: column(r.interventions, 'interventions', r.id, this.file),
       identity: column(r.identity, 'identity', r.id, this.file),
+      sweep: r.sweep === null ? null : column(r.sweep, 'sweep', r.id, this.file),
+      samples: r.samples,
     });
     if (!parsed.success) throw damaged(r.id, this.file, describeIssue(parsed.error.issues[0]));
     if (r.n_default === null || r.n_steered === null)
@@ -190,6 +211,7 @@ export class SessionStore {
       forkedFrom: r.forked_from,
       prompt: r.prompt,
       ...parsed.data,
+      chat: r.has_chat === 1,
       tokens: { default: r.n_default, steered: r.n_steered },
     };
   }
@@ -240,6 +262,11 @@ function toRow(s: SteerSession): Row {
     settings: JSON.stringify(s.settings),
     outputs: JSON.stringify(s.outputs),
     next: s.next ? JSON.stringify(s.next) : null,
+    chat: s.chat ? JSON.stringify(s.chat) : null,
+    segments: JSON.stringify(s.segments),
+    sweep: s.sweep ? JSON.stringify(s.sweep) : null,
+    samples: s.samples,
+    runs: JSON.stringify(s.runs),
   };
 }
 
@@ -269,6 +296,11 @@ function fromRow(r: Row, file: string): SteerSession {
     settings: json(r.settings, 'settings'),
     outputs: json(r.outputs, 'outputs'),
     next: r.next === null ? null : json(r.next, 'next'),
+    chat: r.chat === null ? null : json(r.chat, 'chat'),
+    segments: r.segments === null ? [] : json(r.segments, 'segments'),
+    sweep: r.sweep === null ? null : json(r.sweep, 'sweep'),
+    samples: r.samples,
+    runs: r.runs === null ? [] : json(r.runs, 'runs'),
   });
   if (!parsed.success) throw damaged(r.id, file, describeIssue(parsed.error.issues[0]));
   return parsed.data;

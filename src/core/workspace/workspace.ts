@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { JobRemedy } from '../../shared/contract.ts';
 import type { IndexStartResult, IndexStatus } from '../../shared/index-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import type { Selection, WorkspaceInfo } from '../../shared/workspace-types.ts';
@@ -14,11 +15,20 @@ import { readSettings, writeSettings } from './settings.ts';
 
 /** How the workspace reaches the index module (through core's own handlers, so it is one code path). */
 export interface IndexAccess {
-  start(p: { model: string; sae: string; hook?: string; corpus: string; db: string }): Promise<IndexStartResult>;
+  start(p: { model: string; sae: string; hook?: string; corpus: string; db: string; invalidUtf8?: 'replace' }): Promise<IndexStartResult>;
   status(db: string): Promise<IndexStatus>;
 }
 
 const words = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** A path with symlinks resolved, or as given when it does not exist. */
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
 
 /**
  * The model, SAE and corpus the app works on, remembered in settings.json, with the engine
@@ -29,8 +39,11 @@ export class Workspace {
   private engine: Promise<Engine> | null = null;
   /** The engine once `engine` has resolved: info() reports it without waiting for a load. */
   private loaded: Engine | null = null;
+  /** The latest index job this workspace started (running or not). */
   private indexJob: string | null = null;
   private error: string | null = null;
+  /** The folder holding the embedded demo, once boot has looked for it. */
+  private resources: string | undefined;
 
   constructor(
     private readonly core: Omit<CoreServices, 'workspace' | 'onClose'>,
@@ -56,8 +69,9 @@ export class Workspace {
    * index exists and is complete, starting (or resuming) the index job in the background.
    */
   async boot(resourcesDir?: string): Promise<void> {
+    this.resources = findResources(resourcesDir);
     if (!this.selection) {
-      const res = findResources(resourcesDir);
+      const res = this.resources;
       if (!res) return;
       this.select(demoSelection(res));
     }
@@ -88,12 +102,43 @@ export class Workspace {
         corpus: sel.corpus,
         db,
         ...(sel.hook ? { hook: sel.hook } : {}),
+        ...(sel.invalidUtf8 ? { invalidUtf8: sel.invalidUtf8 } : {}),
       });
       this.indexJob = started.job;
       this.error = null;
+      // Retry (Jobs, Features, Models) goes through the workspace, so it follows the new job
+      // and remembers a remedy for the next start of the app.
+      this.core.jobs.setRetry(started.job, (remedy) => this.retryIndex(db, remedy));
     } catch (e) {
       this.error = `indexing ${path.basename(sel.corpus)} could not start: ${words(e)}`;
     }
+  }
+
+  /** Runs the index job of `db` again (a `jobs.retry` of it), with the remedy chosen; answers the new job. */
+  private async retryIndex(db: string, remedy: JobRemedy | undefined): Promise<string> {
+    const sel = this.selection;
+    if (!sel || this.dbFor(sel) !== db) {
+      throw new AppError(
+        'conflict',
+        `the workspace has changed since ${path.basename(db)} was indexed: open that model, SAE and corpus again`,
+      );
+    }
+    if (remedy === 'replace-invalid-utf8') this.select({ ...sel, invalidUtf8: 'replace' });
+    const before = this.indexJob;
+    await this.ensureIndex();
+    if (this.error) throw new AppError('unavailable', this.error);
+    if (!this.indexJob || this.indexJob === before) throw new AppError('conflict', `${path.basename(db)} is complete already`);
+    return this.indexJob;
+  }
+
+  /** The embedded demo's selection when `sel` names its model, SAE and corpus (so reopening it keeps its badge). */
+  private asDemo(sel: Selection): Selection {
+    const res = this.resources ?? findResources();
+    if (!res || sel.demo) return sel;
+    const demo = demoSelection(res);
+    const same = (a: string | undefined, b: string | undefined): boolean =>
+      a !== undefined && b !== undefined && realPath(a) === realPath(b);
+    return same(sel.model, demo.model) && same(sel.sae, demo.sae) && same(sel.corpus, demo.corpus) ? { ...sel, demo: true } : sel;
   }
 
   private openEngine(sel: Selection): Promise<Engine> {
@@ -133,7 +178,11 @@ export class Workspace {
   }
 
   /** Opens a new selection: the engine must load (else nothing changes), then its index is ensured. */
-  async open(sel: Selection): Promise<WorkspaceInfo> {
+  async open(chosen: Selection): Promise<WorkspaceInfo> {
+    const previous = this.selection;
+    // the same corpus again keeps how its bytes are read
+    const keep = previous?.invalidUtf8 && chosen.corpus && previous.corpus && realPath(previous.corpus) === realPath(chosen.corpus);
+    const sel = this.asDemo(keep ? { ...chosen, invalidUtf8: previous.invalidUtf8 } : chosen);
     const engine = await this.openEngine(sel).catch((e: unknown) => {
       throw new AppError('bad_request', words(e));
     });
@@ -157,11 +206,19 @@ export class Workspace {
     if (loaded) {
       const c = loaded.sae.config;
       const preprocessing = describePreprocessing(c);
-      engine = { hook: loaded.hook, architecture: c.architecture, dIn: c.dIn, dSae: c.dSae, preprocessing, provider: loaded.activeProvider };
+      engine = {
+        hook: loaded.hook,
+        architecture: c.architecture,
+        dIn: c.dIn,
+        dSae: c.dSae,
+        preprocessing,
+        provider: loaded.activeProvider,
+      };
     }
     const index = db && fs.existsSync(db) ? await this.index.status(db).catch(() => null) : null;
-    const running = this.indexJob && ['queued', 'running'].includes(this.core.jobs.get(this.indexJob)?.state ?? '') ? this.indexJob : null;
-    return { selection: sel, engine, db, index, indexJob: running, error: this.error };
+    const last = (this.indexJob && this.core.jobs.get(this.indexJob)) || null;
+    const running = last && (last.state === 'queued' || last.state === 'running') ? last.id : null;
+    return { selection: sel, engine, db, index, indexJob: running, lastIndexJob: last, error: this.error };
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ComponentType } from 'react';
 import { AppShell } from './components/AppShell.tsx';
-import { useRoute, useRouteShortcuts, type RouteId } from './routes.ts';
+import { RouteProvider, useHashRoute, useRouteShortcuts, type RouteId } from './routes.ts';
 import { Features } from './screens/Features.tsx';
 import { Health } from './screens/Health.tsx';
 import { Jobs } from './screens/Jobs.tsx';
@@ -21,12 +21,14 @@ const screens: Record<RouteId, ComponentType> = {
 
 /** The app: the shell and the screen the URL names. */
 export function App({ transport }: { transport: 'ipc' | 'http' }) {
-  const route = useRoute();
+  const route = useHashRoute();
   useRouteShortcuts();
-  const Screen = screens[route];
+  const Screen = screens[route.id];
   return (
-    <AppShell transport={transport}>
-      <Screen />
-    </AppShell>
+    <RouteProvider route={route}>
+      <AppShell transport={transport}>
+        <Screen />
+      </AppShell>
+    </RouteProvider>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import { createContext, createElement, useContext, useEffect, useMemo, useSyncExternalStore, type ReactNode } from 'react';
 
 /** The screens of the app, in navigation order. */
 export const routes = [
@@ -37,11 +37,6 @@ function parts(hash: string): [string[], string] {
   return [path, q < 0 ? '' : raw.slice(q + 1)];
 }
 
-function current(): RouteId {
-  const [path] = parts(window.location.hash);
-  return routes.find((r) => r.id === path[0])?.id ?? 'overview';
-}
-
 const currentHash = (): string => window.location.hash;
 
 /** What follows the screen id in the URL: path segments and query parameters. */
@@ -50,13 +45,16 @@ export interface RouteParams {
   readonly query: URLSearchParams;
 }
 
-/** The current screen's deeper path and query; follows the URL hash. */
-export function useRouteParams(): RouteParams {
-  const hash = useSyncExternalStore(subscribe, currentHash);
-  return useMemo(() => {
-    const [path, query] = parts(hash);
-    return { path: path.slice(1), query: new URLSearchParams(query) };
-  }, [hash]);
+/** The screen the URL names and what follows its id, read from one hash. */
+export interface Route extends RouteParams {
+  readonly id: RouteId;
+}
+
+/** The route a hash names (an unknown screen id: the overview). */
+export function routeOf(hash: string): Route {
+  const [path, query] = parts(hash);
+  const id = routes.find((r) => r.id === path[0])?.id ?? 'overview';
+  return { id, path: path.slice(1), query: new URLSearchParams(query) };
 }
 
 function subscribe(listener: () => void): () => void {
@@ -64,9 +62,38 @@ function subscribe(listener: () => void): () => void {
   return () => window.removeEventListener('hashchange', listener);
 }
 
-/** The screen showing now; follows the URL hash. */
+/**
+ * The route as the URL names it, followed through hash changes. Only the app's root reads
+ * the URL: screens get the route it rendered from RouteContext, so a screen re-rendering for
+ * its own reasons between a link's click and the `hashchange` event can never read the next
+ * screen's URL as its own (a feature page taking `#/steer?add=1` for its search tab, say).
+ */
+export function useHashRoute(): Route {
+  const hash = useSyncExternalStore(subscribe, currentHash);
+  return useMemo(() => routeOf(hash), [hash]);
+}
+
+const RouteContext = createContext<Route | null>(null);
+
+/** Gives the screens below it the route the app is rendering. */
+export function RouteProvider({ route, children }: { route: Route; children: ReactNode }) {
+  return createElement(RouteContext.Provider, { value: route }, children);
+}
+
+function useRouteContext(): Route {
+  const route = useContext(RouteContext);
+  if (!route) throw new Error('useRoute outside RouteProvider');
+  return route;
+}
+
+/** The current screen's deeper path and query, as the app is rendering them. */
+export function useRouteParams(): RouteParams {
+  return useRouteContext();
+}
+
+/** The screen showing now. */
 export function useRoute(): RouteId {
-  return useSyncExternalStore(subscribe, current);
+  return useRouteContext().id;
 }
 
 /** Ctrl/Cmd + 1..7 jumps to a screen. */

@@ -4,6 +4,7 @@
  * Usage: migrate-child.ts <file> <steps>
  */
 import { openStore } from '../open-store.ts';
+import { testStoreKind } from './test-store-kind.ts';
 
 const [file, steps] = process.argv.slice(2);
 if (!file || !steps) throw new Error('usage: migrate-child.ts <file> <steps>');
@@ -12,7 +13,7 @@ const migrations = Array.from({ length: Number(steps) }, (_, i) => `create table
 process.stdout.write('ready\n');
 process.stdin.once('data', () => {
   try {
-    const db = openStore(file, { migrations, synchronous: 'NORMAL' });
+    const db = openStore(file, { kind: testStoreKind, migrations, synchronous: 'NORMAL' });
     const journal = db.pragma('journal_mode', { simple: true });
     const version = db.pragma('user_version', { simple: true });
     db.close();

@@ -1,3 +1,4 @@
+import { indexGraph, type GraphIndex } from '../graph-index.ts';
 import type { GraphProto, NodeProto } from './proto.ts';
 
 /** The kinds of hook point the locator finds, by TransformerLens name suffix. */
@@ -69,27 +70,6 @@ const PROJECTION_OPS = new Set(['MatMul', 'Gemm', 'MatMulNBits', 'MatMulInteger'
 /** Ops that combine or convert the token embedding on its way to the residual stream. */
 const EMBEDDING_COMBINE_OPS = new Set(['Add', 'Mul', 'Div', 'Cast', 'Identity', 'Dropout', 'DequantizeLinear']);
 
-interface GraphIndex {
-  readonly producer: Map<string, NodeProto>;
-  readonly consumers: Map<string, NodeProto[]>;
-  readonly initializers: Set<string>;
-}
-
-function indexGraph(graph: GraphProto): GraphIndex {
-  const producer = new Map<string, NodeProto>();
-  const consumers = new Map<string, NodeProto[]>();
-  for (const n of graph.node ?? []) {
-    for (const o of n.output ?? []) if (o) producer.set(o, n);
-    for (const i of n.input ?? []) {
-      if (!i) continue;
-      let list = consumers.get(i);
-      if (!list) consumers.set(i, (list = []));
-      if (!list.includes(n)) list.push(n);
-    }
-  }
-  return { producer, consumers, initializers: new Set((graph.initializer ?? []).map((t) => t.name ?? '')) };
-}
-
 /**
  * True when tensor `from` is computed from `target` (walking producers backwards). A tensor
  * made by the same node as `target` counts: a fused Skip*Norm's normalised output 0 is
@@ -113,7 +93,7 @@ function dependsOn(from: string, target: string, idx: GraphIndex): boolean {
 
 /** True when `t` is an initializer or computed from initializers and constants only (a weight). */
 function isConstant(t: string, idx: GraphIndex, depth = 0): boolean {
-  if (idx.initializers.has(t)) return true;
+  if (idx.inits.has(t)) return true;
   const p = idx.producer.get(t);
   if (!p || depth > 8) return false;
   if (p.opType === 'Constant') return true;

@@ -3,8 +3,8 @@ import { href, routes, useRoute, type RouteId } from '../routes.ts';
 import { icons, Logo } from './icons.tsx';
 import { cx } from './ui.tsx';
 
-/** Screens whose content uses the whole width (tables, charts side by side); the others keep a reading width. */
-const wideRoutes: ReadonlySet<RouteId> = new Set(['features']);
+/** Screens whose content uses the whole width (tables, continuations side by side); the others keep a reading width. */
+const wideRoutes: ReadonlySet<RouteId> = new Set(['features', 'steer']);
 
 /** The frame around every screen: navigation on the left, the screen on the right. */
 export function AppShell({ transport, children }: { transport: 'ipc' | 'http'; children: ReactNode }) {
@@ -12,17 +12,20 @@ export function AppShell({ transport, children }: { transport: 'ipc' | 'http'; c
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
 
-  // After navigating, move focus to the new screen so keyboard and screen-reader users land there.
+  // After navigating, start the new screen at its top and move focus there, so keyboard and
+  // screen-reader users land on it.
   useEffect(() => {
     if (first.current) {
       first.current = false;
       return;
     }
-    main.current?.focus();
+    window.scrollTo(0, 0);
+    main.current?.focus({ preventScroll: true });
   }, [route]);
 
   return (
-    <div className="flex h-screen bg-white text-zinc-900 dark:bg-zinc-950 dark:text-zinc-100">
+    // The document scrolls (so printing and full-page captures get the whole screen); the navigation stays in view.
+    <div className="flex min-h-screen bg-white text-zinc-900 dark:bg-zinc-950 dark:text-zinc-100">
       <a
         href="#main"
         onClick={(e) => {
@@ -33,25 +36,28 @@ export function AppShell({ transport, children }: { transport: 'ipc' | 'http'; c
       >
         Skip to content
       </a>
-      <aside className="flex w-56 shrink-0 flex-col border-r border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-900/50">
-        <div className="flex items-center gap-2.5 px-4 pt-5 pb-4">
-          <Logo />
-          <span className="text-sm font-semibold tracking-tight">SAE Explorer</span>
+      {/* the sidebar's frame runs the page's full height; its contents stay in view as the page scrolls */}
+      <aside className="w-56 shrink-0 border-r border-zinc-200 bg-zinc-50 print:hidden dark:border-zinc-800 dark:bg-zinc-900/50">
+        <div className="sticky top-0 flex h-screen flex-col">
+          <div className="flex items-center gap-2.5 px-4 pt-5 pb-4">
+            <Logo />
+            <span className="text-sm font-semibold tracking-tight">SAE Explorer</span>
+          </div>
+          <nav aria-label="Main" className="px-2">
+            <ul className="space-y-0.5">
+              {routes.map((r, i) => (
+                <li key={r.id}>
+                  <NavLink id={r.id} label={r.label} active={route === r.id} shortcut={i + 1} />
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <p className="mt-auto px-4 pb-4 text-xs text-zinc-500 dark:text-zinc-500" data-testid="transport">
+            {transport === 'ipc' ? 'Desktop app' : 'Browser · serve host'}
+          </p>
         </div>
-        <nav aria-label="Main" className="px-2">
-          <ul className="space-y-0.5">
-            {routes.map((r, i) => (
-              <li key={r.id}>
-                <NavLink id={r.id} label={r.label} active={route === r.id} shortcut={i + 1} />
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <p className="mt-auto px-4 pb-4 text-xs text-zinc-500 dark:text-zinc-500" data-testid="transport">
-          {transport === 'ipc' ? 'Desktop app' : 'Browser · serve host'}
-        </p>
       </aside>
-      <main id="main" ref={main} tabIndex={-1} className="min-w-0 flex-1 overflow-y-auto focus:outline-none">
+      <main id="main" ref={main} tabIndex={-1} className="min-w-0 flex-1 focus:outline-none">
         <div className={cx('mx-auto px-8 py-8', wideRoutes.has(route) ? 'max-w-[100rem]' : 'max-w-5xl')}>{children}</div>
       </main>
     </div>

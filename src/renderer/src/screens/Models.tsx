@@ -2,11 +2,14 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'rea
 import type { JobProgress, WorkspaceInfo } from '../../../shared/contract.ts';
 import { formatProgress } from '../../../shared/format.ts';
 import { useApi, useEvent, useRequest } from '../api/api-context.tsx';
+import { indexProblem } from '../components/index-problem.ts';
+import { IndexProblemNote } from '../components/IndexProblemNote.tsx';
 import { bindTextFields, SubmitRow } from '../components/TextField.tsx';
 import { Badge, Card, ErrorNote, ScreenHeader } from '../components/ui.tsx';
 import { AddPanel } from './models/AddPanel.tsx';
 import { Downloads, usePulls } from './models/Downloads.tsx';
 import type { OpenTarget } from './models/format.ts';
+import { NeuronpediaIdField } from './models/NeuronpediaIdField.tsx';
 
 /** The fields of the open form. */
 interface OpenFields {
@@ -87,6 +90,7 @@ function Current({ info, progress }: { info: WorkspaceInfo; progress: JobProgres
     );
   }
   const idx = info.index;
+  const problem = indexProblem(info);
   const fraction = progress && progress.total ? Math.min(1, progress.done / progress.total) : undefined;
   return (
     <Card
@@ -107,11 +111,12 @@ function Current({ info, progress }: { info: WorkspaceInfo; progress: JobProgres
         <Row label="Corpus">{sel.corpus ?? 'none'}</Row>
         <Row label="Index">
           <span data-testid="index-state">
-            {idx ? idx.state : info.indexJob ? 'starting' : 'not built'}
-            {idx && ` · ${idx.tokens.toLocaleString()} tokens, ${idx.documents.toLocaleString()} documents`}
+            {problem ? problem.state : idx ? idx.state : info.indexJob ? 'starting' : 'not built'}
+            {idx && ` · ${idx.tokens.toLocaleString()} tokens, ${idx.documents.toLocaleString()} documents${problem ? ' so far' : ''}`}
           </span>
         </Row>
       </dl>
+      {info.engine && <NeuronpediaIdField />}
       {info.indexJob && (
         <div className="mt-3">
           <progress className="h-1.5 w-full accent-violet-600" max={1} value={fraction} aria-label="indexing progress" />
@@ -120,7 +125,12 @@ function Current({ info, progress }: { info: WorkspaceInfo; progress: JobProgres
           </p>
         </div>
       )}
-      {info.error && <p className="mt-2 text-sm text-rose-600 dark:text-rose-400">{info.error}</p>}
+      {problem && (
+        <div className="mt-3">
+          <IndexProblemNote problem={problem} />
+        </div>
+      )}
+      {info.error && info.error !== problem?.message && <p className="mt-2 text-sm text-rose-600 dark:text-rose-400">{info.error}</p>}
     </Card>
   );
 }

@@ -1,24 +1,47 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { PayloadInput } from '../../../shared/contract.ts';
 import type { SteerSession } from '../../../shared/steer-types.ts';
 import type { WorkspaceInfo } from '../../../shared/workspace-types.ts';
 import { useApi, useEvent, useRequest } from '../api/api-context.tsx';
-import { Badge, ScreenHeader } from '../components/ui.tsx';
+import { Badge, ScreenHeader, cx } from '../components/ui.tsx';
 import { href, useRouteParams } from '../routes.ts';
-import { draftNow, newDraftFeature, updateDraft, useDraft, type Draft } from './steer/draft.ts';
+import { ChatEditor } from './steer/ChatEditor.tsx';
+import { chatMessages, draftNow, newDraftFeature, parseFactors, updateDraft, useDraft, type Draft } from './steer/draft.ts';
+import { Grid } from './steer/Grid.tsx';
 import { baseName, when } from './steer/format.ts';
 import { GenerationForm } from './steer/GenerationForm.tsx';
 import { Interventions, useAddFeature } from './steer/Interventions.tsx';
 import { Outputs } from './steer/Outputs.tsx';
 import { SessionsPanel } from './steer/SessionsPanel.tsx';
 import { PromptTokens, usePromptTokens } from './steer/PromptTokens.tsx';
+import { SweepForm } from './steer/SweepForm.tsx';
 import { useSteerRun } from './steer/use-run.ts';
 
 /** Feature ids being added from the URL, so a double effect (StrictMode) adds each once. */
 const adding = new Set<number>();
 
+/** The prompt part of a request: the text, or the chat (with a pasted template when there is one). */
+function promptOf(d: Draft): PayloadInput<'steer.tokenize'> {
+  if (d.mode === 'text') return { prompt: d.prompt };
+  return {
+    chat: {
+      messages: chatMessages(d.chat),
+      addGenerationPrompt: d.chat.addGenerationPrompt,
+      ...(d.chat.template.trim() ? { template: d.chat.template } : {}),
+    },
+  };
+}
+
 /** What is wrong with the draft before it can run, in words; null when it can. */
 function problem(d: Draft): string | null {
-  if (!d.prompt.trim()) return 'Type a prompt first.';
+  if (d.mode === 'text' && !d.prompt.trim()) return 'Type a prompt first.';
+  if (d.mode === 'chat' && !d.chat.turns.some((t) => t.content.trim())) return 'Type a message first.';
+  if (d.sweep.on) {
+    const f = parseFactors(d.sweep.factors);
+    if ('problem' in f) return f.problem;
+    if (!d.features.length) return 'A sweep scales the features’ values: add a feature first.';
+  }
+  if (d.samples > 1 && d.settings.greedy) return 'Several samples need sampling: choose “sample” in Generation.';
   for (const f of d.features) {
     if (f.value.trim() === '' || !Number.isFinite(Number(f.value))) return `Feature ${f.feature}: the value must be a number.`;
     if (typeof f.positions === 'object' && f.positions.to <= f.positions.from)
@@ -52,7 +75,13 @@ export function Steer() {
   }, [reveal, shownId]);
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const info = ws.state.status === 'ready' ? ws.state.value : null;
-  const tokens = usePromptTokens(draft.prompt, info?.engine ? info.engine.dSae : null);
+  const engineKey = info?.engine && info.selection ? `${info.selection.model}|${info.selection.sae}|${info.engine.hook}` : null;
+  const { tokens, error: promptError } = usePromptTokens(promptOf(draft), engineKey);
+  const chatInfo = useRequest('steer.chatInfo');
+  const reloadChatInfo = chatInfo.reload;
+  useEffect(() => {
+    if (engineKey !== null) reloadChatInfo();
+  }, [engineKey, reloadChatInfo]);
 
   // #/steer?add=<id>: add that feature (once), then drop the parameter
   const { query } = useRouteParams();
@@ -90,10 +119,13 @@ export function Steer() {
   const start = useCallback(() => {
     if (run.running || problem(draft)) return;
     setReveal((n) => n + 1);
+    const factors = draft.sweep.on ? parseFactors(draft.sweep.factors) : null;
     void run.start({
-      prompt: draft.prompt,
+      ...promptOf(draft),
       interventions: draft.features.map((f) => ({ feature: f.feature, mode: f.mode, value: Number(f.value), positions: f.positions })),
       settings: draft.settings,
+      ...(factors && 'factors' in factors ? { sweep: factors.factors } : {}),
+      samples: draft.samples,
       ...(draft.forkedFrom ? { forkedFrom: draft.forkedFrom.id } : {}),
     });
   }, [draft, run]);
@@ -118,7 +150,18 @@ export function Steer() {
     (s: SteerSession) => {
       updateDraft((d) => ({
         ...d,
-        prompt: s.prompt,
+        mode: s.chat ? 'chat' : 'text',
+        prompt: s.chat ? d.prompt : s.prompt,
+        chat: s.chat
+          ? {
+              system: s.chat.messages.find((m) => m.role === 'system')?.content ?? '',
+              turns: s.chat.messages.flatMap((m) => (m.role === 'system' ? [] : [{ role: m.role, content: m.content }])),
+              addGenerationPrompt: s.chat.addGenerationPrompt,
+              template: s.chat.source === 'custom' ? s.chat.template : '',
+            }
+          : d.chat,
+        sweep: s.sweep ? { on: true, factors: s.sweep.join(', ') } : { ...d.sweep, on: false },
+        samples: s.samples,
         settings: s.settings,
         features: s.interventions.map((iv) => ({
           ...newDraftFeature(iv.feature, null, iv.mode),
@@ -172,19 +215,31 @@ export function Steer() {
             aria-label="Prompt"
             className="rounded-xl border border-zinc-200 bg-white p-4 shadow-sm dark:border-zinc-800 dark:bg-zinc-900"
           >
-            <label htmlFor="steer-prompt" className="text-sm font-semibold">
-              Prompt
-            </label>
-            <textarea
-              id="steer-prompt"
-              ref={promptRef}
-              value={draft.prompt}
-              onChange={(e) => updateDraft((d) => ({ ...d, prompt: e.target.value }))}
-              rows={3}
-              className="mt-2 block w-full resize-y rounded-md border border-zinc-300 bg-white px-3 py-2 font-mono text-sm text-zinc-900 focus-visible:outline-2 focus-visible:outline-violet-500 dark:border-zinc-700 dark:bg-zinc-950 dark:text-zinc-100"
-              placeholder="Text the model continues"
-            />
-            <PromptTokens tokens={tokens} maxNewTokens={draft.settings.maxNewTokens} />
+            <div className="flex items-center gap-3">
+              <label htmlFor="steer-prompt" className="text-sm font-semibold">
+                Prompt
+              </label>
+              <PromptMode mode={draft.mode} />
+            </div>
+            {draft.mode === 'text' ? (
+              <textarea
+                id="steer-prompt"
+                ref={promptRef}
+                value={draft.prompt}
+                onChange={(e) => updateDraft((d) => ({ ...d, prompt: e.target.value }))}
+                rows={3}
+                className="mt-2 block w-full resize-y rounded-md border border-zinc-300 bg-white px-3 py-2 font-mono text-sm text-zinc-900 focus-visible:outline-2 focus-visible:outline-violet-500 dark:border-zinc-700 dark:bg-zinc-950 dark:text-zinc-100"
+                placeholder="Text the model continues"
+              />
+            ) : (
+              <ChatEditor chat={draft.chat} info={chatInfo.state.status === 'ready' ? chatInfo.state.value : null} />
+            )}
+            {promptError && draft.mode === 'chat' && (
+              <p role="alert" className="mt-2 text-xs text-rose-600 dark:text-rose-400">
+                {promptError}
+              </p>
+            )}
+            <PromptTokens tokens={tokens} maxNewTokens={draft.settings.maxNewTokens} chat={draft.mode === 'chat'} />
           </section>
 
           <section
@@ -206,6 +261,7 @@ export function Steer() {
           >
             <h2 className="mb-2 text-sm font-semibold">Generation</h2>
             <GenerationForm settings={draft.settings} maxTokens={tokens?.maxPositions ? tokens.maxPositions - tokens.ids.length : null} />
+            <SweepForm draft={draft} />
           </section>
 
           <div className="mt-4 flex flex-wrap items-center gap-3">
@@ -235,7 +291,7 @@ export function Steer() {
 
           <div id="steer-results" className="scroll-mt-4">
             {shownSession && <SessionHeader session={shownSession} workspace={info} />}
-            {run.view && <Outputs view={run.view} />}
+            {run.view && (run.view.grid ? <Grid view={run.view} runs={run.view.grid} /> : <Outputs view={run.view} />)}
           </div>
         </div>
 
@@ -260,6 +316,45 @@ export function Steer() {
         />
       </div>
     </>
+  );
+}
+
+/** Plain text or chat: a two-way switch (arrow keys move within it, as radio buttons do). */
+function PromptMode({ mode }: { mode: Draft['mode'] }) {
+  return (
+    <div
+      role="radiogroup"
+      aria-label="Prompt kind"
+      className="inline-flex overflow-hidden rounded-md border border-zinc-300 dark:border-zinc-700"
+    >
+      {(['text', 'chat'] as const).map((m) => (
+        <button
+          key={m}
+          type="button"
+          role="radio"
+          aria-checked={mode === m}
+          tabIndex={mode === m ? 0 : -1}
+          onClick={() => updateDraft((d) => ({ ...d, mode: m }))}
+          onKeyDown={(e) => {
+            if (['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(e.key)) {
+              e.preventDefault();
+              const other = m === 'text' ? 'chat' : 'text';
+              updateDraft((d) => ({ ...d, mode: other }));
+              (e.currentTarget.parentElement?.querySelector(`[data-mode="${other}"]`) as HTMLElement | null)?.focus();
+            }
+          }}
+          data-mode={m}
+          className={cx(
+            'px-2.5 py-0.5 text-xs font-medium',
+            mode === m
+              ? 'bg-violet-600 text-white'
+              : 'bg-white text-zinc-700 hover:bg-zinc-50 dark:bg-zinc-900 dark:text-zinc-300 dark:hover:bg-zinc-800',
+          )}
+        >
+          {m === 'text' ? 'Text' : 'Chat'}
+        </button>
+      ))}
+    </div>
   );
 }
 

@@ -5,13 +5,14 @@ import { cx } from '../../components/ui.tsx';
 import { href, navigate } from '../../routes.ts';
 import { formatDensity, formatScore, formatValue } from './format.ts';
 import { Sparkline } from './Sparkline.tsx';
+import { TokenChips } from './TokenChips.tsx';
 import { useListKeys } from './use-list-keys.ts';
 import type { SearchResults } from './use-feature-search.ts';
 
 const ROW_HEIGHT = 44;
 // Whole class names (Tailwind only sees literal strings): with and without a score column.
-const COLS_SCORE = 'grid-cols-[4.5rem_1fr_4.5rem_5rem_4rem_6.5rem]';
-const COLS_PLAIN = 'grid-cols-[4.5rem_1fr_5rem_4rem_6.5rem]';
+const COLS_SCORE = 'grid-cols-[4.5rem_1fr_11rem_4.5rem_5rem_4rem_6.5rem]';
+const COLS_PLAIN = 'grid-cols-[4.5rem_1fr_11rem_5rem_4rem_6.5rem]';
 
 /** The search results, virtualised: only the rows in view are drawn, pages load as you scroll. */
 export function FeatureList({ results, scoreLabel }: { results: SearchResults; scoreLabel: string | null }) {
@@ -53,6 +54,7 @@ export function FeatureList({ results, scoreLabel }: { results: SearchResults; s
       >
         <span>Feature</span>
         <span>Label</span>
+        <span>Top tokens</span>
         {scoreLabel !== null && <span className="text-right">{scoreLabel}</span>}
         <span className="text-right">Density</span>
         <span className="text-right">Max</span>
@@ -142,6 +144,13 @@ function Row({
       <span className="min-w-0 truncate">
         {row.label ? (
           <span className="text-zinc-900 dark:text-zinc-100">{row.label}</span>
+        ) : row.explanation ? (
+          <span className="text-zinc-600 dark:text-zinc-300" title="An explanation imported from Neuronpedia" data-testid="row-explanation">
+            <span className="mr-1 rounded bg-sky-50 px-1 py-px text-[10px] font-medium text-sky-700 dark:bg-sky-500/10 dark:text-sky-300">
+              NP
+            </span>
+            {row.explanation}
+          </span>
         ) : (
           <span className="text-zinc-400 italic dark:text-zinc-500">unlabelled</span>
         )}
@@ -151,6 +160,7 @@ function Row({
           </span>
         ))}
       </span>
+      <TokenChips tokens={row.topTokens} label={`Top tokens of feature ${row.id}`} testId="row-top-tokens" compact />
       {showScore && (
         <span className="text-right font-mono text-xs text-violet-700 dark:text-violet-300">
           {row.score === null ? '' : formatScore(row.score)}

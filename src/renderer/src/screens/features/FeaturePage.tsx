@@ -4,18 +4,29 @@ import { useRequest } from '../../api/api-context.tsx';
 import { Card, ErrorNote } from '../../components/ui.tsx';
 import { href } from '../../routes.ts';
 import { AnnotationEditor } from './AnnotationEditor.tsx';
+import { CooccurringFeatures } from './CooccurringFeatures.tsx';
 import { DensityChart } from './DensityChart.tsx';
 import { ExampleList } from './ExampleList.tsx';
 import { linkClass, Loading, Notice, primaryButtonClass, Segmented, Stat } from './explorer-ui.tsx';
 import { contextSizes, REQUEST_CONTEXT, type ContextSize } from './examples.ts';
 import { formatCount, formatDensity, formatValue } from './format.ts';
+import { ImportedExplanations } from './ImportedExplanations.tsx';
 import { IntervalGroups } from './IntervalGroups.tsx';
 import { LogitEffects } from './LogitEffects.tsx';
 import { NearestFeatures } from './NearestFeatures.tsx';
+import { NeuronpediaLink } from './NeuronpediaLink.tsx';
 import { RangeSampler } from './RangeSampler.tsx';
+import { TokenChips } from './TokenChips.tsx';
+import { topTokenSummary } from './top-tokens.ts';
+import { TryText } from './TryText.tsx';
 import type { IndexedWorkspace } from './use-explorer-workspace.ts';
 
-/** One feature: statistics, histogram with range sampling, examples, logit effects, neighbours, annotation. */
+/**
+ * One feature: statistics and top tokens, histogram with range sampling, examples (each with
+ * the effect of ablating it), typed text, logit effects with their histogram, neighbours by
+ * decoder and by co-occurrence, the annotation with imported explanations, and a link to
+ * Neuronpedia.
+ */
 export function FeaturePage({ id, workspace }: { id: number; workspace: IndexedWorkspace }) {
   const { db, dSae, info } = workspace;
   const { state, reload } = useRequest('feature.get', { db, id, context: REQUEST_CONTEXT });
@@ -52,6 +63,7 @@ export function FeaturePage({ id, workspace }: { id: number; workspace: IndexedW
         <aside className="min-w-0 space-y-5">
           <Card title="Annotation">
             <AnnotationEditor feature={id} saeKey={saeKey} />
+            <ImportedExplanations feature={id} />
           </Card>
           <Card title="Logit effects">
             <LogitEffects id={id} />
@@ -66,6 +78,9 @@ export function FeaturePage({ id, workspace }: { id: number; workspace: IndexedW
           >
             <NearestFeatures id={id} db={db} />
           </Card>
+          <Card title="Co-occurring features">
+            <CooccurringFeatures id={id} db={db} />
+          </Card>
         </aside>
       </div>
     </div>
@@ -78,6 +93,7 @@ function FeatureHeader({ id, dSae }: { id: number; dSae: number }) {
       <h2 className="text-xl font-semibold tracking-tight" data-testid="feature-title">
         Feature {id}
       </h2>
+      <NeuronpediaLink id={id} />
       <nav aria-label="Neighbouring ids" className="flex items-center gap-1 text-xs">
         {id > 0 && (
           <a className={linkClass} href={href('features', [id - 1])} aria-label={`Previous feature, ${id - 1}`}>
@@ -119,12 +135,20 @@ function Dashboard({
       onChange={setContext}
     />
   );
+  const tryText = (
+    <Card title="Try your own text">
+      <TryText id={d.id} max={d.max} />
+    </Card>
+  );
   if (d.count === 0) {
     return (
-      <Notice title="A dead feature" testId="dead-feature">
-        Feature {d.id} never fires on the indexed corpus, so it has no examples. Its logit effects and nearest features (at the side) still
-        say what its decoder direction does.
-      </Notice>
+      <>
+        <Notice title="A dead feature" testId="dead-feature">
+          Feature {d.id} never fires on the indexed corpus, so it has no examples. Its logit effects and nearest features (at the side)
+          still say what its decoder direction does.
+        </Notice>
+        {tryText}
+      </>
     );
   }
   return (
@@ -136,6 +160,10 @@ function Dashboard({
           <Stat label="Max" value={formatValue(d.max)} testId="stat-max" />
           <Stat label="Mean" value={formatValue(d.mean)} testId="stat-mean" />
         </dl>
+        <div className="mb-4 flex items-start gap-3">
+          <span className="shrink-0 pt-0.5 text-xs text-zinc-500 dark:text-zinc-400">Top tokens</span>
+          <TokenChips tokens={topTokenSummary(d.top)} label={`Tokens the top ${d.top.length} activations fire on`} testId="top-tokens" />
+        </div>
         <RangeSampler db={db} dashboard={d} context={context} />
       </Card>
       {densityBins.length > 0 && (
@@ -144,8 +172,9 @@ function Dashboard({
         </Card>
       )}
       <Card title="Top activations" actions={contextToggle}>
-        <ExampleList examples={d.top} context={context} max={d.max} testId="top-examples" />
+        <ExampleList examples={d.top} context={context} max={d.max} testId="top-examples" effect={{ db, id: d.id }} />
       </Card>
+      {tryText}
       <Card title="By activation interval" actions={contextToggle}>
         <IntervalGroups intervals={d.intervals} context={context} max={d.max} />
       </Card>

@@ -3,8 +3,9 @@ import { useRequest } from '../../api/api-context.tsx';
 import { ErrorNote } from '../../components/ui.tsx';
 import { Loading } from './explorer-ui.tsx';
 import { visibleToken } from './examples.ts';
+import { LogitHistogram } from './LogitHistogram.tsx';
 
-/** The tokens this feature's decoder direction promotes and suppresses most (W_dec[i] · W_U). */
+/** The tokens this feature's decoder direction promotes and suppresses most (W_dec[i] · W_U), beside its effect on every token. */
 export function LogitEffects({ id }: { id: number }) {
   const { state, reload } = useRequest('feature.logits', { id, k: 10 });
   if (state.status === 'loading') return <Loading what="logit effects" />;
@@ -18,7 +19,8 @@ export function LogitEffects({ id }: { id: number }) {
     );
   }
   return (
-    <div>
+    <div className="space-y-3">
+      <LogitHistogram histogram={v.histogram} />
       <div className="grid grid-cols-2 gap-4" data-testid="logit-effects">
         <EffectColumn title="Promotes" effects={v.promoted} tone="up" />
         <EffectColumn title="Suppresses" effects={v.suppressed} tone="down" />

@@ -11,7 +11,8 @@ import { useDebounced } from './use-debounced.ts';
 import { useFeatureSearch } from './use-feature-search.ts';
 import type { IndexedWorkspace } from './use-explorer-workspace.ts';
 
-const scoreLabels = { token: 'Hits', similar: 'Cosine', text: 'Match' } as const;
+// Text matches are listed best first; their score (an FTS5 rank) means nothing to read, so it is not shown.
+const scoreLabels = { token: 'Hits', similar: 'Cosine' } as const;
 
 /** Feature search: a query box, filters and the virtualised list of matches. */
 export function SearchView({ workspace, params }: { workspace: IndexedWorkspace; params: URLSearchParams }) {
@@ -45,7 +46,7 @@ export function SearchView({ workspace, params }: { workspace: IndexedWorkspace;
   const results = useFeatureSearch(args);
   const input = useRef<HTMLInputElement>(null);
   const kind = query.ok ? query.value.kind : null;
-  const scoreLabel = kind === 'token' || kind === 'similar' || kind === 'text' ? scoreLabels[kind] : null;
+  const scoreLabel = kind === 'token' || kind === 'similar' ? scoreLabels[kind] : null;
 
   return (
     <div className="space-y-3">

@@ -1,6 +1,8 @@
 import type { ReactNode } from 'react';
 import { href } from '../../routes.ts';
 import { ErrorNote } from '../../components/ui.tsx';
+import { indexProblem } from '../../components/index-problem.ts';
+import { IndexProblemNote } from '../../components/IndexProblemNote.tsx';
 import { linkClass, Loading, Notice } from './explorer-ui.tsx';
 import { formatCount } from './format.ts';
 import { indexedWorkspace, type ExplorerWorkspace, type IndexedWorkspace } from './use-explorer-workspace.ts';
@@ -29,6 +31,8 @@ export function IndexGate({ ws, children }: { ws: ExplorerWorkspace; children: (
   const ready = indexedWorkspace(info);
   if (ready) return <>{children(ready)}</>;
   if (!info.selection) return <NoModel then=", with a corpus to index." />;
+  const problem = indexProblem(info);
+  if (problem) return <IndexProblemNote problem={problem} />;
   if (info.indexJob || info.index) {
     const fraction = progress?.total ? Math.min(1, progress.done / progress.total) : null;
     return (

@@ -71,7 +71,7 @@ function Report({ r }: { r: HealthReport }) {
       <div className="mt-5">
         <h3 className="text-sm font-medium">Feature density</h3>
         <p className="text-xs text-zinc-500 dark:text-zinc-400">
-          log10 of the share of tokens each live latent fires on; dead latents are left out.
+          The share of tokens each live latent fires on, on a log scale; dead latents are left out.
         </p>
         <HealthHistogram bins={r.density_histogram} label={formatLog10} unit="latents" testId="density-histogram" />
       </div>

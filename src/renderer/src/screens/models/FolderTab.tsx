@@ -99,6 +99,11 @@ export function FolderTab({ use }: { use: UsePath }) {
                   <span className="min-w-0 flex-1 truncate font-mono text-zinc-600 dark:text-zinc-400">{e.name}</span>
                 )}
                 {e.kind && <Badge tone="accent">{e.kind === 'sae' ? 'SAE' : 'model'}</Badge>}
+                {e.problem && (
+                  <span className="max-w-[50%] truncate text-rose-600 dark:text-rose-400" title={e.problem} data-testid="folder-problem">
+                    not an SAE: {e.problem}
+                  </span>
+                )}
                 {e.kind && <UseButtons kind={e.kind} path={e.path} use={use} />}
               </li>
             ))}

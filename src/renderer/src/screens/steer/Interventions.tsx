@@ -3,6 +3,7 @@ import type { FeatureRow } from '../../../../shared/explorer-types.ts';
 import type { Positions, SteerModeName } from '../../../../shared/steer-types.ts';
 import type { WorkspaceInfo } from '../../../../shared/workspace-types.ts';
 import { useApi } from '../../api/api-context.tsx';
+import { FeatureLabel } from '../../components/FeatureLabel.tsx';
 import { Button, cx } from '../../components/ui.tsx';
 import { href } from '../../routes.ts';
 import { newDraftFeature, roundValue, updateDraft, type DraftFeature } from './draft.ts';
@@ -177,6 +178,7 @@ function FeatureEditor({ f, promptLength }: { f: DraftFeature; promptLength: num
         >
           #{f.feature}
         </a>
+        <FeatureLabel feature={f.feature} className="min-w-0 truncate text-sm font-medium text-zinc-900 dark:text-zinc-100" />
         {info && info.topTokens.length > 0 && (
           <span className="truncate font-mono text-xs text-zinc-500 dark:text-zinc-400">
             {info.topTokens.map((t) => `“${visibleToken(t)}”`).join(' ')}
@@ -279,7 +281,7 @@ function FeatureEditor({ f, promptLength }: { f: DraftFeature; promptLength: num
             aria-label={`Positions for feature ${f.feature}`}
             onChange={(e) => {
               const v = e.target.value;
-              if (v === 'all' || v === 'prompt' || v === 'generated') patch(f.key, { positions: v });
+              if (v === 'all' || v === 'prompt' || v === 'generated' || v === 'user' || v === 'content') patch(f.key, { positions: v });
               else setRange(0, Math.max(1, promptLength ?? 1));
             }}
             className={inputClass}
@@ -287,6 +289,8 @@ function FeatureEditor({ f, promptLength }: { f: DraftFeature; promptLength: num
             <option value="all">all tokens</option>
             <option value="prompt">prompt only</option>
             <option value="generated">generated only</option>
+            <option value="user">user text only (no template tokens)</option>
+            <option value="content">message text + generated (no template tokens)</option>
             <option value="range">a token range</option>
           </select>
         </label>

@@ -176,6 +176,20 @@ export function SessionsPanel({
               <span className="truncate" title={`${s.identity.model} · ${s.identity.sae} · ${s.identity.hook}`}>
                 {s.identity.demo ? 'embedded demo' : baseName(s.identity.model)}
               </span>
+              {s.chat && <span className="rounded bg-sky-50 px-1 text-sky-700 dark:bg-sky-500/10 dark:text-sky-300">chat</span>}
+              {s.sweep && (
+                <span
+                  className="rounded bg-violet-50 px-1 text-violet-700 dark:bg-violet-500/10 dark:text-violet-300"
+                  title={`factors ${s.sweep.join(', ')}`}
+                >
+                  sweep ×{s.sweep.length}
+                </span>
+              )}
+              {s.samples > 1 && (
+                <span className="rounded bg-violet-50 px-1 text-violet-700 dark:bg-violet-500/10 dark:text-violet-300">
+                  {s.samples} samples
+                </span>
+              )}
             </p>
             {s.interventions.length > 0 && (
               <p className="mt-0.5 truncate font-mono text-[11px] text-zinc-500 dark:text-zinc-400">

@@ -22,9 +22,32 @@ export interface DraftFeature {
   readonly problem?: string | null;
 }
 
+/** One turn of a chat being edited. */
+export interface DraftTurn {
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+}
+
+/** A chat prompt being edited: an optional system message, turns, and how it ends. */
+export interface DraftChat {
+  readonly system: string;
+  readonly turns: readonly DraftTurn[];
+  /** Open the assistant's turn after the last message (add_generation_prompt). */
+  readonly addGenerationPrompt: boolean;
+  /** A template pasted by the user, used instead of the model's ('' = the model's own). */
+  readonly template: string;
+}
+
 /** What the Steer screen's editor holds; kept across screens and reloads. */
 export interface Draft {
+  /** Plain text, or a chat rendered with the chat template. */
+  readonly mode: 'text' | 'chat';
   readonly prompt: string;
+  readonly chat: DraftChat;
+  /** A strength sweep: on, and its factors as typed ("0, 0.5, 1, 2, 4, 8"). */
+  readonly sweep: { readonly on: boolean; readonly factors: string };
+  /** Sampled continuations per side. */
+  readonly samples: number;
   readonly features: readonly DraftFeature[];
   readonly settings: GenerationSettings;
   /** The session the editor was loaded from (its rerun is a fork of it). */
@@ -35,9 +58,16 @@ export interface Draft {
 
 const KEY = 'sae-explorer.steer-draft';
 
+/** The factors a new sweep offers: 0, ½, 1, 2, 4 and 8 × the value (with presets: × max activation). */
+export const DEFAULT_SWEEP = '0, 0.5, 1, 2, 4, 8';
+
 /** A first try on the embedded demo works with these. */
 export const emptyDraft: Draft = {
+  mode: 'text',
   prompt: 'The meeting was held on May',
+  chat: { system: '', turns: [{ role: 'user', content: '' }], addGenerationPrompt: true, template: '' },
+  sweep: { on: false, factors: DEFAULT_SWEEP },
+  samples: 1,
   features: [],
   settings: { ...defaultGenerationSettings, stopSequences: [] },
   forkedFrom: null,
@@ -53,6 +83,8 @@ function load(): Draft {
       ...emptyDraft,
       ...d,
       settings: { ...emptyDraft.settings, ...d.settings },
+      chat: { ...emptyDraft.chat, ...d.chat },
+      sweep: { ...emptyDraft.sweep, ...d.sweep },
       features: Array.isArray(d.features) ? d.features : [],
     };
   } catch {
@@ -103,6 +135,24 @@ export function newDraftFeature(feature: number, info: SteerFeatureInfo | null, 
     positions: 'all',
     info,
   };
+}
+
+/** The sweep's factors as typed, or why they are not factors. */
+export function parseFactors(text: string): { factors: number[] } | { problem: string } {
+  const parts = text
+    .split(/[,\s]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (!parts.length) return { problem: 'Sweep: type the factors, e.g. 0, 0.5, 1, 2, 4, 8.' };
+  if (parts.length > 16) return { problem: 'Sweep: at most 16 factors.' };
+  const bad = parts.find((x) => !Number.isFinite(Number(x)));
+  if (bad !== undefined) return { problem: `Sweep: “${bad}” is not a number.` };
+  return { factors: parts.map(Number) };
+}
+
+/** The chat messages a draft sends (the system message only when typed). */
+export function chatMessages(c: DraftChat): { role: 'system' | 'user' | 'assistant'; content: string }[] {
+  return [...(c.system.trim() ? [{ role: 'system' as const, content: c.system }] : []), ...c.turns];
 }
 
 /** A value for the value box: three significant digits. */

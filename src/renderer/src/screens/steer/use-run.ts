@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { EventData, PayloadInput } from '../../../../shared/contract.ts';
-import type { NextTokenTable, SteerSession, SteerSide } from '../../../../shared/steer-types.ts';
+import type { GridRun, NextTokenTable, SideOutput, SteerSession, SteerSide } from '../../../../shared/steer-types.ts';
 import { useApi, useEvent } from '../../api/api-context.tsx';
 import { updateDraft } from './draft.ts';
 
@@ -11,6 +11,12 @@ export interface ShownToken {
   readonly logprob: number;
 }
 
+/** One continuation of a grid (sweep or samples) as shown. */
+export interface GridRunView extends Omit<GridRun, 'output'> {
+  readonly tokens: readonly ShownToken[];
+  readonly finish: SideOutput['finish'];
+}
+
 /** What the output panel shows: a saved session, plus tokens streamed since it was read. */
 export interface RunView {
   /** The session as last read (its settings, identity, state); null while a run is starting. */
@@ -19,9 +25,13 @@ export interface RunView {
   /** `starting`: the request is on its way; otherwise the session's state. */
   readonly status: 'starting' | SteerSession['state'];
   readonly tokens: Record<SteerSide, readonly ShownToken[]>;
+  /** A grid session's runs (a sweep, several samples); null for a plain run. */
+  readonly grid: readonly GridRunView[] | null;
   readonly next: NextTokenTable | null;
   readonly error: string | null;
 }
+
+const shown = (o: SideOutput): ShownToken[] => o.ids.map((id, i) => ({ id, text: o.tokens[i] ?? '', logprob: o.logprobs[i] ?? 0 }));
 
 type TokenEvent = EventData<'steer.token'>;
 
@@ -29,24 +39,23 @@ const fromSession = (s: SteerSession, run: string | null): RunView => ({
   session: s,
   run,
   status: s.state,
-  tokens: {
-    default: s.outputs.default.ids.map((id, i) => ({
-      id,
-      text: s.outputs.default.tokens[i] ?? '',
-      logprob: s.outputs.default.logprobs[i] ?? 0,
-    })),
-    steered: s.outputs.steered.ids.map((id, i) => ({
-      id,
-      text: s.outputs.steered.tokens[i] ?? '',
-      logprob: s.outputs.steered.logprobs[i] ?? 0,
-    })),
-  },
+  tokens: { default: shown(s.outputs.default), steered: shown(s.outputs.steered) },
+  grid: s.runs.length ? s.runs.map(({ output, ...r }) => ({ ...r, tokens: shown(output), finish: output.finish })) : null,
   next: s.next,
   error: s.error,
 });
 
 /** Adds a streamed token; false when tokens before it were missed (then the session is read again). */
 function addToken(view: RunView, t: TokenEvent): RunView | null {
+  if (t.row !== undefined) {
+    const run = view.grid?.[t.row];
+    if (!run || t.index > run.tokens.length) return null;
+    if (t.index < run.tokens.length) return view;
+    const grid = view.grid!.map((r, i) =>
+      i === t.row ? { ...r, tokens: [...r.tokens, { id: t.id, text: t.text, logprob: t.logprob }] } : r,
+    );
+    return { ...view, grid };
+  }
   const list = view.tokens[t.side];
   if (t.index < list.length) return view; // already have it (read from the database)
   if (t.index > list.length) return null;
@@ -142,7 +151,7 @@ export function useSteerRun(shown: { session: string; run: string | null } | nul
       setView((v) =>
         v
           ? { ...v, status: 'starting', error: null }
-          : { session: null, run: null, status: 'starting', tokens: { default: [], steered: [] }, next: null, error: null },
+          : { session: null, run: null, status: 'starting', tokens: { default: [], steered: [] }, grid: null, next: null, error: null },
       );
       const reply = await api.request('steer.run', payload);
       starting.current = false;
