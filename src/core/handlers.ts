@@ -5,6 +5,7 @@
 import type { ContractHandlers, RequestName } from '../shared/contract.ts';
 import { annotationHandlers, type AnnotationHandlers } from './annotations/handlers.ts';
 import { appHandlers, type AppHandlers } from './app/handlers.ts';
+import { autointerpHandlers, type AutointerpHandlers } from './autointerp/handlers.ts';
 import { fileHandlers, type FileHandlers } from './app/files-handlers.ts';
 import { jobsHandlers, type JobsHandlers } from './app/jobs-handlers.ts';
 import type { CoreServices } from './app/services.ts';
@@ -25,7 +26,8 @@ export type Handlers = AppHandlers &
   SteerHandlers &
   HubHandlers &
   HealthHandlers &
-  FileHandlers;
+  FileHandlers &
+  AutointerpHandlers;
 
 /** Builds the handler map for one core instance. */
 export function createHandlers(core: CoreServices): Handlers {
@@ -40,6 +42,7 @@ export function createHandlers(core: CoreServices): Handlers {
     ...hubHandlers(core),
     ...healthHandlers(core),
     ...fileHandlers(core),
+    ...autointerpHandlers(core),
   } satisfies ContractHandlers;
 }
 

@@ -1,4 +1,6 @@
 /** Types of automatic interpretation (issue #18): explainer backends, explanations and their scores. */
+import { z } from 'zod';
+import { empty, request } from './request-def.ts';
 
 /** One chat message sent to an explainer. */
 export interface ExplainerMessage {
@@ -68,3 +70,71 @@ export interface AutoExplanation {
   /** When it was made (ms since the epoch). */
   readonly createdAt: number;
 }
+
+// ---------------------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------------------
+
+/** The explainer chosen in Settings (never the API key itself). */
+export interface ExplainerSettings {
+  /** OpenAI-compatible API base, when that backend is chosen. */
+  readonly endpoint: string | null;
+  /** The model name sent to the endpoint. */
+  readonly model: string | null;
+  /** A local ONNX causal LM folder, when that backend is chosen. */
+  readonly onnxModel: string | null;
+  /** Where the API key comes from: $SAE_EXPLORER_EXPLAINER_KEY, the saved settings, or none. */
+  readonly keySource: 'env' | 'settings' | 'none';
+}
+
+const text = z.string().trim().min(1).max(2000);
+
+/** Payload of `autointerp.setSettings`: a field left out stays; null forgets it. */
+export const explainerSetPayload = z
+  .object({
+    endpoint: text.nullable().optional(),
+    model: z.string().trim().min(1).max(300).nullable().optional(),
+    onnxModel: text.nullable().optional(),
+    apiKey: z.string().trim().min(1).max(1000).nullable().optional(),
+  })
+  .strict();
+
+/** Payload of `autointerp.explain`. */
+export const explainPayload = z
+  .object({
+    /** The index file (absolute, or a name in the data folder's indexes/). */
+    db: z.string().min(1).max(4096),
+    feature: z.number().int().nonnegative(),
+    topExamples: z.number().int().min(1).max(50).optional(),
+    intervalExamples: z.number().int().min(0).max(50).optional(),
+    scoreExamples: z.number().int().min(1).max(50).optional(),
+    context: z.number().int().min(1).max(64).optional(),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 31)
+      .optional(),
+    /** Also score it (default true). */
+    score: z.boolean().optional(),
+  })
+  .strict();
+
+/** Requests of automatic interpretation. */
+export const autointerpRequests = {
+  /** The explainer backend saved in Settings (`<data>/autointerp.json`, mode 0600); never the key. */
+  'autointerp.settings': request<ExplainerSettings>()(empty),
+
+  /** Saves the explainer backend (and API key); answers the new settings. */
+  'autointerp.setSettings': request<ExplainerSettings>()(explainerSetPayload),
+
+  /**
+   * Explains one feature of an index with the saved explainer, scores it (detection and
+   * fuzzing) and stores it as an `auto` explanation of the workspace SAE, beside (never over)
+   * the user's label. Nothing leaves the machine unless the saved endpoint is remote.
+   */
+  'autointerp.explain': request<AutoExplanation>()(explainPayload),
+
+  /** A feature's stored auto explanations of the workspace SAE, newest first. */
+  'autointerp.explanations': request<AutoExplanation[]>()(z.object({ feature: z.number().int().nonnegative() }).strict()),
+} as const;

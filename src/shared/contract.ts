@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { annotationRequests } from './annotation-types.ts';
+import { autointerpRequests } from './autointerp-types.ts';
 import { explorerRequests } from './explorer-types.ts';
 import { fileRequests } from './file-types.ts';
 import { healthRequests } from './health-types.ts';
@@ -282,6 +283,7 @@ export const requests = {
   ...hubRequests,
   ...healthRequests,
   ...fileRequests,
+  ...autointerpRequests,
 } as const;
 
 /** The name of a request. */

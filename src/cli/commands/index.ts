@@ -3,6 +3,7 @@ import { annotationsCommand } from './annotations.ts';
 import { compareCommand } from './compare.ts';
 import { encodeCommand } from './encode.ts';
 import { evaluateCommand } from './evaluate.ts';
+import { explainCommand } from './explain.ts';
 import { featureCommand } from './feature.ts';
 import { hooksCommand } from './hooks.ts';
 import { indexCommand } from './index-command.ts';
@@ -25,6 +26,7 @@ export const commands: readonly Command[] = [
   indexCommand,
   featureCommand,
   sampleCommand,
+  explainCommand,
   annotationsCommand,
   pullCommand,
   evaluateCommand,

@@ -83,8 +83,10 @@ export class ExplanationStore {
     /** Called after every write (the annotation store's version bump). */
     private readonly written: () => void,
   ) {
-    this.#forFeature = db.prepare(`select ${COLUMNS} from explanations where sae = ? and feature = ? order by ${BEST_FIRST}`);
-    this.#all = db.prepare(`select ${COLUMNS} from explanations where sae = ? order by feature, ${BEST_FIRST}`);
+    this.#forFeature = db.prepare(
+      `select ${COLUMNS} from explanations where sae = ? and feature = ? and source = 'neuronpedia' order by ${BEST_FIRST}`,
+    );
+    this.#all = db.prepare(`select ${COLUMNS} from explanations where sae = ? and source = 'neuronpedia' order by feature, ${BEST_FIRST}`);
     this.#has = db.prepare('select 1 from explanations where sae = ? and feature = ? and description = ?').pluck();
     this.#insert = db.prepare(
       `insert or ignore into explanations (sae, feature, description, source, model_id, layer, explanation_id, author_id, type_name,

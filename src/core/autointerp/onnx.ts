@@ -66,9 +66,10 @@ export class OnnxExplainer implements Explainer {
     // a template without a system role gets the system text at the head of the first user turn
     const sys = messages.filter((m) => m.role === 'system').map((m) => m.content);
     const rest = messages.filter((m) => m.role !== 'system');
-    const merged = this.template.allowsSystem() || !sys.length
-      ? messages
-      : rest.map((m, i) => (i === 0 ? { ...m, content: `${sys.join('\n')}\n\n${m.content}` } : m));
+    const merged =
+      this.template.allowsSystem() || !sys.length
+        ? messages
+        : rest.map((m, i) => (i === 0 ? { ...m, content: `${sys.join('\n')}\n\n${m.content}` } : m));
     return this.template.render(merged, true);
   }
 

@@ -48,13 +48,17 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 
 /** The chat-completions URL of an API base; a bad URL is a clear error. */
 export function completionsUrl(endpoint: string): string {
+  const bad = new AppError(
+    'bad_request',
+    `not an endpoint URL: ${JSON.stringify(endpoint)} (expected an http(s) API base, e.g. http://127.0.0.1:8080/v1)`,
+  );
   let url: URL;
   try {
     url = new URL(endpoint);
   } catch {
-    throw new AppError('bad_request', `not an endpoint URL: ${JSON.stringify(endpoint)} (expected e.g. http://127.0.0.1:8080/v1)`);
+    throw bad;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AppError('bad_request', `an endpoint must be http(s), not ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad;
   return `${url.href.replace(/\/+$/, '')}/chat/completions`;
 }
 

@@ -16,13 +16,21 @@ export interface MarkedContext {
   readonly marked: readonly boolean[];
 }
 
+/** A token as shown: line breaks written `\\n` so that every example stays on one line. */
+const shown = (t: string): string => t.replace(/\r?\n/g, '\\n');
+
+/** A context's text as shown in a detection round. */
+export function contextText(tokens: readonly string[]): string {
+  return tokens.map(shown).join('');
+}
+
 /** The tokens joined with `<<`/`>>` around each run of marked ones. */
 export function markText(c: MarkedContext): string {
   let out = '';
   for (let i = 0; i < c.tokens.length; i++) {
     const m = c.marked[i] === true;
     if (m && c.marked[i - 1] !== true) out += '<<';
-    out += c.tokens[i];
+    out += shown(c.tokens[i] ?? '');
     if (m && c.marked[i + 1] !== true) out += '>>';
   }
   return out;
@@ -46,7 +54,7 @@ const EXPLAIN_SYSTEM = [
 export function explainMessages(examples: readonly FeatureExample[], max: number): ExplainerMessage[] {
   const body = examples.map((e, i) => {
     const marked = e.values.map((v) => v > 0);
-    const acts = e.tokens.flatMap((t, j) => (marked[j] ? [`(${JSON.stringify(t)}, ${scaled(e.values[j] ?? 0, max)})`] : []));
+    const acts = e.tokens.flatMap((t, j) => (marked[j] ? [`(${JSON.stringify(shown(t))}, ${scaled(e.values[j] ?? 0, max)})`] : []));
     return `Example ${i + 1}: ${markText({ tokens: e.tokens, marked })}\nActivations: ${acts.join(', ')}`;
   });
   return [
@@ -60,14 +68,25 @@ export function parseExplanation(answer: string): string | null {
   const tag = /\[EXPLANATION\]\s*:?/gi;
   let last = -1;
   for (let m = tag.exec(answer); m; m = tag.exec(answer)) last = m.index + m[0].length;
-  const text = last >= 0 ? answer.slice(last) : (answer.split('\n').filter((l) => l.trim()).at(-1) ?? '');
-  const line = text.trim().split('\n')[0]?.trim().replace(/^["']|["']$/g, '') ?? '';
+  const text =
+    last >= 0
+      ? answer.slice(last)
+      : (answer
+          .split('\n')
+          .filter((l) => l.trim())
+          .at(-1) ?? '');
+  const line =
+    text
+      .trim()
+      .split('\n')[0]
+      ?.trim()
+      .replace(/^["']|["']$/g, '') ?? '';
   return line ? line.slice(0, 300) : null;
 }
 
 /** The messages of a detection round: which of these (unmarked) contexts does the feature fire on? */
 export function detectionMessages(explanation: string, contexts: readonly (readonly string[])[]): ExplainerMessage[] {
-  const list = contexts.map((t, i) => `Example ${i + 1}: ${t.join('')}`).join('\n');
+  const list = contexts.map((t, i) => `Example ${i + 1}: ${contextText(t)}`).join('\n');
   return [
     {
       role: 'system',
@@ -99,7 +118,12 @@ export function fuzzingMessages(explanation: string, contexts: readonly MarkedCo
 
 /** The 0/1 answers of a round (the last list of `n` zeros and ones in the answer); null when there is none. */
 export function parseVerdicts(answer: string, n: number): boolean[] | null {
-  const lists = [...answer.matchAll(/\[([\s,01]*)\]/g)].map((m) => (m[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  const lists = [...answer.matchAll(/\[([\s,01]*)\]/g)].map((m) =>
+    (m[1] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const hit = lists.reverse().find((l) => l.length === n && l.every((s) => s === '0' || s === '1'));
   return hit ? hit.map((s) => s === '1') : null;
 }

@@ -45,20 +45,37 @@ export function fuzzingRound(c: FeatureContexts, s: AutointerpSettings): Round<M
 }
 
 /** Asks the explainer one round and scores its verdicts (an unreadable answer leaves every item unanswered). */
-async function ask(explainer: Explainer, messages: Parameters<Explainer['complete']>[0], truth: readonly boolean[], opts: CompleteOptions): Promise<BalancedScore> {
+async function ask(
+  explainer: Explainer,
+  messages: Parameters<Explainer['complete']>[0],
+  truth: readonly boolean[],
+  opts: CompleteOptions,
+): Promise<BalancedScore> {
   const answer = await explainer.complete(messages, opts);
   const verdicts = parseVerdicts(answer, truth.length);
   return balancedAccuracy(truth, verdicts ?? truth.map(() => null));
 }
 
 /** Detection score of `explanation`. */
-export function scoreDetection(explainer: Explainer, explanation: string, c: FeatureContexts, s: AutointerpSettings, opts: CompleteOptions = {}): Promise<BalancedScore> {
+export function scoreDetection(
+  explainer: Explainer,
+  explanation: string,
+  c: FeatureContexts,
+  s: AutointerpSettings,
+  opts: CompleteOptions = {},
+): Promise<BalancedScore> {
   const r = detectionRound(c, s);
   return ask(explainer, detectionMessages(explanation, r.items), r.truth, opts);
 }
 
 /** Fuzzing score of `explanation`. */
-export function scoreFuzzing(explainer: Explainer, explanation: string, c: FeatureContexts, s: AutointerpSettings, opts: CompleteOptions = {}): Promise<BalancedScore> {
+export function scoreFuzzing(
+  explainer: Explainer,
+  explanation: string,
+  c: FeatureContexts,
+  s: AutointerpSettings,
+  opts: CompleteOptions = {},
+): Promise<BalancedScore> {
   const r = fuzzingRound(c, s);
   return ask(explainer, fuzzingMessages(explanation, r.items), r.truth, opts);
 }

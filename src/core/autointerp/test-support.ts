@@ -1,13 +1,13 @@
 /** Test helpers of autointerp: a small index of the demo, and a local chat-completions server. */
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import type { ExplainerMessage } from '../../shared/autointerp-types.ts';
 import { runIndex } from '../index/indexer.ts';
 import { repoRoot } from '../testing/fixtures.ts';
 import type { FeatureContexts } from './examples.ts';
-import { markText } from './prompts.ts';
+import { contextText, markText } from './prompts.ts';
 
 export const demoDir = path.join(repoRoot, 'resources', 'demo');
 
@@ -45,7 +45,7 @@ export function oracleAnswer(messages: readonly ExplainerMessage[], c: FeatureCo
   const items = roundItems(messages);
   if (system.includes('[EXPLANATION]')) return `Thinking...\n[EXPLANATION]: oracle text of feature ${c.feature}`;
   if (system.includes('fires anywhere')) {
-    const act = new Set(c.activating.map((e) => e.tokens.join('')));
+    const act = new Set(c.activating.map((e) => contextText(e.tokens)));
     return `[${items.map((t) => (act.has(t) ? 1 : 0)).join(', ')}]`;
   }
   const right = new Set(c.activating.map((e) => markText({ tokens: e.tokens, marked: e.values.map((v) => v > 0) })));
@@ -53,7 +53,11 @@ export function oracleAnswer(messages: readonly ExplainerMessage[], c: FeatureCo
 }
 
 /** What a scripted server does with one request: its body, and the number of the request (from 0). */
-export type Handler = (body: { messages: ExplainerMessage[]; stream?: boolean; model: string }, n: number, res: http.ServerResponse) => void | Promise<void>;
+export type Handler = (
+  body: { messages: ExplainerMessage[]; stream?: boolean; model: string },
+  n: number,
+  res: http.ServerResponse,
+) => void | Promise<void>;
 
 /** A chat-completions server on 127.0.0.1 that counts requests and the most in flight at once. */
 export interface MockServer {
@@ -80,7 +84,7 @@ export function answer(res: http.ServerResponse, text: string, stream: boolean |
 
 export async function mockServer(handler: Handler): Promise<MockServer> {
   const stats = { requests: 0, inFlight: 0, maxInFlight: 0, auth: [] as (string | undefined)[] };
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const self: MockServer = {
     url: '',
     stats,
