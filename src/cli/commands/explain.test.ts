@@ -132,6 +132,42 @@ describe('explain (CLI) against a scripted chat-completions server', () => {
     assert.equal(server.stats.requests, before, 'nothing redone');
   });
 
+  test('an interrupted run resumes: a rerun explains only what was not stored', async () => {
+    const fresh = path.join(tmp, 'resume.sqlite');
+    const args = (list: string) => [
+      'explain',
+      '--db',
+      db,
+      '--features',
+      list,
+      '--endpoint',
+      server.url,
+      '--model',
+      'scripted',
+      '--seed',
+      '3',
+      '--score-examples',
+      '6',
+      '--annotations',
+      fresh,
+      '--data',
+      data,
+      '--json',
+    ];
+    const first = await runCliCaptured(...args(features.slice(0, 2).join(',')));
+    assert.equal(first.code, 0, first.err);
+    const before = server.stats.requests;
+    const rest = await runCliCaptured(...args(features.join(',')));
+    assert.equal(rest.code, 0, rest.err);
+    const out = JSON.parse(rest.out) as { explained: AutoExplanation[]; skipped: number };
+    assert.equal(out.skipped, 2);
+    assert.deepEqual(
+      out.explained.map((e) => e.feature),
+      features.slice(2),
+    );
+    assert.equal(server.stats.requests - before, 3 * (features.length - 2));
+  });
+
   test('bad input is a clear usage error', async () => {
     const base = ['explain', '--db', db, '--data', data, '--annotations', annotations];
     const cases: [string[], RegExp][] = [

@@ -4,6 +4,7 @@ import { saeHash } from '../../core/annotations/identity.ts';
 import { graphCacheDir, resolveDataDir } from '../../core/app/data-dir.ts';
 import { explainFeature } from '../../core/autointerp/explain.ts';
 import type { Explainer } from '../../core/autointerp/explainer.ts';
+import { Limiter } from '../../core/autointerp/limit.ts';
 import { OnnxExplainer } from '../../core/autointerp/onnx.ts';
 import { OpenAiExplainer } from '../../core/autointerp/openai.ts';
 import { PROMPT_VERSION } from '../../core/autointerp/prompts.ts';
@@ -108,6 +109,7 @@ export const explainCommand = defineCommand({
     }
     async function run(): Promise<{ data: unknown; text: string }> {
       const features = featureList(values.features, reader.settings.dSae);
+      const concurrency = Math.max(1, countOption('concurrency', values.concurrency, 4));
       const sae = saeHash(reader.settings.sae, graphCacheDir(dataDir));
       explainer = onnx
         ? await OnnxExplainer.open(path.resolve(onnx))
@@ -115,29 +117,34 @@ export const explainCommand = defineCommand({
             endpoint: endpoint!,
             model: model!,
             apiKey: explainerApiKey(dataDir),
-            concurrency: countOption('concurrency', values.concurrency, 4),
+            concurrency,
             timeoutMs: countOption('timeout', values.timeout, 120) * 1000,
           });
       const x = explainer;
       const done: AutoExplanation[] = [];
       const failed: { feature: number; error: string }[] = [];
       let skipped = 0;
+      // features in flight at once: as many as requests may be (each feature's rounds run in turn)
+      const perFeature = new Limiter(onnx ? 1 : concurrency);
       await Promise.all(
-        features.map(async (f) => {
-          if (!values.redo && hasAutoExplanation(store.db, sae, f, x.model, PROMPT_VERSION)) {
-            skipped++;
-            return;
-          }
-          try {
-            const r = await explainFeature(reader, x, f, settings, { score: !values['no-score'], signal: io.signal });
-            saveAutoExplanation(store.db, sae, r);
-            done.push(r);
-            io.stderr(`feature ${f}: ${r.description}  (detection ${score(r.detection)}, fuzzing ${score(r.fuzzing)})\n`);
-          } catch (e) {
-            failed.push({ feature: f, error: (e as Error).message });
-            io.stderr(`feature ${f}: failed: ${(e as Error).message}\n`);
-          }
-        }),
+        features.map((f) =>
+          perFeature.run(async () => {
+            if (io.signal.aborted) return; // interrupted: what is stored stays, a rerun resumes
+            if (!values.redo && hasAutoExplanation(store.db, sae, f, x.model, PROMPT_VERSION)) {
+              skipped++;
+              return;
+            }
+            try {
+              const r = await explainFeature(reader, x, f, settings, { score: !values['no-score'], signal: io.signal });
+              saveAutoExplanation(store.db, sae, r);
+              done.push(r);
+              io.stderr(`feature ${f}: ${r.description}  (detection ${score(r.detection)}, fuzzing ${score(r.fuzzing)})\n`);
+            } catch (e) {
+              failed.push({ feature: f, error: (e as Error).message });
+              io.stderr(`feature ${f}: failed: ${(e as Error).message}\n`);
+            }
+          }),
+        ),
       );
       done.sort((a, b) => a.feature - b.feature);
       failed.sort((a, b) => a.feature - b.feature);

@@ -220,7 +220,10 @@ export class JobRegistry {
     const progress: JobProgress = { job: entry.info.id, phase, done, total, rate, eta };
     entry.info = { ...entry.info, progress };
     const complete = total !== null && done >= total;
-    if (newPhase || complete || now - entry.lastSent >= this.#interval) {
+    // the first units of a phase go out at once: a fast phase (a small index) would otherwise
+    // show nothing between 0 and its last report, too late for a pause or cancel to land
+    const firstUnits = !newPhase && previous !== undefined && previous.done === 0 && done > 0;
+    if (newPhase || firstUnits || complete || now - entry.lastSent >= this.#interval) {
       entry.lastSent = now;
       this.bus.emit('job.progress', progress);
     }

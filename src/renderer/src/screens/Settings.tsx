@@ -1,4 +1,5 @@
 import { StatusPanel } from '../components/StatusPanel.tsx';
+import { ExplainerSettingsForm } from '../components/autointerp/ExplainerSettings.tsx';
 import { Card, cx, ScreenHeader } from '../components/ui.tsx';
 import { setThemePreference, useTheme, type ThemePreference } from '../theme.ts';
 
@@ -46,6 +47,9 @@ export function Settings() {
             </div>
             <p className="mt-2 text-xs text-zinc-500">System follows your operating system’s light or dark setting.</p>
           </fieldset>
+        </Card>
+        <Card title="Explainer">
+          <ExplainerSettingsForm />
         </Card>
         <StatusPanel />
       </div>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { FeatureDashboard } from '../../../../shared/contract.ts';
 import { useRequest } from '../../api/api-context.tsx';
+import { AutoExplanations } from '../../components/autointerp/AutoExplanations.tsx';
 import { Card, ErrorNote } from '../../components/ui.tsx';
 import { href } from '../../routes.ts';
 import { AnnotationEditor } from './AnnotationEditor.tsx';
@@ -64,6 +65,7 @@ export function FeaturePage({ id, workspace }: { id: number; workspace: IndexedW
           <Card title="Annotation">
             <AnnotationEditor feature={id} saeKey={saeKey} />
             <ImportedExplanations feature={id} />
+            <AutoExplanations feature={id} db={db} />
           </Card>
           <Card title="Logit effects">
             <LogitEffects id={id} />
