@@ -5,13 +5,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadSae } from '../sae/load.ts';
 import { encodeSae } from '../sae/reference.ts';
-import {
-  saeLensCfg,
-  syntheticSaeTensors,
-  writeGemmaScopeNpz,
-  writeSaeLensFolder,
-  writeSparsifyFolder,
-} from '../sae/synthetic.ts';
+import { saeLensCfg, syntheticSaeTensors, writeGemmaScopeNpz, writeSaeLensFolder, writeSparsifyFolder } from '../sae/synthetic.ts';
 import type { SaeArchitecture } from '../sae/types.ts';
 import { Engine } from './engine.ts';
 import { locateHooks } from './onnx/hooks.ts';
@@ -44,7 +38,8 @@ describe('hook location on every graph style the writer emits', () => {
             for (const s of sites) {
               const truth = built.hookSites[s.name]!;
               if (truth.foldedBias) assert.equal(s.fusedNode?.name, truth.foldedBias.node, `${s.name}: the bias lives in the fused node`);
-              if (truth.tensor) assert.ok([truth.tensor, ...(truth.aliases ?? [])].includes(s.tensor), `${s.name}: ${s.tensor} vs ${truth.tensor}`);
+              if (truth.tensor)
+                assert.ok([truth.tensor, ...(truth.aliases ?? [])].includes(s.tensor), `${s.name}: ${s.tensor} vs ${truth.tensor}`);
               else {
                 const node = model.graph!.node!.find((n) => n.name === truth.node)!;
                 assert.equal(node.output![truth.output], s.tensor, `${s.name} named on ${truth.node}`);
@@ -120,33 +115,33 @@ describe('encode matches the TypeScript reference for every format, family and n
   let i = 0;
   for (const family of families)
     for (const [j, sc] of saeCases.entries()) {
-        // every SAE case on every family; norm styles, hooks and cache styles spread over them
-        const norm = norms[(j + families.indexOf(family)) % norms.length]!;
-        i++;
-        const hooks = ['blocks.0.hook_resid_pre', 'blocks.1.hook_resid_mid', 'blocks.2.hook_resid_post', 'blocks.1.hook_resid_pre'];
-        const hook = hooks[i % hooks.length]!;
-        const withPast = i % 3 !== 0;
-        test(`${family} ${norm} ${withPast ? 'kv' : 'no-kv'} · ${sc.name} @ ${hook}`, async () => {
-          const m = modelFor(family, norm, withPast);
-          const saePath = writeSae(sc, hook, i);
-          const engine = await Engine.open({ model: path.dirname(m.modelFile), sae: saePath, hook, cacheDir });
-          try {
-            const tokens = await engine.encode(prompt, D_SAE);
-            const x = referenceForward(m.weights, m.spec, prompt).hooks.get(hook)!;
-            const ref = encodeSae(loadSae(saePath, { hook }), x, prompt.length);
-            tokens.forEach((tok, t) => {
-              const got = new Map(tok.latents);
-              for (let j = 0; j < D_SAE; j++) {
-                const want = ref[t * D_SAE + j]!;
-                const have = got.get(j) ?? 0;
-                assert.ok(Math.abs(have - want) <= 1e-3 * Math.max(1, Math.abs(want)), `token ${t} latent ${j}: ${have} vs ${want}`);
-              }
-            });
-          } finally {
-            await engine.close();
-          }
-        });
-      }
+      // every SAE case on every family; norm styles, hooks and cache styles spread over them
+      const norm = norms[(j + families.indexOf(family)) % norms.length]!;
+      i++;
+      const hooks = ['blocks.0.hook_resid_pre', 'blocks.1.hook_resid_mid', 'blocks.2.hook_resid_post', 'blocks.1.hook_resid_pre'];
+      const hook = hooks[i % hooks.length]!;
+      const withPast = i % 3 !== 0;
+      test(`${family} ${norm} ${withPast ? 'kv' : 'no-kv'} · ${sc.name} @ ${hook}`, async () => {
+        const m = modelFor(family, norm, withPast);
+        const saePath = writeSae(sc, hook, i);
+        const engine = await Engine.open({ model: path.dirname(m.modelFile), sae: saePath, hook, cacheDir });
+        try {
+          const tokens = await engine.encode(prompt, D_SAE);
+          const x = referenceForward(m.weights, m.spec, prompt).hooks.get(hook)!;
+          const ref = encodeSae(loadSae(saePath, { hook }), x, prompt.length);
+          tokens.forEach((tok, t) => {
+            const got = new Map(tok.latents);
+            for (let j = 0; j < D_SAE; j++) {
+              const want = ref[t * D_SAE + j]!;
+              const have = got.get(j) ?? 0;
+              assert.ok(Math.abs(have - want) <= 1e-3 * Math.max(1, Math.abs(want)), `token ${t} latent ${j}: ${have} vs ${want}`);
+            }
+          });
+        } finally {
+          await engine.close();
+        }
+      });
+    }
 });
 
 describe('steering is the same in fused and unfused graphs of the same weights', () => {
@@ -157,7 +152,12 @@ describe('steering is the same in fused and unfused graphs of the same weights',
         const prompt = [...Buffer.from('Hello there')];
         const results = [];
         for (const norm of ['decomposed', 'fused'] as const) {
-          const m = writeModelFolder(path.join(tmp, `steer-${family}-${norm}-${hook}`), { family, norm, layers: 3, trimFinalSkipSum: norm === 'fused' });
+          const m = writeModelFolder(path.join(tmp, `steer-${family}-${norm}-${hook}`), {
+            family,
+            norm,
+            layers: 3,
+            trimFinalSkipSum: norm === 'fused',
+          });
           const engine = await Engine.open({ model: path.dirname(m.modelFile), sae, hook, cacheDir });
           try {
             const [first] = await engine.encode(prompt, 1);

@@ -34,7 +34,14 @@ function identitySae(dir: string, d: number, hook: string, extra: Record<string,
     wDec[i * d + i] = 1; // W_dec [2d, d] = [I; −I]
     wDec[(d + i) * d + i] = -1;
   }
-  const cfg = saeLensCfg({ architecture: 'standard', dIn: d, dSae: 2 * d, hookName: hook, applyBDecToInput: false, extra: { prepend_bos: false, ...extra } });
+  const cfg = saeLensCfg({
+    architecture: 'standard',
+    dIn: d,
+    dSae: 2 * d,
+    hookName: hook,
+    applyBDecToInput: false,
+    extra: { prepend_bos: false, ...extra },
+  });
   writeSaeLensFolder(dir, cfg, {
     W_enc: { data: wEnc, shape: [d, 2 * d] },
     W_dec: { data: wDec, shape: [2 * d, d] },
@@ -57,7 +64,14 @@ describe('every hook kind of real exports takes capture, replace, zero and steer
       const parallel = /neox/.test(c.name);
       for (const L of layers) {
         const kinds = sites.filter((s) => s.layer === L).map((s) => s.kind);
-        const want = ['attn.hook_z', 'hook_attn_out', 'hook_mlp_out', 'hook_resid_post', 'hook_resid_pre', ...(parallel ? [] : ['hook_resid_mid'])];
+        const want = [
+          'attn.hook_z',
+          'hook_attn_out',
+          'hook_mlp_out',
+          'hook_resid_post',
+          'hook_resid_pre',
+          ...(parallel ? [] : ['hook_resid_mid']),
+        ];
         assert.deepEqual(kinds.sort(), want.sort(), `block ${L}`);
       }
     });
@@ -71,14 +85,20 @@ describe('every hook kind of real exports takes capture, replace, zero and steer
           const ids = c.expected.prompt_ids.slice(0, 12);
           const cap = await engine.capture([ids], 4, { reconstruction: true });
           assert.ok(maxAbsDiff(cap.hookInput!, cap.reconstruction!) < 1e-5, 'x̂ = x');
-          assert.ok(cap.hookInput!.some((v) => v !== 0), 'the hook holds values');
+          assert.ok(
+            cap.hookInput!.some((v) => v !== 0),
+            'the hook holds values',
+          );
           const base = await engine.logits([ids], 'base');
           const replaced = await engine.logits([ids], 'replace');
           const zero = await engine.logits([ids], 'zero');
           assert.ok(maxAbsDiff(base.data, replaced.data) < 2e-3, `replace = base (max diff ${maxAbsDiff(base.data, replaced.data)})`);
           assert.ok(maxAbsDiff(base.data, zero.data) > 1e-2, 'zero ablation changes the logits');
           // steering by adding a decoder row changes the continuation's log-probabilities
-          const { baseline, steered } = await engine.compare(ids, { maxNewTokens: 3, interventions: [{ feature: 0, mode: 'add', value: 50 }] });
+          const { baseline, steered } = await engine.compare(ids, {
+            maxNewTokens: 3,
+            interventions: [{ feature: 0, mode: 'add', value: 50 }],
+          });
           assert.notDeepEqual(steered.logprobs, baseline.logprobs);
         } finally {
           await engine.close();

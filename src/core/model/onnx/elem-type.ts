@@ -33,8 +33,10 @@ export function elemTypeOf(graph: GraphProto, t: string): number {
     if (op === 'MatMulInteger') return DataType.INT32;
     if (op === 'Shape' || op === 'Size' || op === 'ArgMax') return DataType.INT64;
     if (op === 'DequantizeLinear') x = p.input?.[1] ?? '';
-    else if (op === 'Where') x = p.input?.[1] ?? ''; // input 0 is the boolean condition
-    else if (op === 'GatherBlockQuantized') x = p.input?.[2] ?? ''; // the scales carry the float type
+    else if (op === 'Where')
+      x = p.input?.[1] ?? ''; // input 0 is the boolean condition
+    else if (op === 'GatherBlockQuantized')
+      x = p.input?.[2] ?? ''; // the scales carry the float type
     else x = p.input?.[0] ?? ''; // elementwise, matrix, shape-preserving ops, Gather (its table)
   }
   return DataType.FLOAT;

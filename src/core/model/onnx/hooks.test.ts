@@ -14,7 +14,14 @@ describe('hook location', () => {
     assert.equal(all.length, 4 * 6);
     for (let L = 0; L < 4; L++) {
       const kinds = all.filter((s) => s.layer === L).map((s) => s.kind);
-      assert.deepEqual(kinds.sort(), ['attn.hook_z', 'hook_attn_out', 'hook_mlp_out', 'hook_resid_mid', 'hook_resid_post', 'hook_resid_pre']);
+      assert.deepEqual(kinds.sort(), [
+        'attn.hook_z',
+        'hook_attn_out',
+        'hook_mlp_out',
+        'hook_resid_mid',
+        'hook_resid_post',
+        'hook_resid_pre',
+      ]);
       const z = all.find((s) => s.name === `blocks.${L}.attn.hook_z`)!;
       assert.ok(z.projection && ['MatMul', 'Gemm'].includes(z.projection.opType ?? ''), 'hook_z names the output projection');
       assert.equal(z.projection.input?.[0], z.tensor, 'z is what the projection reads');
@@ -35,11 +42,12 @@ describe('hook location', () => {
     assert.throws(
       () => locateHook(model.graph!, 'blocks.9.hook_resid_pre'),
       (e: unknown) =>
-        e instanceof HookNotFoundError &&
-        /blocks\.9\.hook_resid_pre/.test(e.message) &&
-        /blocks\.3\.hook_resid_post/.test(e.message),
+        e instanceof HookNotFoundError && /blocks\.9\.hook_resid_pre/.test(e.message) && /blocks\.3\.hook_resid_post/.test(e.message),
     );
-    assert.throws(() => locateHook(model.graph!, 'blocks.1.hook_mlp_in'), /only blocks\.L\.hook_resid_pre\|mid\|post, hook_attn_out, hook_mlp_out and attn\.hook_z are supported; found the token embedding .*4 transformer blocks/);
+    assert.throws(
+      () => locateHook(model.graph!, 'blocks.1.hook_mlp_in'),
+      /only blocks\.L\.hook_resid_pre\|mid\|post, hook_attn_out, hook_mlp_out and attn\.hook_z are supported; found the token embedding .*4 transformer blocks/,
+    );
   });
 
   test('a graph without a residual stream reports that no hook can be located', () => {
@@ -57,6 +65,9 @@ describe('hook location', () => {
   test('merged decoders (If subgraphs) are refused with the file to use instead', () => {
     const b = new GraphBuilder('');
     b.node('If', ['use_cache_branch'], ['logits']);
-    assert.throws(() => locateHooks({ node: b.nodes }), (e: unknown) => e instanceof MergedDecoderError && /decoder_model\.onnx/.test(e.message));
+    assert.throws(
+      () => locateHooks({ node: b.nodes }),
+      (e: unknown) => e instanceof MergedDecoderError && /decoder_model\.onnx/.test(e.message),
+    );
   });
 });

@@ -65,7 +65,16 @@ const ATTENTION_OPS = new Set([
 ]);
 
 /** Ops that project a tensor by a weight matrix (the attention output projection among them). */
-const PROJECTION_OPS = new Set(['MatMul', 'Gemm', 'MatMulNBits', 'MatMulInteger', 'FusedMatMul', 'MatMulIntegerToFloat', 'DynamicQuantizeMatMul', 'MatMulFpQ4']);
+const PROJECTION_OPS = new Set([
+  'MatMul',
+  'Gemm',
+  'MatMulNBits',
+  'MatMulInteger',
+  'FusedMatMul',
+  'MatMulIntegerToFloat',
+  'DynamicQuantizeMatMul',
+  'MatMulFpQ4',
+]);
 
 /** Ops that combine or convert the token embedding on its way to the residual stream. */
 const EMBEDDING_COMBINE_OPS = new Set(['Add', 'Mul', 'Div', 'Cast', 'Identity', 'Dropout', 'DequantizeLinear']);
@@ -144,7 +153,11 @@ function findEmbedding(graph: GraphProto, idx: GraphIndex): Embedding | undefine
     return !!p && depth < 8 && TRANSPARENT_OPS.has(p.opType ?? '') && fromIds(p.input?.[0] ?? '', depth + 1);
   };
   for (const n of graph.node ?? []) {
-    if ((n.opType === 'Gather' || n.opType === 'GatherBlockQuantized') && isConstant(n.input?.[0] ?? '', idx) && fromIds(n.input?.[1] ?? '')) {
+    if (
+      (n.opType === 'Gather' || n.opType === 'GatherBlockQuantized') &&
+      isConstant(n.input?.[0] ?? '', idx) &&
+      fromIds(n.input?.[1] ?? '')
+    ) {
       if (n.output?.[0]) return { tensor: n.output[0], node: n };
     }
   }
@@ -325,7 +338,10 @@ function locate(graph: GraphProto): LocateResult {
   }
   const start = findStreamStart(emb.tensor, idx);
   if (!start) {
-    return { sites: [], found: `the token embedding ${emb.node.name || emb.tensor} (${emb.node.opType}) but no residual Add reading the stream after it` };
+    return {
+      sites: [],
+      found: `the token embedding ${emb.node.name || emb.tensor} (${emb.node.opType}) but no residual Add reading the stream after it`,
+    };
   }
   // the residual stream: R0, R1, … with the branch added at each step
   const chain: { tensor: string; fused?: NodeProto }[] = [start];
@@ -345,7 +361,13 @@ function locate(graph: GraphProto): LocateResult {
   });
 
   const sites: HookSite[] = [];
-  const site = (name: string, kind: HookKind, layer: number, at: { tensor: string; fused?: NodeProto }, extra: Partial<HookSite> = {}): void => {
+  const site = (
+    name: string,
+    kind: HookKind,
+    layer: number,
+    at: { tensor: string; fused?: NodeProto },
+    extra: Partial<HookSite> = {},
+  ): void => {
     sites.push({ name: `blocks.${layer}.${name}`, kind, layer, tensor: at.tensor, ...(at.fused ? { fusedNode: at.fused } : {}), ...extra });
   };
   const attnSites = (layer: number, attn: string, fusedInto?: NodeProto): void => {
@@ -371,7 +393,10 @@ function locate(graph: GraphProto): LocateResult {
       // parallel block: one stream point before, one after, no resid_mid
       site('hook_resid_pre', 'hook_resid_pre', layer, pre);
       attnSites(layer, attn[0]!.attn!, fusedOf(attn[0]!, attn[0]!.attn!));
-      site('hook_mlp_out', 'hook_mlp_out', layer, { tensor: mlp[0]!.mlp!, ...(fusedOf(mlp[0]!, mlp[0]!.mlp!) ? { fused: fusedOf(mlp[0]!, mlp[0]!.mlp!)! } : {}) });
+      site('hook_mlp_out', 'hook_mlp_out', layer, {
+        tensor: mlp[0]!.mlp!,
+        ...(fusedOf(mlp[0]!, mlp[0]!.mlp!) ? { fused: fusedOf(mlp[0]!, mlp[0]!.mlp!)! } : {}),
+      });
       site('hook_resid_post', 'hook_resid_post', layer, chain[j]!);
       layer++;
       i = j;
@@ -433,7 +458,8 @@ export function residualNormKind(graph: GraphProto): 'layernorm' | 'rmsnorm' | u
     for (const c of idx.consumers.get(t) ?? []) {
       const op = c.opType ?? '';
       if (op === 'LayerNormalization' || op === 'SkipLayerNormalization' || op === 'ReduceMean') return 'layernorm';
-      if (op === 'SimplifiedLayerNormalization' || op === 'SkipSimplifiedLayerNormalization' || op === 'RMSNormalization' || op === 'Pow') rms = true;
+      if (op === 'SimplifiedLayerNormalization' || op === 'SkipSimplifiedLayerNormalization' || op === 'RMSNormalization' || op === 'Pow')
+        rms = true;
       if (op === 'Mul' && c.input?.[0] === t && c.input?.[1] === t) rms = true;
     }
   }

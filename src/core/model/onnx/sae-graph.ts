@@ -132,7 +132,10 @@ export function emitSae(ops: Ops, sae: Sae, hook: string, opts: { readonly cente
       const probs = b.op('Softmax', [ops.matmul(ops.sub(xn, T('b_router')), T('W_router'))], { axis: attr.int(-1) });
       const pmax = ops.reduceMax(probs, [-1]);
       const pidx = b.op('ArgMax', [probs], { axis: attr.int(-1), keepdims: attr.int(1) });
-      const expertOf = b.int64s('expert_of_latent', Array.from({ length: c.dSae }, (_, j) => Math.floor(j / per)));
+      const expertOf = b.int64s(
+        'expert_of_latent',
+        Array.from({ length: c.dSae }, (_, j) => Math.floor(j / per)),
+      );
       const chosen = b.op('Equal', [expertOf, pidx]);
       scores = b.op('Where', [chosen, ops.mul(z, pmax), zero()]);
       relu = false;
@@ -140,7 +143,9 @@ export function emitSae(ops: Ops, sae: Sae, hook: string, opts: { readonly cente
     const [v, i] = ops.topk(scores, b.int64s('k', [c.k ?? 1]));
     sparse = { values: relu ? ops.relu(v) : v, indices: i };
     const sp = sparse;
-    denseFn = once(() => b.op('ScatterElements', [b.op('ConstantOfShape', [b.op('Shape', [scores])]), sp.indices, sp.values], { axis: attr.int(-1) }));
+    denseFn = once(() =>
+      b.op('ScatterElements', [b.op('ConstantOfShape', [b.op('Shape', [scores])]), sp.indices, sp.values], { axis: attr.int(-1) }),
+    );
     selected = (ids) => {
       // a_sel[b,t,s] = Σ_j values[b,t,j] · [indices[b,t,j] = ids[s]]
       const hit = ops.cast(b.op('Equal', [ops.unsqueeze(sp.indices, [-1]), ids]), 1 /* FLOAT */);
@@ -149,8 +154,7 @@ export function emitSae(ops: Ops, sae: Sae, hook: string, opts: { readonly cente
   } else {
     denseFn = once(() => elementwise(ops.matmul(xc(), T('W_enc')), full));
     // only the selected columns: steering costs S dot products per token, not d_sae
-    selected = (ids) =>
-      elementwise(ops.matmul(xc(), ops.gather(T('W_enc'), ids, 1)), (name) => ops.gather(full(name), ids, 0));
+    selected = (ids) => elementwise(ops.matmul(xc(), ops.gather(T('W_enc'), ids, 1)), (name) => ops.gather(full(name), ids, 0));
   }
 
   const decodeNorm = once(() => {

@@ -94,7 +94,12 @@ function hookWidth(graph: GraphProto, site: HookSite): { width: number; from: st
   for (const n of graph.node ?? []) {
     if (n.opType !== 'Gather' || (n.input?.[1] ?? '') === '') continue;
     const ids = (graph.input ?? []).find((v) => v.name === 'input_ids')?.name;
-    if (ids && n.input?.[1] !== ids && !(graph.node ?? []).some((c) => c.opType === 'Cast' && c.input?.[0] === ids && c.output?.[0] === n.input?.[1])) continue;
+    if (
+      ids &&
+      n.input?.[1] !== ids &&
+      !(graph.node ?? []).some((c) => c.opType === 'Cast' && c.input?.[0] === ids && c.output?.[0] === n.input?.[1])
+    )
+      continue;
     const w = constDims(graph, n.input?.[0] ?? '');
     if (w && w.dims.length === 2) {
       const width = (w.transposed ? w.dims[0] : w.dims[1])!;
@@ -239,8 +244,7 @@ export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions):
       const vals = SaeIO.steerValues;
       const modes = SaeIO.steerModes;
       const maskT = b.op('Transpose', [SaeIO.steerMask], { perm: attr.ints([0, 2, 1]) }); // [B, T, S]: each batch row its own steering
-      const isMode = (code: number): string =>
-        ops.cast(b.op('Equal', [modes, b.int64s(`mode${code}`, [code], [])]), DataType.FLOAT);
+      const isMode = (code: number): string => ops.cast(b.op('Equal', [modes, b.int64s(`mode${code}`, [code], [])]), DataType.FLOAT);
       const aSel = nodes.selected(ids); // [B, T, S]
       const clampD = ops.mul(isMode(SteerModeCode.clamp), ops.sub(vals, aSel));
       const scaleD = ops.mul(ops.mul(isMode(SteerModeCode.scale), ops.sub(vals, b.scalar('one', 1))), aSel);
@@ -276,5 +280,3 @@ export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions):
   if (opts.kind === 'capture') pruneDead(graph);
   return site;
 }
-
-

@@ -33,8 +33,9 @@ export function makeWeights(spec: ResolvedSpec): ModelWeights {
   return w;
 }
 
-function gpt2Weights(s: ResolvedSpec): ModelWeights {
-  const rng = new Rng(s.seed);
+/** An empty weight map and a `put` that fills it with seeded normals (the families draw in a fixed order). */
+function weightPutter(seed: number): { w: ModelWeights; put: (name: string, dims: number[], scale: number, mean?: number) => void } {
+  const rng = new Rng(seed);
   const w: ModelWeights = new Map();
   const put = (name: string, dims: number[], scale: number, mean = 0): void => {
     w.set(name, {
@@ -46,6 +47,11 @@ function gpt2Weights(s: ResolvedSpec): ModelWeights {
       dims,
     });
   };
+  return { w, put };
+}
+
+function gpt2Weights(s: ResolvedSpec): ModelWeights {
+  const { w, put } = weightPutter(s.seed);
   const { d, ffn } = s;
   const proj = 2 / Math.sqrt(d);
   put('transformer.wte.weight', [s.vocab, d], 0.5);
@@ -71,18 +77,7 @@ function gpt2Weights(s: ResolvedSpec): ModelWeights {
 }
 
 function llamaWeights(s: ResolvedSpec): ModelWeights {
-  const rng = new Rng(s.seed);
-  const w: ModelWeights = new Map();
-  const put = (name: string, dims: number[], scale: number, mean = 0): void => {
-    w.set(name, {
-      data: rng.normals(
-        dims.reduce((a, b) => a * b, 1),
-        scale,
-        mean,
-      ),
-      dims,
-    });
-  };
+  const { w, put } = weightPutter(s.seed);
   const { d, ffn, headDim: hd } = s;
   const gemma2 = s.family === 'gemma2';
   // Gemma stores w with the norm computing x̂ (1 + w): keep (1 + w) near 1 either way
@@ -114,18 +109,7 @@ function llamaWeights(s: ResolvedSpec): ModelWeights {
 
 /** GPT-NeoX (Pythia) weights: LayerNorms with bias, fused qkv [3d, d] in per-head [q k v] order, untied embed_out. */
 function neoxWeights(s: ResolvedSpec): ModelWeights {
-  const rng = new Rng(s.seed);
-  const w: ModelWeights = new Map();
-  const put = (name: string, dims: number[], scale: number, mean = 0): void => {
-    w.set(name, {
-      data: rng.normals(
-        dims.reduce((a, b) => a * b, 1),
-        scale,
-        mean,
-      ),
-      dims,
-    });
-  };
+  const { w, put } = weightPutter(s.seed);
   const { d, ffn } = s;
   put('gpt_neox.embed_in.weight', [s.vocab, d], 0.5);
   for (let L = 0; L < s.layers; L++) {
