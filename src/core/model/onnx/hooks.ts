@@ -449,8 +449,8 @@ export function locateHooks(graph: GraphProto): HookSite[] {
  * RMSNorm (Simplified/RMS ops, or Pow(x, 2) / x·x first). TransformerLens centres writing
  * weights only for LayerNorm models, so this decides whether `center_writing_weights` applies.
  */
-export function residualNormKind(graph: GraphProto): 'layernorm' | 'rmsnorm' | undefined {
-  const first = locateHooks(graph).find((s) => s.kind === 'hook_resid_pre');
+export function residualNormKind(graph: GraphProto, sites: readonly HookSite[]): 'layernorm' | 'rmsnorm' | undefined {
+  const first = sites.find((s) => s.kind === 'hook_resid_pre');
   if (!first) return undefined;
   const idx = indexGraph(graph);
   let rms = false;
@@ -469,6 +469,11 @@ export function residualNormKind(graph: GraphProto): 'layernorm' | 'rmsnorm' | u
 
 /** Finds one hook or throws an error naming it, what was found, and the hooks that can be located. */
 export function locateHook(graph: GraphProto, hook: string): HookSite {
+  return locateHookAmong(graph, hook).site;
+}
+
+/** {@link locateHook}, also handing back every site located on the way (one walk of the graph). */
+export function locateHookAmong(graph: GraphProto, hook: string): { site: HookSite; sites: HookSite[] } {
   const { sites, found } = locate(graph);
   const site = sites.find((s) => s.name === hook);
   if (!site) {
@@ -482,7 +487,7 @@ export function locateHook(graph: GraphProto, hook: string): HookSite {
     }
     throw new HookNotFoundError(hook, names, detail);
   }
-  return site;
+  return { site, sites };
 }
 
 export class MergedDecoderError extends Error {

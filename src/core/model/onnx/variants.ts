@@ -1,7 +1,7 @@
 import type { Sae } from '../../sae/types.ts';
 import { GraphBuilder, attr, graphNames, pruneDead, toposort, valueInfo } from './builder.ts';
 import { elemTypeOf } from './elem-type.ts';
-import { locateHook, residualNormKind, type HookSite } from './hooks.ts';
+import { locateHookAmong, residualNormKind, type HookSite } from './hooks.ts';
 import { Ops } from './ops.ts';
 import { DataType, type GraphProto, type ModelProto, type NodeProto } from './proto.ts';
 import { emitSae } from './sae-graph.ts';
@@ -170,7 +170,7 @@ function rewire(graph: GraphProto, from: string, to: string, except: Set<NodePro
  */
 export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions): HookSite {
   const graph = model.graph!;
-  const site = locateHook(graph, opts.hook);
+  const { site, sites } = locateHookAmong(graph, opts.hook);
   const opset = defaultOpset(model);
   const b = new GraphBuilder('sae/', graphNames(graph));
   const ops = new Ops(b, opset);
@@ -207,7 +207,7 @@ export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions):
     restore = (t) => b.op('Reshape', [t, hShape]);
   }
   // TransformerLens centres writing weights only when the model uses LayerNorm (it skips RMSNorm models)
-  const center = sae.config.centerWritingWeights === true && residualNormKind(graph) !== 'rmsnorm';
+  const center = sae.config.centerWritingWeights === true && residualNormKind(graph, sites) !== 'rmsnorm';
   const nodes = emitSae(ops, sae, x, { center });
   const outputs = [];
 

@@ -2,6 +2,7 @@ import type { RunMetrics, SteerIntervention } from '../../../../shared/steer-typ
 import { Badge, cx } from '../../components/ui.tsx';
 import { divergence, percent, short } from './format.ts';
 import { NextTokens } from './NextTokens.tsx';
+import { RunFailed } from './RunFailed.tsx';
 import type { GridRunView, RunView } from './use-run.ts';
 
 const finishWords = { length: 'max tokens', stop: 'stopped', cancelled: 'cancelled' } as const;
@@ -89,14 +90,7 @@ export function Grid({ view, runs }: { view: RunView; runs: readonly GridRunView
             : ' on one seed'}
         </span>
       </div>
-      {view.status === 'failed' && view.error && (
-        <p
-          role="alert"
-          className="mb-3 rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-900/60 dark:bg-rose-950/40 dark:text-rose-200"
-        >
-          The run failed: {view.error}. What it produced before is kept below; check the model in Models, then run again.
-        </p>
-      )}
+      {view.status === 'failed' && view.error && <RunFailed error={view.error} />}
       <p className="mb-3 text-xs text-zinc-600 dark:text-zinc-400" data-testid="grid-legend">
         <b className="font-medium">KL</b> is KL(default ‖ steered) of the next-token distribution in nats:{' '}
         <b className="font-medium">first</b> at the first generated position (the prompt’s next token), <b className="font-medium">mean</b>{' '}

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { SteerSide } from '../../../../shared/steer-types.ts';
 import { Badge, cx } from '../../components/ui.tsx';
 import { divergence, percent, visibleToken } from './format.ts';
+import { RunFailed } from './RunFailed.tsx';
 import { NextTokens } from './NextTokens.tsx';
 import type { RunView, ShownToken } from './use-run.ts';
 
@@ -55,14 +56,7 @@ export function Outputs({ view }: { view: RunView }) {
           </span>
         )}
       </div>
-      {view.status === 'failed' && view.error && (
-        <p
-          role="alert"
-          className="mb-3 rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-900/60 dark:bg-rose-950/40 dark:text-rose-200"
-        >
-          The run failed: {view.error}. What it produced before is kept below; check the model in Models, then run again.
-        </p>
-      )}
+      {view.status === 'failed' && view.error && <RunFailed error={view.error} />}
       <div className="grid grid-cols-2 gap-4">
         {(['default', 'steered'] as const).map((side) => (
           <Column
