@@ -12,9 +12,14 @@
  *   k=32 over 24,576 features, log-normal densities: bench/synthetic-activations.ts), because
  *   real capture of 1M tokens takes over half an hour on a 2-core CPU;
  * - peak RSS of indexing 1× and 10× the tokens, each in its own process (target growth ≤ 1.2×),
- *   with real capture and with the synthetic fast path.
+ *   with real capture and with the synthetic fast path;
+ * - shards: the ≥ 1M-token corpus indexed by one process, then as 2 shards in 2 processes at once
+ *   followed by `merge`, with a capture that is a function of each window (the same latents in
+ *   any process: testdata/hashed-capture.ts), so the merged index must equal the single one.
+ *   Reports both wall times and the merge's own cost against single-process indexing, with the
+ *   synthetic capture and against real capture at the rate measured above (target merge ≤ 10%).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +27,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openCorpus } from '../src/core/index/corpus.ts';
 import { runIndex, type IndexJobOptions, type IndexProgress, type IndexResult } from '../src/core/index/indexer.ts';
+import { mergeShards } from '../src/core/index/merge.ts';
 import { IndexReader } from '../src/core/index/reader.ts';
+import { hashedCapture } from '../src/core/index/testdata/hashed-capture.ts';
 import { initialProgress } from '../src/core/index/store.ts';
 import { corpusWindows, type PendingWindow } from '../src/core/index/windows.ts';
 import { Engine } from '../src/core/model/engine.ts';
@@ -43,6 +50,7 @@ const { values } = parseArgs({
     // internal: one measured indexing run in a child process
     child: { type: 'string' },
     db: { type: 'string' },
+    shard: { type: 'string' },
   },
 });
 const dir = path.resolve(values.dir!);
@@ -88,11 +96,20 @@ if (values.child) {
   const corpus = bigCorpus(nTokens);
   const db = values.db!;
   const engine = await Engine.open({ model: path.join(dir, 'model'), sae: path.join(dir, 'sae'), cacheDir: path.join(dir, 'graph-cache') });
-  const result = await runIndex(
-    options(db, corpus, nTokens),
-    {},
-    { engine, ...(kind === 'synthetic' ? { capture: syntheticCapture(D_SAE, K, 5) } : {}) },
-  );
+  const [si, sn] = (values.shard ?? '').split('/').map(Number);
+  const result =
+    kind === 'hashed'
+      ? // the whole corpus (a token budget cannot be split across shards), or one shard of it
+        await runIndex(
+          { ...options(db, corpus, nTokens), maxTokens: undefined, ...(values.shard ? { shard: { index: si!, count: sn! } } : {}) },
+          {},
+          { engine, capture: hashedCapture(D_SAE, K) },
+        )
+      : await runIndex(
+          options(db, corpus, nTokens),
+          {},
+          { engine, ...(kind === 'synthetic' ? { capture: syntheticCapture(D_SAE, K, 5) } : {}) },
+        );
   await engine.close();
   console.log(JSON.stringify({ result, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
   process.exit(0);
@@ -108,6 +125,39 @@ function child(kind: 'real' | 'synthetic', tokens: number, db: string): { result
     },
   );
   return JSON.parse(out.trim().split('\n').pop()!) as { result: IndexResult; maxRssMB: number };
+}
+
+/** One hashed-capture indexing run (whole corpus or a shard) in a child process; resolves with its wall time. */
+function hashedChild(tokens: number, db: string, shard?: string): Promise<{ result: IndexResult; wallSeconds: number }> {
+  const t0 = performance.now();
+  const args = ['--import', 'tsx', self, '--child', 'hashed', '--tokens', String(tokens), '--db', db, '--dir', dir];
+  const c = spawn(process.execPath, shard ? [...args, '--shard', shard] : args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) =>
+    c.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`bench child exited ${code}`));
+      const { result } = JSON.parse(out.trim().split('\n').pop()!) as { result: IndexResult };
+      resolve({ result, wallSeconds: (performance.now() - t0) / 1000 });
+    }),
+  );
+}
+
+/** Whether two finished indexes hold the same statistics and samples for every feature, and the same summary. */
+function sameStatistics(a: string, b: string): boolean {
+  const rows = (file: string): string => {
+    const r = new IndexReader(file);
+    try {
+      const fs = r.db
+        .prepare('select id, count, sum, max, hex(histogram), hex(intervals), hex(top), hex(samples) from features order by id')
+        .raw()
+        .all();
+      return JSON.stringify([fs, r.summary]);
+    } finally {
+      r.close();
+    }
+  };
+  return rows(a) === rows(b);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -206,6 +256,18 @@ const densestSampleMs = timeIt(() => reader.sample(densest.id, densest.max * 0.3
 const summary = reader.summary!;
 reader.close();
 
+// shards: one process vs 2 shards at once + merge, over the same ≥ 1M-token corpus
+const shardSingle = await hashedChild(queryTokens, freshDb('index-hashed-single.sqlite'));
+const s0 = freshDb('index-hashed-shard-0.sqlite');
+const s1 = freshDb('index-hashed-shard-1.sqlite');
+const shardT0 = performance.now();
+await Promise.all([hashedChild(queryTokens, s0, '0/2'), hashedChild(queryTokens, s1, '1/2')]);
+const shardsWall = (performance.now() - shardT0) / 1000;
+const mergeT0 = performance.now();
+const merged = mergeShards(freshDb('index-hashed-merged.sqlite'), [s0, s1]);
+const mergeWall = (performance.now() - mergeT0) / 1000;
+const mergedEqual = sameStatistics(merged.out, path.join(dir, 'index-hashed-single.sqlite'));
+
 // real-capture RSS at 1× and 10× the tokens
 const realSmall = values['skip-rss'] ? undefined : child('real', nTokens, freshDb('index-rss-1x.sqlite'));
 const realBig = values['skip-rss'] ? undefined : child('real', nTokens * 10, freshDb('index-rss-10x.sqlite'));
@@ -242,6 +304,17 @@ const result = {
   rss_growth_synthetic: small ? round(big.maxRssMB / small.maxRssMB) : null,
   rss_mb_real: realSmall && realBig ? { [realSmall.result.tokens]: realSmall.maxRssMB, [realBig.result.tokens]: realBig.maxRssMB } : null,
   rss_growth_real: realSmall && realBig ? round(realBig.maxRssMB / realSmall.maxRssMB) : null,
+  shard_tokens: shardSingle.result.tokens,
+  single_process_seconds: round(shardSingle.wallSeconds),
+  two_shards_seconds: round(shardsWall),
+  merge_seconds: round(mergeWall),
+  merge_copy_seconds: merged.copy_seconds,
+  merge_statistics_seconds: merged.finalize_seconds,
+  shards_then_merge_vs_single: round((shardsWall + mergeWall) / shardSingle.wallSeconds),
+  merge_vs_single_synthetic: round(mergeWall / shardSingle.wallSeconds),
+  // the same merge against indexing the same tokens with real capture at the rate measured above
+  merge_vs_single_real: round(mergeWall / (shardSingle.result.tokens / indexing), 4),
+  merged_equals_single: mergedEqual,
 };
 console.log(`capture only       ${result.capture_tokens_per_second} tokens/s`);
 console.log(
@@ -266,5 +339,11 @@ console.log(
 );
 console.log(
   `peak RSS           synthetic ${JSON.stringify(result.rss_mb_synthetic)} MB → ${result.rss_growth_synthetic}× · real ${JSON.stringify(result.rss_mb_real)} MB → ${result.rss_growth_real}× (target ≤ 1.2×)`,
+);
+console.log(
+  `shards             ${result.shard_tokens} tokens: one process ${result.single_process_seconds}s · 2 shards at once ${result.two_shards_seconds}s + merge ${result.merge_seconds}s (copy ${result.merge_copy_seconds}s, statistics ${result.merge_statistics_seconds}s) → ${result.shards_then_merge_vs_single}× the single run's wall time (synthetic capture)`,
+);
+console.log(
+  `merge cost         ${(result.merge_vs_single_synthetic * 100).toFixed(1)}% of single-process indexing with synthetic capture · ${(result.merge_vs_single_real * 100).toFixed(2)}% with real capture at ${result.index_tokens_per_second} tokens/s (target ≤ 10%) · merged = single: ${mergedEqual}`,
 );
 console.log(JSON.stringify(result));

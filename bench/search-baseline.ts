@@ -24,7 +24,7 @@ import type { IndexReader } from '../src/core/index/reader.ts';
 import { normTokenText } from '../src/core/index/top-tokens.ts';
 
 /** A feature's row before the query's score is attached. */
-type Row = Omit<FeatureRow, 'score' | 'topTokens' | 'explanation'> & { lists: readonly string[] };
+type Row = Omit<FeatureRow, 'score' | 'topTokens' | 'explanation' | 'auto'> & { lists: readonly string[] };
 
 /** What a page adds to each row it returns. */
 type Extras = (id: number) => Pick<FeatureRow, 'topTokens' | 'explanation'>;
@@ -224,7 +224,7 @@ function page(
   });
   const rows = keep.slice(p.offset, p.offset + p.limit).map(({ row: r, score }): FeatureRow => {
     const { lists: _lists, ...rest } = r;
-    return { ...rest, ...extras(r.id), score };
+    return { ...rest, ...extras(r.id), auto: null, score };
   });
   return { total: keep.length, rows, note: null };
 }

@@ -39,7 +39,7 @@ if (electron) {
   console.log('start: serving the app for your browser instead (serve host): open the URL it prints below.');
   console.log('start:   it carries a fresh access token (also kept in serve.json in the data folder); other folders: --allow-dir DIR');
   command = process.execPath;
-  commandArgs = ['--import', 'tsx', 'src/cli/index.ts', 'serve', ...args];
+  commandArgs = ['bin/sae-explorer.mjs', 'serve', ...args];
 }
 
 const env = { ...process.env };

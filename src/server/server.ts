@@ -14,8 +14,14 @@ import { sendStatic } from './static-files.ts';
 
 type Failure = ReturnType<typeof fail>;
 
-/** The built renderer, relative to this file (src/server → out/renderer). */
-export const defaultRendererDir = path.resolve(import.meta.dirname, '../../out/renderer');
+/**
+ * The built renderer, relative to this file: src/server → out/renderer when run from source,
+ * out/cli → out/renderer from the bundled CLI (scripts/build-cli.mjs).
+ */
+export const defaultRendererDir = path.resolve(
+  import.meta.dirname,
+  path.basename(import.meta.dirname) === 'cli' ? '../renderer' : '../../out/renderer',
+);
 
 /** The port `serve` uses when none is given. */
 export const DEFAULT_PORT = 4517;

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { annotationRequests } from './annotation-types.ts';
-import { autointerpRequests } from './autointerp-types.ts';
+import { autointerpEvents, autointerpRequests } from './autointerp-types.ts';
 import { explorerRequests } from './explorer-types.ts';
 import { fileRequests } from './file-types.ts';
 import { healthRequests } from './health-types.ts';
@@ -190,6 +190,7 @@ export const events = {
     time: z.number(),
   }),
   ...steerEvents,
+  ...autointerpEvents,
 } as const satisfies Record<string, z.ZodType>;
 
 /** The name of an event. */

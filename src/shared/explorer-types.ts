@@ -6,6 +6,7 @@
  * engine) and, for statistics, on an activation index (`db`). Pure: zod and types only.
  * contract.ts merges `explorerRequests`.
  */
+import type { AutoExplanationSummary } from './autointerp-types.ts';
 import { z } from 'zod';
 import { request, type RequestDef } from './request-def.ts';
 
@@ -52,8 +53,11 @@ export const featureQuery = z.discriminatedUnion('kind', [
 /** A search query as core receives it. */
 export type FeatureQuery = z.infer<typeof featureQuery>;
 
-/** Sort keys: `relevance` is the query's own score (token matches, cosine, FTS rank; id order for `all`/`id`). */
-export const featureSortKeys = ['relevance', 'id', 'density', 'max', 'count'] as const;
+/**
+ * Sort keys: `relevance` is the query's own score (token matches, cosine, FTS rank; id order for `all`/`id`);
+ * `detection` and `fuzzing` are the newest auto explanation's scores (none counts as the lowest).
+ */
+export const featureSortKeys = ['relevance', 'id', 'density', 'max', 'count', 'detection', 'fuzzing'] as const;
 
 /** Payload of `feature.search`. */
 export const featureSearchPayload = z
@@ -88,6 +92,8 @@ export interface FeatureRow {
   readonly label: string | null;
   /** The best explanation imported from Neuronpedia, when the feature has one (shown beside or instead of a label). */
   readonly explanation: string | null;
+  /** The newest automatic explanation (source `auto`) and its scores, when the feature has one. */
+  readonly auto: AutoExplanationSummary | null;
   /** The tokens its top examples fire on, most first (at most 3; empty until the index is finished). */
   readonly topTokens: readonly TopToken[];
   readonly starred: boolean;

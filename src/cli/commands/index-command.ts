@@ -2,11 +2,13 @@ import path from 'node:path';
 import { graphCacheDir, resolveDataDir } from '../../core/app/data-dir.ts';
 import { RateMeter } from '../../core/app/rate-meter.ts';
 import { runIndex, type IndexProgress } from '../../core/index/indexer.ts';
+import { parseShard, shardFromEnvironment } from '../../core/index/shard.ts';
 import { etaSeconds } from '../../shared/format.ts';
 import { indexStartPayload } from '../../shared/index-types.ts';
 import { CliError, defineCommand } from '../command.ts';
 import { engineOptions, positiveInt } from './engine-options.ts';
 import { cliErrors } from './index-options.ts';
+import { exportIndex } from './index-export.ts';
 import { listIndexes } from './workspace-index.ts';
 import { numberField, parseOptions, textField } from '../schema-options.ts';
 
@@ -15,7 +17,7 @@ export const indexCommand = defineCommand({
   name: 'index',
   summary: 'Index SAE activations over a corpus into SQLite (resumable)',
   usage:
-    '--model DIR --sae PATH [--hook NAME] --corpus PATH [--text-field F | --token-column C] --db FILE [--context 128] [--max-tokens N] [--json]',
+    '--model DIR --sae PATH [--hook NAME] --corpus PATH [--text-field F | --token-column C] --db FILE [--context 128] [--max-tokens N] [--shard I/N | --shards N|auto] [--json]',
   description: [
     'The corpus is a .jsonl file (one document per line), a .txt/.md file (one document), a Parquet file',
     '(as HuggingFace datasets ship them) or a folder of these. Documents are cut into windows of --context',
@@ -27,7 +29,13 @@ export const indexCommand = defineCommand({
     '--max-tokens also bounds reading: of a long document only the prefix it needs is read and tokenized.',
     'Ctrl-C stops after the current batch. Running the same command again on the',
     'same --db resumes from the last committed batch, and a finished index is not redone.',
+    'Shards (several machines): --shard I/N indexes the documents whose record ordinal mod N is I (0-based)',
+    'into --db, and stops before the statistics; `merge --out INDEX SHARD...` makes the index one run would.',
+    '--shards N takes I from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or from SLURM_ARRAY_TASK_ID minus',
+    'SLURM_ARRAY_TASK_MIN (Slurm array, one range with step 1; --shards auto: N = SLURM_ARRAY_TASK_COUNT).',
     "`index list [--data DIR]` lists the data folder's indexes instead, marking the app workspace's.",
+    '`index export --db FILE --format parquet --out DIR` writes features.parquet (per-feature statistics)',
+    'and activations.parquet (feature, document, window, position, token, value) for DuckDB or pandas.',
   ].join('\n'),
   positionals: { min: 0, max: 1 },
   options: {
@@ -64,12 +72,22 @@ export const indexCommand = defineCommand({
       valueName: 'N',
       description: 'Staged activations merged into per-feature chunks at once (memory bound; default 2097152).',
     },
+    shard: { type: 'string', valueName: 'I/N', description: 'Index only shard I of N (0-based) of the documents; see merge.' },
+    shards: {
+      type: 'string',
+      valueName: 'N|auto',
+      description: "N shards, this one named by the scheduler's environment (Kubernetes Indexed Job, Slurm array).",
+    },
+    format: { type: 'string', valueName: 'parquet', description: 'index export: the format (parquet).' },
+    out: { type: 'string', valueName: 'DIR', description: 'index export: the folder to write into.' },
     progress: { type: 'boolean', description: 'Print progress to stderr (one JSON line per batch with --json).' },
   },
   json: true,
   async run({ values, positionals, json, io }) {
     if (positionals[0] === 'list') return listIndexes(values.data);
-    if (positionals[0] !== undefined) throw new CliError(`unknown argument "${positionals[0]}" (index takes options, or: index list)`, 2);
+    if (positionals[0] === 'export') return exportIndex(values);
+    if (positionals[0] !== undefined)
+      throw new CliError(`unknown argument "${positionals[0]}" (index takes options, or: index list, index export)`, 2);
     if (!values.model) throw new CliError('--model DIR is required', 2);
     if (!values.sae) throw new CliError('--sae PATH is required', 2);
     if (!values.corpus) throw new CliError('--corpus PATH is required', 2);
@@ -98,8 +116,16 @@ export const indexCommand = defineCommand({
         db: path.resolve(values.db),
       },
     );
+    if (values.shard !== undefined && values.shards !== undefined)
+      throw new CliError('--shard and --shards exclude each other: give the shard outright, or let the scheduler name it', 2);
+    const shard = await cliErrors(() =>
+      values.shard !== undefined ? parseShard(values.shard) : values.shards !== undefined ? shardFromEnvironment(values.shards) : undefined,
+    );
+    if (shard && checked.maxTokens !== undefined)
+      throw new CliError('--max-tokens cannot be split across shards: index a corpus cut to size instead', 2);
     const options = {
       ...checked,
+      shard,
       db: path.resolve(values.db),
       cacheDir: graphCacheDir(resolveDataDir({ flag: values.data }).dir),
       tokenColumn: values['token-column'],
@@ -149,11 +175,14 @@ export const indexCommand = defineCommand({
         db_bytes: r.db_bytes,
         ...(r.truncated_tokens ? { truncated_tokens: r.truncated_tokens } : {}),
         ...(r.complete ? {} : { complete: false }),
+        ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
       };
       if (r.truncated_tokens) io.stderr(`warn: --max-latents-per-token cut the latents of ${r.truncated_tokens} tokens short\n`);
       const s = r.summary;
       const text = [
-        r.complete ? `indexed ${r.db}` : `stopped; run the same command again to resume ${r.db}`,
+        r.complete
+          ? `indexed ${shard ? `shard ${shard.index}/${shard.count} into ` : ''}${r.db}`
+          : `stopped; run the same command again to resume ${r.db}`,
         `${r.tokens} tokens · ${r.documents} documents · ${r.windows} windows · ${r.activations} activations`,
         `${r.seconds}s · ${r.tokens_per_second} tokens/s · ${r.db_bytes} bytes (${r.activations ? (r.db_bytes / r.activations).toFixed(2) : '-'} B/activation)`,
         ...(s ? [`${s.dead} dead features · ${s.dense} dense (density > 0.1) of ${s.features}`] : []),

@@ -1,12 +1,13 @@
 import type { Command } from '../command.ts';
 import { annotationsCommand } from './annotations.ts';
+import { autointerpCommand } from './autointerp.ts';
 import { compareCommand } from './compare.ts';
 import { encodeCommand } from './encode.ts';
 import { evaluateCommand } from './evaluate.ts';
-import { explainCommand } from './explain.ts';
 import { featureCommand } from './feature.ts';
 import { hooksCommand } from './hooks.ts';
 import { indexCommand } from './index-command.ts';
+import { mergeCommand } from './merge.ts';
 import { pullCommand } from './pull.ts';
 import { sampleCommand } from './sample.ts';
 import { serveCommand } from './serve.ts';
@@ -24,9 +25,10 @@ export const commands: readonly Command[] = [
   encodeCommand,
   steerCommand,
   indexCommand,
+  mergeCommand,
   featureCommand,
   sampleCommand,
-  explainCommand,
+  autointerpCommand,
   annotationsCommand,
   pullCommand,
   evaluateCommand,

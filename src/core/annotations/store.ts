@@ -116,6 +116,11 @@ export class AnnotationStore {
     return this.#version;
   }
 
+  /** Records a write another module made to this database (e.g. auto explanations), so derived caches refresh. */
+  noteWrite(): void {
+    this.#version++;
+  }
+
   #toAnnotation(r: Row, lists: readonly string[]): Annotation {
     return {
       feature: r.feature,

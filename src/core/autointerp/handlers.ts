@@ -13,6 +13,7 @@ export function autointerpHandlers(core: CoreServices): AutointerpHandlers {
     'autointerp.settings': async () => service.settings(),
     'autointerp.setSettings': async (p) => service.setSettings(p),
     'autointerp.explain': (p) => service.explain(p),
+    'autointerp.start': (p) => service.start(p),
     'autointerp.explanations': ({ feature }) => service.explanations(feature),
   };
 }

@@ -33,17 +33,18 @@ class Retryable extends Error {
   }
 }
 
+/** Waits `ms`, or rejects once `signal` aborts; the listener goes when the wait ends (a job's signal sees many waits). */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(new AppError('cancelled', 'cancelled'));
-      },
-      { once: true },
-    );
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(new AppError('cancelled', 'cancelled'));
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** The chat-completions URL of an API base; a bad URL is a clear error. */

@@ -68,7 +68,36 @@ export function autoExplanations(db: Database.Database, sae: string, feature: nu
   return rows.map(fromRow);
 }
 
+/** The newest auto explanation of a feature by this explainer model and prompt version (for resume), or null. */
+export function storedAutoExplanation(
+  db: Database.Database,
+  sae: string,
+  feature: number,
+  model: string,
+  promptVersion: string,
+): AutoExplanation | null {
+  return autoExplanations(db, sae, feature).find((e) => e.explainerModel === model && e.promptVersion === promptVersion) ?? null;
+}
+
 /** Whether the feature already has an auto explanation from this explainer model and prompt version (for resume). */
 export function hasAutoExplanation(db: Database.Database, sae: string, feature: number, model: string, promptVersion: string): boolean {
-  return autoExplanations(db, sae, feature).some((e) => e.explainerModel === model && e.promptVersion === promptVersion);
+  return storedAutoExplanation(db, sae, feature, model, promptVersion) !== null;
+}
+
+/** Whether nothing is left to do for a stored explanation: it is there and, when scoring, so are both scores. */
+export function isComplete(e: AutoExplanation | null, score: boolean): boolean {
+  return e !== null && (!score || (e.detection !== null && e.fuzzing !== null));
+}
+
+/** The newest auto explanation of every feature of an SAE that has one. */
+export function latestAutoExplanations(db: Database.Database, sae: string): Map<number, AutoExplanation> {
+  const rows = db
+    .prepare(
+      `select feature, description, explainer_model, extra, imported_at from explanations
+       where sae = ? and source = 'auto' order by feature, imported_at desc, id desc`,
+    )
+    .all(sae) as Row[];
+  const out = new Map<number, AutoExplanation>();
+  for (const r of rows) if (!out.has(r.feature)) out.set(r.feature, fromRow(r));
+  return out;
 }

@@ -232,7 +232,9 @@ describe('explorer on the topk fixture with an index', () => {
     const w = new Database(old);
     w.exec(
       "DROP TABLE top_tokens; DROP TABLE token_text; DELETE FROM meta WHERE key = 'topTokens'; " +
-        "DROP TABLE cooccurrence; DELETE FROM meta WHERE key = 'cooccurrence'; PRAGMA user_version = 1",
+        "DROP TABLE cooccurrence; DELETE FROM meta WHERE key = 'cooccurrence'; " +
+        // migration 4's columns, which an index of schema 1 lacks
+        'ALTER TABLE documents DROP COLUMN input; ALTER TABLE progress DROP COLUMN cursor; PRAGMA user_version = 1',
     );
     w.close();
     const tables = (file: string) => {

@@ -1,3 +1,5 @@
+import type { AutoExplanationSummary } from '../../shared/autointerp-types.ts';
+import { latestAutoExplanations } from '../autointerp/store.ts';
 import path from 'node:path';
 import type { Annotation } from '../../shared/annotation-types.ts';
 import type { ContractHandlers, Payload } from '../../shared/contract.ts';
@@ -51,6 +53,8 @@ export function explorerHandlers(core: CoreServices): ExplorerHandlers {
   let annCache: { key: string; version: number; map: Map<number, Annotation> } | null = null;
   /** The best imported explanation by feature, per SAE hash, as of the store's version. */
   let explCache: { key: string; version: number; map: Map<number, string> } | null = null;
+  /** The newest auto explanation by feature, per SAE hash, as of the store's version. */
+  let autoCache: { key: string; version: number; map: Map<number, AutoExplanationSummary> } | null = null;
   core.onClose(() => {
     tables.close();
     logits.clear();
@@ -79,6 +83,24 @@ export function explorerHandlers(core: CoreServices): ExplorerHandlers {
       explCache = { key, version: s.version, map: new Map([...s.explanations.best(key)].map(([f, e]) => [f, e.description])) };
     }
     return explCache.map;
+  };
+
+  const autoOf = (key: string | null): Map<number, AutoExplanationSummary> => {
+    if (!key) return new Map();
+    const s = store();
+    if (!autoCache || autoCache.key !== key || autoCache.version !== s.version) {
+      const map = new Map<number, AutoExplanationSummary>();
+      for (const [f, e] of latestAutoExplanations(s.db, key)) {
+        map.set(f, {
+          description: e.description,
+          explainerModel: e.explainerModel,
+          detection: e.detection?.balancedAccuracy ?? null,
+          fuzzing: e.fuzzing?.balancedAccuracy ?? null,
+        });
+      }
+      autoCache = { key, version: s.version, map };
+    }
+    return autoCache.map;
   };
 
   /** The annotation key of the SAE an index was built from, or why there is none. */
@@ -205,9 +227,11 @@ export function explorerHandlers(core: CoreServices): ExplorerHandlers {
       }
     }
     const explanations = explanationsOf(key);
+    const autos = autoOf(key);
     const topTokens = topTokenRows.lookup(tables.reader(file).db, table);
     return searchPage(table, annotations, candidates, p, notes.length ? notes.join('; ') : null, scored, {
       explanation: (id) => explanations.get(id) ?? null,
+      auto: (id) => autos.get(id) ?? null,
       topTokens,
     });
   };

@@ -4,6 +4,7 @@
  * and fast: one pass over at most d_sae candidates.
  */
 import type { Annotation } from '../../shared/annotation-types.ts';
+import type { AutoExplanationSummary } from '../../shared/autointerp-types.ts';
 import type { FeatureFilters, FeatureRow, FeatureSearchResult, featureSortKeys, TopToken } from '../../shared/explorer-types.ts';
 import type { FeatureTable } from './feature-table.ts';
 
@@ -18,6 +19,8 @@ export interface RowExtras {
   /** The feature's best imported explanation, or null. */
   explanation(id: number): string | null;
   topTokens(id: number): readonly TopToken[];
+  /** The feature's newest auto explanation, or null. */
+  auto?(id: number): AutoExplanationSummary | null;
 }
 
 /** How to order and page the matches. */
@@ -63,8 +66,11 @@ export function searchPage(
   });
 
   const byRelevance = view.sort === 'relevance' && scored;
-  const key: (id: number, score: number | null) => number =
-    view.sort === 'density'
+  // an auto score sorts as the lowest where the feature has none
+  const autoKey = view.sort === 'detection' || view.sort === 'fuzzing' ? view.sort : null;
+  const key: (id: number, score: number | null) => number = autoKey
+    ? (id) => extras.auto?.(id)?.[autoKey] ?? -Infinity
+    : view.sort === 'density'
       ? (id) => table.count[id]!
       : view.sort === 'count'
         ? (id) => table.count[id]!
@@ -91,6 +97,7 @@ export function searchPage(
       spark: table.spark(id),
       label: labelled(a) ? a!.label : null,
       explanation: extras.explanation(id),
+      auto: extras.auto?.(id) ?? null,
       topTokens: extras.topTokens(id),
       starred: a?.starred ?? false,
       tags: a?.tags ?? [],

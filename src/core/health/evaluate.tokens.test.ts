@@ -5,30 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { openCorpus } from '../index/corpus.ts';
-import { Engine } from '../model/engine.ts';
-import { repoRoot } from '../testing/fixtures.ts';
+import { demoEngineForTests } from '../testing/demo-engine.ts';
 import { evaluateSae, type EvaluationOutcome } from './evaluate.ts';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eval-tokens-'));
+const { engine: demoEngine, tmp } = demoEngineForTests('eval-tokens-');
 const tokensParquet = fileURLToPath(new URL('../index/testdata/tokens.parquet', import.meta.url));
-let engine: Engine;
-before(async () => {
-  engine = await Engine.open({
-    model: path.join(repoRoot, 'resources/demo/model'),
-    sae: path.join(repoRoot, 'resources/demo/sae'),
-    cacheDir: path.join(tmp, 'cache'),
-    provider: 'cpu',
-  });
-});
-after(async () => {
-  await engine.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 const figures = ({ seconds: _s, ...rest }: EvaluationOutcome): Omit<EvaluationOutcome, 'seconds'> => rest;
 
@@ -38,22 +23,22 @@ test('a pre-tokenized Parquet corpus evaluates to the figures of the text its ro
     if (r.kind !== 'tokens') assert.fail(`${r.source} is not token ids`);
     const ids: number[] = [];
     for await (const s of r.chunks()) ids.push(...s);
-    lines.push(JSON.stringify({ text: ids.length > 1 ? engine.tokenizer.decode(ids.slice(1)) : '' }));
+    lines.push(JSON.stringify({ text: ids.length > 1 ? demoEngine().tokenizer.decode(ids.slice(1)) : '' }));
   }
   const text = path.join(tmp, 'decoded.jsonl');
   fs.writeFileSync(text, lines.join('\n'));
-  const fromIds = await evaluateSae(engine, { corpus: tokensParquet, context: 64 });
-  const fromText = await evaluateSae(engine, { corpus: text, context: 64 });
+  const fromIds = await evaluateSae(demoEngine(), { corpus: tokensParquet, context: 64 });
+  const fromText = await evaluateSae(demoEngine(), { corpus: text, context: 64 });
   assert.ok(fromIds.tokens > 50);
   assert.deepEqual(figures(fromIds), figures(fromText));
 });
 
 test('windows of a long row after the first have no BOS: every position of theirs counts', async () => {
-  const bos = engine.tokenizer.bosId!;
-  const row = [bos, ...engine.tokenizer.encode('The quick brown fox jumps over the lazy dog. '.repeat(30)).slice(0, 200)];
+  const bos = demoEngine().tokenizer.bosId!;
+  const row = [bos, ...demoEngine().tokenizer.encode('The quick brown fox jumps over the lazy dog. '.repeat(30)).slice(0, 200)];
   const corpus = path.join(tmp, 'row.jsonl');
   fs.writeFileSync(corpus, `${JSON.stringify({ tokens: row })}\n`);
-  const out = await evaluateSae(engine, { corpus, context: 64 });
+  const out = await evaluateSae(demoEngine(), { corpus, context: 64 });
   // windows of 64, 64, 64 and 9 ids: the first's BOS counts nowhere
   assert.equal(out.windows, 4);
   assert.equal(out.tokens, 63 + 64 + 64 + 9);

@@ -42,31 +42,64 @@ export function featureSeed(indexSeed: number, feature: number, salt = 0): numbe
   return h >>> 0;
 }
 
-/**
- * Reservoir sampling (Algorithm R) of `size` items from a stream, deterministic for a
- * seed and an order. Holds the stream indices of the kept items.
- */
-export class Reservoir {
-  readonly items: number[] = [];
-  #seen = 0;
-  readonly #rand: () => number;
+/** murmur3's 32-bit finaliser: every input bit reaches every output bit. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
 
-  constructor(
-    readonly size: number,
-    seed: number,
-  ) {
-    this.#rand = seededRandom(seed);
+/**
+ * The sampling priority of an activation: a keyed hash of (the feature's key from
+ * featureSeed, its global token position). It depends on what the activation is, never on
+ * when it was read, so a single run and a merge of shards (whose windows the merge renumbers
+ * into corpus order) give every activation the same priority.
+ */
+export function samplePriority(key: number, position: number): number {
+  const lo = position >>> 0;
+  const hi = Math.floor(position / 0x1_0000_0000) >>> 0;
+  return fmix32(fmix32(key ^ lo) ^ Math.imul(hi + 0x9e3779b9, 0x27d4eb2f));
+}
+
+/**
+ * A bottom-k sample: keeps the `size` items with the smallest (priority, item). Every subset
+ * of a stream keeps the same items of that subset whatever the order it arrives in, and the
+ * union of two samples holds the sample of the union. Items are ordinals in position order,
+ * so equal priorities keep the earlier position.
+ */
+export class BottomK {
+  readonly items: number[] = [];
+  readonly #prio: number[] = [];
+  /** Index of the largest (priority, item) kept: the one to evict. */
+  #worst = -1;
+
+  constructor(readonly size: number) {}
+
+  #above(i: number, j: number): boolean {
+    const a = this.#prio[i]!;
+    const b = this.#prio[j]!;
+    return a > b || (a === b && this.items[i]! > this.items[j]!);
   }
 
-  /** Offers the next stream item (its index is the count offered before it). */
-  offer(index: number): void {
-    const i = this.#seen++;
-    if (i < this.size) {
-      this.items.push(index);
+  offer(item: number, priority: number): void {
+    if (this.size <= 0) return;
+    if (this.items.length < this.size) {
+      this.items.push(item);
+      this.#prio.push(priority);
+      const n = this.items.length - 1;
+      if (this.#worst < 0 || this.#above(n, this.#worst)) this.#worst = n;
       return;
     }
-    const j = Math.floor(this.#rand() * (i + 1));
-    if (j < this.size) this.items[j] = index;
+    const wp = this.#prio[this.#worst]!;
+    if (priority > wp || (priority === wp && item > this.items[this.#worst]!)) return;
+    this.items[this.#worst] = item;
+    this.#prio[this.#worst] = priority;
+    let w = 0;
+    for (let i = 1; i < this.items.length; i++) if (this.#above(i, w)) w = i;
+    this.#worst = w;
   }
 }
 

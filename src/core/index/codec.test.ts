@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { seededRandom } from '../util/random.ts';
-import { binOf, Reservoir, sampleIndices } from './bins.ts';
+import { binOf, BottomK, samplePriority, sampleIndices } from './bins.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
 import {
   activations,
@@ -92,10 +92,39 @@ test('seeded sampling is uniform enough and repeatable', () => {
   const hits = new Array<number>(10).fill(0);
   for (let s = 0; s < 2000; s++) {
     for (const i of sampleIndices(10, 2, s)) hits[i]!++;
-    const r = new Reservoir(2, s);
-    for (let i = 0; i < 10; i++) r.offer(i);
-    assert.equal(new Set(r.items).size, 2);
   }
   // each index drawn ~400 times of 4000
   for (const h of hits) assert.ok(h > 320 && h < 480, `${hits}`);
+});
+
+test('keyed-hash bottom-k samples: uniform, and the same whatever the order or split of the stream', () => {
+  const hits = new Array<number>(10).fill(0);
+  for (let s = 0; s < 2000; s++) {
+    const r = new BottomK(2);
+    for (let i = 0; i < 10; i++) r.offer(i, samplePriority(s, 1000 + i));
+    assert.equal(new Set(r.items).size, 2);
+    for (const i of r.items) hits[i]!++;
+  }
+  for (const h of hits) assert.ok(h > 320 && h < 480, `${hits}`);
+  // a stream split in three (as shards hold it), each part sampled, then the parts' samples
+  // sampled again: the same items as sampling the whole stream in order
+  const positions = Array.from({ length: 500 }, (_, i) => i * 7 + (i % 3) * 2 ** 33);
+  const whole = new BottomK(10);
+  for (const p of positions) whole.offer(p, samplePriority(42, p));
+  const merged = new BottomK(10);
+  for (let part = 0; part < 3; part++) {
+    const r = new BottomK(10);
+    for (const p of positions.filter((_, i) => i % 3 === part).reverse()) r.offer(p, samplePriority(42, p));
+    for (const p of r.items) merged.offer(p, samplePriority(42, p));
+  }
+  assert.deepEqual(
+    [...merged.items].sort((a, b) => a - b),
+    [...whole.items].sort((a, b) => a - b),
+  );
+  // equal priorities keep the smaller item
+  const tie = new BottomK(1);
+  tie.offer(5, 7);
+  tie.offer(3, 7);
+  tie.offer(9, 7);
+  assert.deepEqual(tie.items, [3]);
 });

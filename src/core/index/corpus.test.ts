@@ -246,3 +246,40 @@ test('a text file longer than longRecord comes as a stream of its text (BOM drop
   fs.writeFileSync(bad, Buffer.concat([Buffer.from('x'.repeat(70_000)), Buffer.from([0xe9]), Buffer.from('tail')]));
   await assert.rejects(all(openCorpus(bad, { longRecord: 10 })), (e: Error) => e.message.startsWith(`${bad}: invalid UTF-8 at byte 70000`));
 });
+
+test('cursors: reading on from any record’s start or end yields the rest as a full read does; a shard reads only its own records', async () => {
+  const dir = path.join(tmp, 'cursors');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'a.txt'), 'A text');
+  const long = 'x'.repeat(3000);
+  fs.writeFileSync(path.join(dir, 'b.jsonl'), `{"text":"b1"}\n\n{"text":"b2"}\nnot json\n{"text":"${long}"}\n  \n{"text":"b3"}\n`);
+  fs.copyFileSync(parquetFixture, path.join(dir, 'c.parquet'));
+  fs.writeFileSync(path.join(dir, 'd.md'), '# D');
+  const open = (owns?: (o: number) => boolean) => openCorpus(dir, { textField: 'content', longRecord: 1000, owns });
+  const key = async (recs: AsyncIterable<CorpusRecord>, skipBefore = 0): Promise<string[]> => {
+    const out: string[] = [];
+    for await (const r of recs) {
+      if (r.ordinal < skipBefore) continue;
+      let what = r.kind === 'doc' ? r.text : r.kind === 'bad' ? 'bad' : '';
+      if (r.kind === 'text-stream') for await (const piece of r.chunks()) what += piece;
+      out.push(`${r.ordinal} ${r.source} ${what.length > 20 ? `${what.length} chars` : what}`);
+    }
+    return out;
+  };
+  // b.jsonl holds text where docs.parquet has "content": give both
+  fs.writeFileSync(path.join(dir, 'b.jsonl'), fs.readFileSync(path.join(dir, 'b.jsonl'), 'utf8').replaceAll('"text"', '"content"'));
+  const whole = await key(open().records());
+  assert.equal(whole.length, 1 + 5 + 9 + 1);
+  const starts: CorpusRecord[] = [];
+  for await (const r of open().records()) starts.push(r);
+  for (const [i, r] of starts.entries()) {
+    assert.deepEqual(await key(open().records(r.at)), whole.slice(i), `from the start of ${r.source}`);
+    // a long line's end is not known when it is read: its `next` is its start, and the reader skips it by ordinal
+    assert.deepEqual(await key(open().records(r.next), r.ordinal + 1), whole.slice(i + 1), `after ${r.source}`);
+  }
+  const shard1 = await key(open((o) => o % 3 === 1).records());
+  assert.deepEqual(
+    shard1,
+    whole.filter((_, i) => i % 3 === 1),
+  );
+});

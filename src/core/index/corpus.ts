@@ -23,6 +23,7 @@ import { TOKEN_COLUMNS, TokenIdCheck } from './token-ids.ts';
 import { decodeUtf8, Utf8Error, type InvalidUtf8 } from './utf8.ts';
 import { textFileChunks } from './utf8-chunks.ts';
 import { InputFileError } from '../app/input-file-error.ts';
+import type { CorpusCursor } from './types.ts';
 
 interface RecordBase {
   readonly ordinal: number;
@@ -30,6 +31,10 @@ interface RecordBase {
   readonly source: string;
   /** Corpus bytes read so far, for progress estimates (a long record counts from its start). */
   readonly bytesDone: number;
+  /** Where the record starts: reading from here yields it again. */
+  readonly at: CorpusCursor;
+  /** Where reading on yields the records after it (its own start for a long JSONL line, whose end is not known yet). */
+  readonly next: CorpusCursor;
 }
 
 /** A document read whole. */
@@ -74,6 +79,11 @@ export interface CorpusOptions {
   readonly invalidUtf8?: InvalidUtf8 | undefined;
   /** Documents longer than this many bytes come as streams (default 1 MiB). */
   readonly longRecord?: number | undefined;
+  /**
+   * Only records whose ordinal this accepts are read and yielded (a shard's); the others are
+   * counted but not parsed (a bad line among them is their owner's to report).
+   */
+  readonly owns?: ((ordinal: number) => boolean) | undefined;
 }
 
 /** An opened corpus: its files and a reader over its records. */
@@ -82,13 +92,19 @@ export interface Corpus {
   /** Files relative to root, in reading order ('/'-separated). */
   readonly files: readonly string[];
   readonly totalBytes: number;
-  records(): AsyncGenerator<CorpusRecord>;
+  /** The records in reading order, from the start or from a cursor a record gave. */
+  records(from?: CorpusCursor | null): AsyncGenerator<CorpusRecord>;
 }
 
 /** What the readers of one file share. */
 interface Reading {
   readonly file: string;
   readonly rel: string;
+  /** Index of the file in the corpus's list. */
+  readonly index: number;
+  /** Where to start in this file (a cursor's offset and line), else its beginning. */
+  readonly start: { readonly offset: number; readonly line: number } | undefined;
+  readonly owns: (ordinal: number) => boolean;
   readonly counter: { ordinal: number };
   /** Bytes of the files before this one. */
   readonly before: number;
@@ -149,14 +165,18 @@ export function openCorpus(corpusPath: string, options: CorpusOptions = {}): Cor
     root,
     files,
     totalBytes,
-    async *records() {
-      const counter = { ordinal: 0 };
-      let before = 0;
-      for (let i = 0; i < files.length; i++) {
+    async *records(from) {
+      const counter = { ordinal: from?.ordinal ?? 0 };
+      const first = from?.file ?? 0;
+      let before = sizes.slice(0, first).reduce((a, b) => a + b, 0);
+      for (let i = first; i < files.length; i++) {
         const rel = files[i]!;
         const r: Reading = {
           file: path.join(root, rel),
           rel,
+          index: i,
+          start: from && i === first ? { offset: from.offset, line: from.line } : undefined,
+          owns: options.owns ?? (() => true),
           counter,
           before,
           size: sizes[i]!,
@@ -178,7 +198,15 @@ export function openCorpus(corpusPath: string, options: CorpusOptions = {}): Cor
 
 /** A .txt / .md file: one document, streamed when it is long. */
 async function* readText(r: Reading): AsyncGenerator<CorpusRecord> {
-  const base = { ordinal: r.counter.ordinal++, source: r.rel, bytesDone: r.before + r.size };
+  const ordinal = r.counter.ordinal++;
+  if (!r.owns(ordinal)) return;
+  const base = {
+    ordinal,
+    source: r.rel,
+    bytesDone: r.before + r.size,
+    at: { file: r.index, offset: 0, line: 1, ordinal },
+    next: { file: r.index + 1, offset: 0, line: 1, ordinal: ordinal + 1 },
+  };
   if (r.size > r.longRecord) {
     yield { kind: 'text-stream', ...base, chunks: () => textFileChunks(r.file, r.policy) };
     return;
@@ -197,9 +225,11 @@ function missingField(r: Reading): string {
 
 async function* readJsonl(r: Reading): AsyncGenerator<CorpusRecord> {
   const { file, rel, counter: c, before } = r;
-  for await (const line of fileLines(file, { longLine: r.longRecord })) {
+  const lines = fileLines(file, { longLine: r.longRecord, ...(r.start ? { start: r.start.offset, firstLine: r.start.line } : {}) });
+  for await (const line of lines) {
     const where = `${file}:${line.lineNo}`;
     const source = `${rel}:${line.lineNo}`;
+    const at = { file: r.index, offset: line.offset, line: line.lineNo, ordinal: c.ordinal };
     if (line.long) {
       const content = await readLongJsonLine(line, {
         where,
@@ -210,7 +240,8 @@ async function* readJsonl(r: Reading): AsyncGenerator<CorpusRecord> {
         missing: missingField(r),
       });
       if (content.kind === 'blank') continue;
-      const base = { ordinal: c.ordinal++, source, bytesDone: before + line.offset };
+      const base = { ordinal: c.ordinal++, source, bytesDone: before + line.offset, at, next: at };
+      if (!r.owns(base.ordinal)) continue;
       if (content.kind === 'bad') yield { kind: 'bad', ...base, message: content.message };
       else if (content.kind === 'text') yield { kind: 'text-stream', ...base, chunks: content.chunks };
       else yield { kind: 'tokens', ...base, column: content.column, chunks: content.chunks };
@@ -220,28 +251,37 @@ async function* readJsonl(r: Reading): AsyncGenerator<CorpusRecord> {
     const bom = line.lineNo === 1 && line.bytes[0] === 0xef && line.bytes[1] === 0xbb && line.bytes[2] === 0xbf ? 3 : 0;
     const body = line.bytes.subarray(bom);
     if (body.every((b) => b === 0x20 || b === 0x09)) continue; // blank lines are not records
-    const at = { source, bytesDone: before + end };
+    if (!r.owns(c.ordinal)) {
+      c.ordinal++;
+      continue;
+    }
+    const here = {
+      source,
+      bytesDone: before + end,
+      at,
+      next: { file: r.index, offset: end, line: line.lineNo + 1, ordinal: c.ordinal + 1 },
+    };
     const text = decodeUtf8(body, r.policy, `${file} (line ${line.lineNo})`, offset + bom);
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (e) {
-      yield { kind: 'bad', ordinal: c.ordinal++, ...at, message: `${where}: malformed JSON (${(e as Error).message})` };
+      yield { kind: 'bad', ordinal: c.ordinal++, ...here, message: `${where}: malformed JSON (${(e as Error).message})` };
       continue;
     }
     const obj = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
     const t = r.tokenColumn === undefined ? obj[r.textField] : undefined;
     if (typeof t === 'string') {
-      yield { kind: 'doc', ordinal: c.ordinal++, ...at, text: t };
+      yield { kind: 'doc', ordinal: c.ordinal++, ...here, text: t };
       continue;
     }
     const column = r.tokenColumn ?? TOKEN_COLUMNS.find((k) => Array.isArray(obj[k]));
     const list = column === undefined ? undefined : obj[column];
     if (column === undefined || !Array.isArray(list)) {
-      yield { kind: 'bad', ordinal: c.ordinal++, ...at, message: `${where}: ${missingField(r)}` };
+      yield { kind: 'bad', ordinal: c.ordinal++, ...here, message: `${where}: ${missingField(r)}` };
       continue;
     }
-    yield tokenDocument({ ordinal: c.ordinal++, ...at }, column, new TokenIdCheck(where, column, r.vocabSize).ids(list));
+    yield tokenDocument({ ordinal: c.ordinal++, ...here }, column, new TokenIdCheck(where, column, r.vocabSize).ids(list));
   }
 }
 
@@ -285,16 +325,23 @@ async function* readParquet(r: Reading): AsyncGenerator<CorpusRecord> {
     parquetSchema(metadata).children.map((ch) => ch.element.name),
   );
   const total = Number(metadata.num_rows);
+  const startRow = r.start?.offset ?? 0;
   let row = 0;
   for (const group of metadata.row_groups) {
     const n = Number(group.num_rows);
+    // row groups before a resumed job's cursor are not read at all
+    if (row + n <= startRow) {
+      row += n;
+      continue;
+    }
+    const from = Math.max(row, startRow);
     let rows: unknown[][] = [];
     let badUtf8: Utf8Error | undefined;
     await parquetRead({
       file: buffer,
       metadata,
       columns: [column.name],
-      rowStart: row,
+      rowStart: from,
       rowEnd: row + n,
       parsers: {
         stringFromBytes: (bytes: Uint8Array) => {
@@ -309,16 +356,21 @@ async function* readParquet(r: Reading): AsyncGenerator<CorpusRecord> {
       },
       onComplete: (rs) => (rows = rs),
     }).catch((e: unknown) => {
-      throw new InputFileError(`${file}: cannot read rows ${row}–${row + n - 1} (${(e as Error).message})`);
+      throw new InputFileError(`${file}: cannot read rows ${from}–${row + n - 1} (${(e as Error).message})`);
     });
     // byte offsets mean little inside compressed pages: name the row group instead
     if (badUtf8) throw new Utf8Error(`${file} (row group of rows ${row}–${row + n - 1})`, badUtf8.offset);
-    for (let i = 0; i < rows.length; i++) {
-      const v = rows[i]![0];
+    for (let j = 0; j < rows.length; j++) {
+      const i = from - row + j;
+      const v = rows[j]![0];
+      const ordinal = c.ordinal++;
+      if (!r.owns(ordinal)) continue;
       const base = {
-        ordinal: c.ordinal++,
+        ordinal,
         source: `${rel}#${row + i}`,
         bytesDone: before + Math.round((size * (row + i + 1)) / Math.max(1, total)),
+        at: { file: r.index, offset: row + i, line: 0, ordinal },
+        next: { file: r.index, offset: row + i + 1, line: 0, ordinal: ordinal + 1 },
       };
       if (column.tokens) {
         if (Array.isArray(v)) {

@@ -24,7 +24,8 @@ const text = fs
   .split('\n')
   .map((l) => (JSON.parse(l) as { text: string }).text)
   .join(' ');
-const base = { ordinal: 0, source: 'doc', bytesDone: 0 };
+const at = { file: 0, offset: 0, line: 1, ordinal: 0 };
+const base = { ordinal: 0, source: 'doc', bytesDone: 0, at, next: { ...at, ordinal: 1 } };
 
 const asDoc = (t: string): CorpusDocument => ({ kind: 'doc', ...base, text: t });
 /** The text as a stream of 64 KiB pieces, counting the characters handed out. */

@@ -1,13 +1,14 @@
 import type Database from 'better-sqlite3';
 import {
   binOf,
+  BottomK,
   DENSE_DENSITY,
   DENSITY_BINS,
   featureSeed,
   HISTOGRAM_BINS,
   INTERVAL_SAMPLES,
   INTERVALS,
-  Reservoir,
+  samplePriority,
   TOP_EXAMPLES,
 } from './bins.ts';
 import { decodeChunk, encodeVarints } from './codec.ts';
@@ -31,7 +32,7 @@ export interface FeatureStats {
   readonly top: number[];
   /** Global token positions of the top examples, in the same order. */
   readonly topPositions: number[];
-  /** Per interval, the ordinals of its uniform sample, ascending. */
+  /** Per interval, the ordinals of its uniform sample (bottom-k of keyed-hash priorities), ascending. */
   readonly samples: number[][];
 }
 
@@ -43,7 +44,10 @@ interface ChunkRow {
 
 /**
  * One feature's statistics in two streaming passes over its chunks (count, sum, max, top;
- * then histogram, interval counts and seeded reservoir samples), so memory stays one chunk.
+ * then histogram, interval counts and samples), so memory stays one chunk. An interval's
+ * sample is the INTERVAL_SAMPLES activations with the smallest keyed-hash priority of
+ * (seed, feature, global position): a function of which activations the interval holds,
+ * not of the order they were read in, so shards merged in corpus order sample alike.
  */
 // Scratch for one decoded chunk, shared by every call (finalize is synchronous).
 const scratchPos = new Float64Array(CHUNK_MAX);
@@ -75,7 +79,8 @@ export function featureStats(chunks: readonly ChunkRow[], seed: number, feature:
   }
   const histogram = new Uint32Array(HISTOGRAM_BINS);
   const intervals = new Uint32Array(INTERVALS);
-  const reservoirs = Array.from({ length: INTERVALS }, (_, i) => new Reservoir(INTERVAL_SAMPLES, featureSeed(seed, feature, i)));
+  const samples = Array.from({ length: INTERVALS }, () => new BottomK(INTERVAL_SAMPLES));
+  const key = featureSeed(seed, feature);
   let o = 0;
   for (const c of chunks) {
     decodeChunk(c.data, c.first, c.n, pos, val);
@@ -84,7 +89,7 @@ export function featureStats(chunks: readonly ChunkRow[], seed: number, feature:
       histogram[binOf(v, max, HISTOGRAM_BINS)]!++;
       const b = binOf(v, max, INTERVALS);
       intervals[b]!++;
-      reservoirs[b]!.offer(o);
+      samples[b]!.offer(o, samplePriority(key, pos[i]!));
     }
   }
   return {
@@ -95,7 +100,7 @@ export function featureStats(chunks: readonly ChunkRow[], seed: number, feature:
     intervals,
     top: top.map(([, ord]) => ord),
     topPositions: top.map(([, , p]) => p),
-    samples: reservoirs.map((r) => [...r.items].sort((a, b) => a - b)),
+    samples: samples.map((r) => [...r.items].sort((a, b) => a - b)),
   };
 }
 

@@ -202,7 +202,9 @@ function schema1Copy(name: string): string {
   const raw = openDatabase(db);
   raw.exec(
     "DROP TABLE top_tokens; DROP TABLE token_text; DELETE FROM meta WHERE key='topTokens'; " +
-      "DROP TABLE cooccurrence; DELETE FROM meta WHERE key='cooccurrence'; PRAGMA user_version = 1;",
+      "DROP TABLE cooccurrence; DELETE FROM meta WHERE key='cooccurrence'; " +
+      // migration 4's columns: an index of schema 1 has none, and gets them empty (null)
+      'ALTER TABLE documents DROP COLUMN input; ALTER TABLE progress DROP COLUMN cursor; PRAGMA user_version = 1;',
   );
   raw.close();
   return db;
@@ -215,6 +217,12 @@ function withoutTopTokens(dump: unknown): unknown {
   void _x;
   void _c;
   return rest;
+}
+
+/** A dump as an index of schema 1 has it after migrating: no corpus ordinals for its documents (migration 4). */
+function withoutInputs(dump: unknown): unknown {
+  const d = dump as { documents: Record<string, unknown>[] };
+  return { ...d, documents: d.documents.map((doc) => ({ ...doc, input: null })) };
 }
 
 /** Token searches: substrings, and whole tokens for the two tokens the reference's top examples hit most. */
@@ -251,7 +259,7 @@ test('reading an index finished before schema 2 keeps every feature’s statisti
     r.close();
   }
   const dump = dumpIndex(db) as { topTokens: unknown[]; tokenText: unknown[] };
-  assert.deepEqual(withoutTopTokens(dump), withoutTopTokens(reference));
+  assert.deepEqual(withoutTopTokens(dump), withoutTopTokens(withoutInputs(reference)));
   assert.deepEqual([dump.topTokens, dump.tokenText], [[], []]);
   // no top tokens yet: a search says so rather than answering nothing
   const d = openDatabase(db, { readonly: true });
@@ -281,10 +289,10 @@ test('backfilling the top tokens of a schema-1 index answers as a fresh index; a
   assert.deepEqual(answers(db), fresh);
   // with its co-occurring features counted too, it is the fresh index
   assert.equal(await backfillCooccurrence(db), true);
-  assert.deepEqual(dumpIndex(db), reference);
+  assert.deepEqual(dumpIndex(db), withoutInputs(reference));
   // a second run finds it done
   assert.equal(await backfillTopTokens(db), true);
-  assert.deepEqual(dumpIndex(db), reference);
+  assert.deepEqual(dumpIndex(db), withoutInputs(reference));
 });
 
 test('an unfinished index is not backfilled', async () => {

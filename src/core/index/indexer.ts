@@ -15,7 +15,8 @@ import { indexBytes } from './db.ts';
 import { finalizeIndex } from './finalize.ts';
 import { IndexWriter, initialProgress, readMeta, type BatchCommit } from './store.ts';
 import { vocabularySize } from './token-ids.ts';
-import { RESUME_KEYS, type IndexSettings, type IndexSummary, type Progress } from './types.ts';
+import { ownsRecord } from './shard.ts';
+import { RESUME_KEYS, type IndexSettings, type IndexSummary, type Progress, type ShardSpec } from './types.ts';
 import type { InvalidUtf8 } from './utf8.ts';
 import { corpusWindows, modelMaxPositions, type CorpusPosition, type PendingWindow } from './windows.ts';
 
@@ -45,6 +46,11 @@ export interface IndexJobOptions {
   readonly seed?: number | undefined;
   /** Staged activations that trigger a merge into chunks (bounds memory; default 2M). */
   readonly mergeActivations?: number | undefined;
+  /**
+   * Index only this shard's documents (shard.ts) into `db`; a shard stops before the
+   * statistics, which `merge` computes over all shards at once.
+   */
+  readonly shard?: ShardSpec | undefined;
 }
 
 /** What a finished (or stopped) run reports; the CLI prints the first seven keys. */
@@ -155,7 +161,13 @@ async function indexWith(
     throw new AppError('bad_request', `--context ${context} is longer than the model's ${maxPos} positions`);
   const exactK = cfg.architecture === 'topk' || cfg.architecture === 'switch' ? (cfg.k ?? undefined) : undefined;
   const cap = options.maxLatentsPerToken ?? null;
+  const shard = options.shard;
+  if (shard && options.maxTokens != null) {
+    // a budget counts tokens in corpus order across documents that other shards read
+    throw new AppError('bad_request', '--max-tokens cannot be split across shards: index a corpus cut to size instead');
+  }
   const corpus = openCorpus(options.corpus, {
+    owns: shard ? (ordinal) => ownsRecord(shard, ordinal) : undefined,
     textField: options.textField ?? 'text',
     tokenColumn: options.tokenColumn,
     vocabSize: vocabularySize(engine.folder.config, engine.folder.tokenizerJson),
@@ -180,6 +192,7 @@ async function indexWith(
     maxTokens: options.maxTokens ?? null,
     maxLatentsPerToken: cap,
     seed: options.seed ?? 0,
+    ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}),
   };
   const dSae = cfg.dSae;
 
@@ -239,6 +252,11 @@ async function indexWith(
         throw e;
       });
       if (stopped) return result(false);
+    }
+    // a shard's statistics are the merge's to compute, over every shard's activations
+    if (p.phase === 'finalize' && stored.shard) {
+      writer.compact();
+      return result(true);
     }
     if (p.phase === 'finalize') {
       hooks.progress?.({ phase: 'finalize', done: 0, total: dSae, runDone: 0, batches: p.batches });
@@ -405,9 +423,11 @@ async function indexWith(
         // closes the corpus files when the loop ends early (cancel, errors)
         await gen.return(p);
       }
-      if (p.tokens === 0) throw emptyCorpus(stored!.corpus, { ...p, ...(endPosition ?? {}) });
+      // (a shard may own no tokens at all: the merge judges the whole corpus)
+      if (p.tokens === 0 && !stored!.shard) throw emptyCorpus(stored!.corpus, { ...p, ...(endPosition ?? {}) });
       // the end of the corpus: merge what is staged and move on to finalize, atomically
-      const end: Progress = { ...p, ...(endPosition ?? {}), phase: 'finalize', stagedActivations: 0, captureK: k };
+      // (no cursor: nothing is read any more, and shards and their merge agree on it)
+      const end: Progress = { ...p, ...(endPosition ?? {}), phase: 'finalize', stagedActivations: 0, captureK: k, cursor: null };
       try {
         hooks.progress?.({ phase: 'merge', done: p.tokens, total: p.tokens, runDone: p.tokens - runStart, batches: p.batches });
         writer.mergeStaged(dSae, end);

@@ -37,6 +37,9 @@ export interface LineReaderOptions {
   readonly blockSize?: number;
   /** A line longer than this many bytes is handed over as a LongLine (default 1 MiB). */
   readonly longLine?: number;
+  /** Byte offset of a line start to begin at (default 0), and that line's number (default 1). */
+  readonly start?: number;
+  readonly firstLine?: number;
 }
 
 const MiB = 1 << 20;
@@ -50,9 +53,9 @@ export async function* fileLines(file: string, options: LineReaderOptions = {}):
   try {
     const block = Buffer.allocUnsafe(blockSize);
     let carry: Buffer = Buffer.alloc(0);
-    let carryAt = 0; // file offset of carry[0]
-    let pos = 0; // file offset of the next read
-    let lineNo = 0;
+    let carryAt = options.start ?? 0; // file offset of carry[0]
+    let pos = carryAt; // file offset of the next read
+    let lineNo = (options.firstLine ?? 1) - 1;
     for (;;) {
       const n = await source.read(pos, block);
       pos += n;

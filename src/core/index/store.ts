@@ -11,6 +11,8 @@ export const CHUNK_MAX = 16384;
 /** A document that gets its first window in a batch. */
 export interface NewDocument {
   readonly id: number;
+  /** Ordinal of the corpus record it came from. */
+  readonly input: number;
   readonly source: string;
   readonly tokens: number;
 }
@@ -51,6 +53,7 @@ const PROGRESS_COLUMNS = {
   skippedLines: 'skipped_lines',
   captureK: 'capture_k',
   docHash: 'doc_hash',
+  cursor: 'cursor',
 } as const satisfies Record<keyof Progress, string>;
 
 /** The progress row of a fresh index. */
@@ -70,6 +73,7 @@ export function initialProgress(captureK: number): Progress {
     skippedLines: 0,
     captureK,
     docHash: 0,
+    cursor: null,
   };
 }
 
@@ -79,6 +83,7 @@ export function readProgress(db: Database.Database): Progress | undefined {
   if (!row) return undefined;
   const out: Record<string, unknown> = {};
   for (const [key, column] of Object.entries(PROGRESS_COLUMNS)) out[key] = row[column];
+  out['cursor'] = typeof row['cursor'] === 'string' ? JSON.parse(row['cursor']) : null;
   // Columns mirror Progress one to one (PROGRESS_COLUMNS is checked against it).
   return out as unknown as Progress;
 }
@@ -119,7 +124,7 @@ export class IndexWriter {
     this.#putProgress = this.db.prepare(
       `insert or replace into progress (id, ${cols.join(', ')}) values (1, ${cols.map((c) => `@${c}`).join(', ')})`,
     );
-    this.#putDoc = this.db.prepare('insert into documents (id, source, tokens) values (?, ?, ?)');
+    this.#putDoc = this.db.prepare('insert into documents (id, source, tokens, input) values (?, ?, ?, ?)');
     this.#putWindow = this.db.prepare('insert into windows (id, doc, idx, bos, tokens) values (?, ?, ?, ?, ?)');
     this.#putStaged = this.db.prepare('insert into staged (batch, base, data) values (?, ?, ?)');
     this.#putChunk = this.db.prepare('insert into chunks (feature, first, last, n, data) values (?, ?, ?, ?, ?)');
@@ -149,6 +154,7 @@ export class IndexWriter {
   #writeProgress(p: Progress): void {
     const row: Record<string, unknown> = {};
     for (const [key, column] of Object.entries(PROGRESS_COLUMNS)) row[column] = p[key as keyof Progress];
+    row['cursor'] = p.cursor ? JSON.stringify(p.cursor) : null;
     this.#putProgress.run(row);
   }
 
@@ -161,7 +167,7 @@ export class IndexWriter {
   commitBatch(batch: BatchCommit, dSae: number): void {
     const staged = batch.activations.length ? encodeStaged(batch.activations, batch.base, dSae) : undefined;
     this.db.transaction(() => {
-      for (const d of batch.documents) this.#putDoc.run(d.id, d.source, d.tokens);
+      for (const d of batch.documents) this.#putDoc.run(d.id, d.source, d.tokens, d.input);
       for (const w of batch.windows) this.#putWindow.run(w.id, w.doc, w.idx, w.bos ? 1 : 0, w.tokens);
       if (staged) this.#putStaged.run(batch.progress.batches, batch.base, staged);
       this.#writeProgress(batch.progress);

@@ -29,6 +29,26 @@ export interface IndexSettings {
   readonly maxLatentsPerToken: number | null;
   /** Seed of the interval samples. */
   readonly seed: number;
+  /** Set when this index is one shard of a corpus (see shard.ts); absent for a whole index. */
+  readonly shard?: ShardSpec;
+}
+
+/** Shard `index` of `count` (0-based): the corpus records whose ordinal mod count is index. */
+export interface ShardSpec {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * A place in the corpus to read on from: file (index in the corpus's file list), offset
+ * (a byte offset in a JSONL file, a row in a Parquet file, 0 for a text file), line (the line
+ * number at that offset, for JSONL sources) and the ordinal the record read there gets.
+ */
+export interface CorpusCursor {
+  readonly file: number;
+  readonly offset: number;
+  readonly line: number;
+  readonly ordinal: number;
 }
 
 /** The keys of IndexSettings that must match for a run to resume an index. */
@@ -46,6 +66,7 @@ export const RESUME_KEYS = [
   'maxTokens',
   'maxLatentsPerToken',
   'seed',
+  'shard',
 ] as const satisfies readonly (keyof IndexSettings)[];
 
 /** Where an index job stands: the one `progress` row. */
@@ -72,6 +93,8 @@ export interface Progress {
   readonly captureK: number;
   /** Hash of the text of record nextInput when docWindows > 0 (checked on resume). */
   readonly docHash: number;
+  /** Where reading resumes (at or before record nextInput); null: from the start of the corpus. */
+  readonly cursor: CorpusCursor | null;
 }
 
 /** Across-feature figures, computed by the finalize phase: what the status shows, plus totals. */

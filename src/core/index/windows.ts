@@ -9,7 +9,7 @@ import { AppError } from '../../shared/reply.ts';
 import { BadRecordError } from './bad-record.ts';
 import type { Corpus } from './corpus.ts';
 import { cutDocument } from './doc-windows.ts';
-import type { Progress } from './types.ts';
+import type { CorpusCursor, Progress } from './types.ts';
 import { InputFileError } from '../app/input-file-error.ts';
 
 export { textHash } from './doc-windows.ts';
@@ -29,6 +29,8 @@ export interface CorpusPosition {
   readonly emptyDocuments: number;
   readonly skippedLines: number;
   readonly docHash: number;
+  /** Where a resumed job reads on from (see Progress.cursor). */
+  readonly cursor: CorpusCursor | null;
 }
 
 /** A window ready to capture, with where the corpus stands once it is committed. */
@@ -40,7 +42,7 @@ export interface PendingWindow {
   readonly ids: number[];
   readonly bos: boolean;
   /** Set on a document's first window: the documents row to insert with it. */
-  readonly newDocument?: { readonly id: number; readonly source: string; readonly tokens: number };
+  readonly newDocument?: { readonly id: number; readonly input: number; readonly source: string; readonly tokens: number };
   /** The corpus position after this window. */
   readonly after: CorpusPosition;
 }
@@ -77,17 +79,19 @@ export async function* corpusWindows(
     emptyDocuments: start.emptyDocuments,
     skippedLines: start.skippedLines,
     docHash: start.docHash,
+    cursor: start.cursor,
   };
   let windowId = firstWindow;
   const full = (): boolean => o.maxTokens !== null && pos.tokens >= o.maxTokens;
   if (full()) return pos;
-  for await (const rec of corpus.records()) {
+  // seek to where the last run stopped when it recorded the place (records before nextInput are skipped either way)
+  for await (const rec of corpus.records(start.nextInput > 0 ? start.cursor : null)) {
     if (rec.ordinal < start.nextInput) continue;
     o.onBytes?.(rec.bytesDone);
     const skipBad = (message: string): void => {
       if (o.onBadLine === 'stop') throw new InputFileError(`${message} (pass --on-bad-line skip to skip such lines)`);
       o.warn(`skipped ${message}`);
-      pos = { ...pos, nextInput: rec.ordinal + 1, docWindows: 0, skippedLines: pos.skippedLines + 1, docHash: 0 };
+      pos = { ...pos, nextInput: rec.ordinal + 1, docWindows: 0, skippedLines: pos.skippedLines + 1, docHash: 0, cursor: rec.next };
     };
     if (rec.kind === 'bad') {
       skipBad(rec.message);
@@ -115,7 +119,7 @@ export async function* corpusWindows(
       throw new AppError('conflict', `the corpus changed since this index was started: ${rec.source} is not the document it was`);
     }
     if (!cut.count) {
-      pos = { ...pos, nextInput: rec.ordinal + 1, docWindows: 0, emptyDocuments: pos.emptyDocuments + 1, docHash: 0 };
+      pos = { ...pos, nextInput: rec.ordinal + 1, docWindows: 0, emptyDocuments: pos.emptyDocuments + 1, docHash: 0, cursor: rec.next };
       if (full()) return pos;
       continue;
     }
@@ -131,6 +135,7 @@ export async function* corpusWindows(
         nextInput: last ? rec.ordinal + 1 : rec.ordinal,
         docWindows: last ? 0 : w + 1,
         docHash: last ? 0 : cut.hash,
+        cursor: last ? rec.next : rec.at,
       };
       yield {
         id: windowId++,
@@ -138,7 +143,7 @@ export async function* corpusWindows(
         idx: w,
         ids: win.ids,
         bos: win.bos,
-        ...(w === 0 ? { newDocument: { id: docId, source: rec.source, tokens: cut.tokens } } : {}),
+        ...(w === 0 ? { newDocument: { id: docId, input: rec.ordinal, source: rec.source, tokens: cut.tokens } } : {}),
         after: pos,
       };
     }

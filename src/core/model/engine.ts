@@ -6,6 +6,7 @@ import type { Sae } from '../sae/types.ts';
 import { rowSteerFeeds, steerFeeds, validateInterventions, type Intervention } from '../steer/spec.ts';
 import { modelMaxPositions } from '../index/windows.ts';
 import { generate, type GenerateArgs, type GenerateResult } from './generate.ts';
+import { captureRowsPerCall, joinCaptures } from './capture-split.ts';
 import { checkGenerationLength, checkSteerValues } from './generation-bounds.ts';
 import { generateBatch, type BatchGenerateArgs, type BatchRow, type BatchRowResult } from './generate-batch.ts';
 import { openModelFolder, type ModelFolder } from './model-folder.ts';
@@ -196,7 +197,14 @@ export class Engine {
    * With `reconstruction`, also returns the hook input and the SAE's reconstruction.
    */
   capture(rows: readonly (readonly number[])[], k: number, opts: { reconstruction?: boolean } = {}): Promise<CaptureResult> {
-    return this.use(() => this.captureNow(rows, k, opts));
+    return this.use(async () => {
+      const per = captureRowsPerCall(rows[0]?.length ?? 0, this.sae.config.dSae);
+      if (rows.length <= per) return this.captureNow(rows, k, opts);
+      // rows are independent (each window starts at position 0): smaller calls give the same numbers
+      const parts: CaptureResult[] = [];
+      for (let i = 0; i < rows.length; i += per) parts.push(await this.captureNow(rows.slice(i, i + per), k, opts));
+      return joinCaptures(parts);
+    });
   }
 
   private async captureNow(rows: readonly (readonly number[])[], k: number, opts: { reconstruction?: boolean }): Promise<CaptureResult> {

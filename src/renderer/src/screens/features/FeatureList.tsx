@@ -1,5 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
+import type { AutoExplanationSummary } from '../../../../shared/autointerp-types.ts';
 import type { FeatureRow } from '../../../../shared/explorer-types.ts';
 import { cx } from '../../components/ui.tsx';
 import { href, navigate } from '../../routes.ts';
@@ -15,7 +16,16 @@ const COLS_SCORE = 'grid-cols-[4.5rem_1fr_11rem_4.5rem_5rem_4rem_6.5rem]';
 const COLS_PLAIN = 'grid-cols-[4.5rem_1fr_11rem_5rem_4rem_6.5rem]';
 
 /** The search results, virtualised: only the rows in view are drawn, pages load as you scroll. */
-export function FeatureList({ results, scoreLabel }: { results: SearchResults; scoreLabel: string | null }) {
+export function FeatureList({
+  results,
+  scoreLabel,
+  live,
+}: {
+  results: SearchResults;
+  scoreLabel: string | null;
+  /** Auto explanations newer than the fetched rows, by feature. */
+  live?: ReadonlyMap<number, AutoExplanationSummary>;
+}) {
   const total = results.total ?? 0;
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({
@@ -78,7 +88,7 @@ export function FeatureList({ results, scoreLabel }: { results: SearchResults; s
             >
               <Row
                 index={item.index}
-                row={results.row(item.index)}
+                row={withLive(results.row(item.index), live)}
                 active={item.index === active}
                 showScore={scoreLabel !== null}
                 onHover={() => setActive(item.index)}
@@ -90,6 +100,15 @@ export function FeatureList({ results, scoreLabel }: { results: SearchResults; s
     </div>
   );
 }
+
+/** A row with its auto explanation replaced by a newer one that arrived since it was fetched. */
+function withLive(row: FeatureRow | undefined, live: ReadonlyMap<number, AutoExplanationSummary> | undefined): FeatureRow | undefined {
+  const auto = row && live?.get(row.id);
+  return row && auto ? { ...row, auto } : row;
+}
+
+/** An auto score as shown in a row. */
+const autoScore = (v: number | null): string => (v === null ? '–' : v.toFixed(2));
 
 function Row({
   index,
@@ -151,8 +170,28 @@ function Row({
             </span>
             {row.explanation}
           </span>
+        ) : row.auto ? (
+          <span
+            className="text-zinc-600 dark:text-zinc-300"
+            title={`An automatic explanation by ${row.auto.explainerModel} (not your label)`}
+            data-testid="row-auto-explanation"
+          >
+            <span className="mr-1 rounded bg-amber-50 px-1 py-px text-[10px] font-medium text-amber-700 dark:bg-amber-500/10 dark:text-amber-300">
+              auto
+            </span>
+            {row.auto.description}
+          </span>
         ) : (
           <span className="text-zinc-400 italic dark:text-zinc-500">unlabelled</span>
+        )}
+        {row.auto && (row.auto.detection !== null || row.auto.fuzzing !== null) && (
+          <span
+            className="ml-1.5 font-mono text-[11px] text-zinc-500 dark:text-zinc-400"
+            title={`Scores of the automatic explanation “${row.auto.description}”: detection and fuzzing balanced accuracy`}
+            data-testid="row-auto-scores"
+          >
+            det {autoScore(row.auto.detection)} · fuzz {autoScore(row.auto.fuzzing)}
+          </span>
         )}
         {row.tags.map((t) => (
           <span key={t} className="ml-1.5 rounded bg-zinc-100 px-1 py-px text-[11px] text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400">

@@ -32,6 +32,8 @@ export function FeaturePage({ id, workspace }: { id: number; workspace: IndexedW
   const { db, dSae, info } = workspace;
   const { state, reload } = useRequest('feature.get', { db, id, context: REQUEST_CONTEXT });
   const [context, setContext] = useState<ContextSize>(16);
+  // bumped when the user accepts an auto explanation as their label: the editor reloads it
+  const [labelVersion, setLabelVersion] = useState(0);
   const saeKey = `${info.selection?.sae ?? ''}|${info.engine?.hook ?? info.selection?.hook ?? ''}`;
 
   if (id >= dSae) {
@@ -63,9 +65,9 @@ export function FeaturePage({ id, workspace }: { id: number; workspace: IndexedW
         </div>
         <aside className="min-w-0 space-y-5">
           <Card title="Annotation">
-            <AnnotationEditor feature={id} saeKey={saeKey} />
+            <AnnotationEditor key={labelVersion} feature={id} saeKey={saeKey} />
             <ImportedExplanations feature={id} />
-            <AutoExplanations feature={id} db={db} />
+            <AutoExplanations feature={id} db={db} onAccepted={() => setLabelVersion((v) => v + 1)} />
           </Card>
           <Card title="Logit effects">
             <LogitEffects id={id} />

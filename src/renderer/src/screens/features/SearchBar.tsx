@@ -20,7 +20,15 @@ const placeholders: Record<SearchMode, string> = {
   similar: 'A feature id: nearest by decoder cosine',
 };
 
-const sortLabels: Record<SortKey, string> = { relevance: 'Relevance', id: 'Id', density: 'Density', max: 'Max activation', count: 'Count' };
+const sortLabels: Record<SortKey, string> = {
+  relevance: 'Relevance',
+  id: 'Id',
+  density: 'Density',
+  max: 'Max activation',
+  count: 'Count',
+  detection: 'Detection score (auto)',
+  fuzzing: 'Fuzzing score (auto)',
+};
 const sortKeys = Object.keys(sortLabels).filter((k): k is SortKey => Object.hasOwn(sortLabels, k));
 const orders = ['default', 'desc', 'asc'] as const satisfies readonly SearchForm['order'][];
 

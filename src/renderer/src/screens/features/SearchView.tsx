@@ -1,4 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import type { AutoExplanationSummary } from '../../../../shared/autointerp-types.ts';
+import { BatchExplain } from '../../components/autointerp/BatchExplain.tsx';
 import { ErrorNote } from '../../components/ui.tsx';
 import { href } from '../../routes.ts';
 import { FeatureList } from './FeatureList.tsx';
@@ -47,6 +49,8 @@ export function SearchView({ workspace, params }: { workspace: IndexedWorkspace;
   const input = useRef<HTMLInputElement>(null);
   const kind = query.ok ? query.value.kind : null;
   const scoreLabel = kind === 'token' || kind === 'similar' ? scoreLabels[kind] : null;
+  // auto explanations stored since the rows were fetched, shown over them as they arrive
+  const [live, setLive] = useState<ReadonlyMap<number, AutoExplanationSummary>>(() => new Map());
 
   return (
     <div className="space-y-3">
@@ -55,6 +59,22 @@ export function SearchView({ workspace, params }: { workspace: IndexedWorkspace;
       {!query.ok && <InlineError>{query.error}</InlineError>}
       {!filters.ok && <InlineError>{filters.error}</InlineError>}
       <ResultSummary total={results.total} loading={results.loading} note={results.note} />
+      <BatchExplain
+        db={workspace.db}
+        search={args}
+        total={results.total}
+        onResult={(e) =>
+          setLive((m) =>
+            new Map(m).set(e.feature, {
+              description: e.description,
+              explainerModel: e.explainerModel,
+              detection: e.detection?.balancedAccuracy ?? null,
+              fuzzing: e.fuzzing?.balancedAccuracy ?? null,
+            }),
+          )
+        }
+        onEnd={() => undefined}
+      />
       {results.error ? (
         <ErrorNote title="The search failed" message={results.error} onRetry={results.retry} />
       ) : results.total === null ? (
@@ -68,7 +88,7 @@ export function SearchView({ workspace, params }: { workspace: IndexedWorkspace;
               : 'Try another query.'}
         </Notice>
       ) : (
-        <FeatureList results={results} scoreLabel={scoreLabel} />
+        <FeatureList results={results} scoreLabel={scoreLabel} live={live} />
       )}
       <p className="text-xs text-zinc-500 dark:text-zinc-400">
         <kbd className="font-mono">/</kbd> search · <kbd className="font-mono">j</kbd>/<kbd className="font-mono">k</kbd> move ·{' '}

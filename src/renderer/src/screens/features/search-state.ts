@@ -130,7 +130,7 @@ export function hasFilters(form: FilterForm): boolean {
   );
 }
 
-const sortKeys: readonly SortKey[] = ['relevance', 'id', 'density', 'max', 'count'];
+const sortKeys: readonly SortKey[] = ['relevance', 'id', 'density', 'max', 'count', 'detection', 'fuzzing'];
 
 /** The form as URL query parameters (only what differs from the default). */
 export function searchToParams(form: SearchForm): Record<string, string> {

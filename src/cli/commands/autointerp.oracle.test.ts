@@ -1,3 +1,8 @@
+/**
+ * The autointerp command against a scripted server that answers as an oracle would (the right
+ * contexts and tokens): perfect scores with the exact counts, the user's label kept, retries
+ * after 429/502/a dropped stream, and a rerun that asks for nothing stored.
+ */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,20 +18,20 @@ import { autoExplanations } from '../../core/autointerp/store.ts';
 import { answer, demoIndex, mockServer, oracleAnswer, type MockServer } from '../../core/autointerp/test-support.ts';
 import { IndexReader } from '../../core/index/reader.ts';
 import { defaultAutointerpSettings, type AutoExplanation } from '../../shared/autointerp-types.ts';
+import { parseFeatureSpec } from '../../shared/feature-spec.ts';
 import { runCliCaptured } from '../testing.ts';
-import { featureList } from './explain.ts';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-explain-'));
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-autointerp-oracle-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-describe('explain (CLI) against a scripted chat-completions server', () => {
+describe('autointerp (CLI) against a scripted chat-completions server', () => {
   let db = '';
   let server: MockServer;
   let features: number[] = [];
   const contexts = new Map<number, FeatureContexts>();
   const s = { ...defaultAutointerpSettings, scoreExamples: 6, seed: 3 };
   const data = path.join(tmp, 'data');
-  const annotations = path.join(tmp, 'annotations.sqlite');
+  const annotations = path.join(data, 'annotations.sqlite');
 
   before(async () => {
     db = await demoIndex(tmp);
@@ -68,7 +73,7 @@ describe('explain (CLI) against a scripted chat-completions server', () => {
 
     const list = `${features[0]}-${features[0]},${features.slice(1).join(',')}`;
     const args = [
-      'explain',
+      'autointerp',
       '--db',
       db,
       '--features',
@@ -81,8 +86,6 @@ describe('explain (CLI) against a scripted chat-completions server', () => {
       '3',
       '--score-examples',
       '6',
-      '--annotations',
-      annotations,
       '--data',
       data,
       '--concurrency',
@@ -133,9 +136,9 @@ describe('explain (CLI) against a scripted chat-completions server', () => {
   });
 
   test('an interrupted run resumes: a rerun explains only what was not stored', async () => {
-    const fresh = path.join(tmp, 'resume.sqlite');
+    const fresh = path.join(tmp, 'data-resume');
     const args = (list: string) => [
-      'explain',
+      'autointerp',
       '--db',
       db,
       '--features',
@@ -148,10 +151,8 @@ describe('explain (CLI) against a scripted chat-completions server', () => {
       '3',
       '--score-examples',
       '6',
-      '--annotations',
-      fresh,
       '--data',
-      data,
+      fresh,
       '--json',
     ];
     const first = await runCliCaptured(...args(features.slice(0, 2).join(',')));
@@ -169,9 +170,8 @@ describe('explain (CLI) against a scripted chat-completions server', () => {
   });
 
   test('bad input is a clear usage error', async () => {
-    const base = ['explain', '--db', db, '--data', data, '--annotations', annotations];
+    const base = ['autointerp', '--db', db, '--data', path.join(tmp, 'data-bad')];
     const cases: [string[], RegExp][] = [
-      [['--features', '1'], /give one explainer/],
       [['--features', '1', '--endpoint', server.url], /--endpoint needs --model/],
       [['--features', '1', '--endpoint', 'nonsense', '--model', 'm'], /not an endpoint URL/],
       [['--features', '5-2', '--endpoint', server.url, '--model', 'm'], /runs backwards/],
@@ -182,6 +182,12 @@ describe('explain (CLI) against a scripted chat-completions server', () => {
       assert.equal(r.code, 2, `${extra.join(' ')}: ${r.err}`);
       assert.match(r.err, message);
     }
-    assert.deepEqual(featureList('3,1-2,3', 10), [3, 1, 2]);
+    // no explainer flag and none saved in Settings: not a usage error, a missing setting, named
+    const unset = await runCliCaptured(...base, '--features', '1');
+    assert.deepEqual([unset.code, unset.err], [1, 'error: no explainer is set: choose a local ONNX model or an endpoint in Settings\n']);
+    const both = await runCliCaptured(...base, '--features', '1', '--endpoint', server.url, '--model', 'm', '--explainer-model', tmp);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /give one explainer/);
+    assert.deepEqual(parseFeatureSpec('3,1-2,3', 10), [3, 1, 2]);
   });
 });

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// Bundles the command line (src/cli/index.ts) and core's worker-thread entries into out/cli/
+// with esbuild, npm packages left external. bin/sae-explorer.mjs runs the bundle (rebuilt
+// when a source file is newer): running the sources through tsx costs ~80 MB more memory
+// per process (its loader thread, every module transformed and kept) and a slower start.
+// `node scripts/build-cli.mjs` builds it by hand; it exports what the bin uses.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from './lib.mjs';
+
+export const cliOutDir = path.join(repoRoot, 'out', 'cli');
+/** The bundled CLI. */
+export const cliBundle = path.join(cliOutDir, 'cli.mjs');
+
+// The names core's workerEntry() looks for beside its caller (src/core/app/worker-thread.ts).
+const entries = {
+  cli: 'src/cli/index.ts',
+  'index-worker': 'src/core/index/worker.ts',
+  'health-worker': 'src/core/health/worker.ts',
+};
+
+/** Newest modification time (ms) of the files the bundle is built from. */
+function newestSource() {
+  let newest = 0;
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        // the renderer and test data are not part of the CLI
+        if (e.name !== 'renderer' && e.name !== 'testdata') walk(p);
+      } else if (/\.(ts|json)$/.test(e.name)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    }
+  };
+  walk(path.join(repoRoot, 'src'));
+  for (const f of ['package.json', 'scripts/build-cli.mjs']) newest = Math.max(newest, fs.statSync(path.join(repoRoot, f)).mtimeMs);
+  return newest;
+}
+
+/** True when the bundle is missing or older than a source file (a checkout without src/ only has the bundle). */
+export function cliBundleStale() {
+  if (!fs.existsSync(path.join(repoRoot, 'src'))) return false;
+  try {
+    const built = Math.min(...Object.keys(entries).map((n) => fs.statSync(path.join(cliOutDir, `${n}.mjs`)).mtimeMs));
+    return built < newestSource();
+  } catch {
+    return true;
+  }
+}
+
+/** Builds the bundle. Concurrent builds (parallel test processes) each write a folder of their own first. */
+export async function buildCli() {
+  const { build } = await import('esbuild');
+  const tmp = `${cliOutDir}.${process.pid}.${Date.now()}`;
+  await build({
+    absWorkingDir: repoRoot,
+    entryPoints: entries,
+    outdir: tmp,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  // file by file, cli.mjs last: renaming a file over another is atomic, so a CLI starting now
+  // runs the old bundle or the new one
+  fs.mkdirSync(cliOutDir, { recursive: true });
+  const files = fs.readdirSync(tmp).sort((a, b) => Number(a.startsWith('cli.')) - Number(b.startsWith('cli.')));
+  for (const f of files) fs.renameSync(path.join(tmp, f), path.join(cliOutDir, f));
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await buildCli();
+  console.log(`build-cli: ${path.relative(repoRoot, cliBundle)}`);
+}
