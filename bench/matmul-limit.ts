@@ -1,0 +1,106 @@
+/**
+ * This machine's limit for capture, measured with ONNX Runtime itself: the throughput of a lone
+ * MatMul on each weight shape the capture graph multiplies by (the model's layers up to the hook,
+ * then the SAE encoder), turned into tokens/s as 1 / Σ(FLOPs per token of a shape ÷ FLOP/s
+ * measured on that shape). Attention's score and value products (2·T·d per token and layer, a
+ * few % of the total at 128 tokens) count at the mean rate. What capture costs beyond this bound
+ * is everything that is not a MatMul (norms, GELU, softmax, TopK, copies) and scheduling.
+ */
+import ort from 'onnxruntime-node';
+import { floatTensor, GraphBuilder, valueInfo } from '../src/core/model/onnx/builder.ts';
+import { DataType, encodeModel } from '../src/core/model/onnx/proto.ts';
+import type { ProviderName } from '../src/core/model/providers.ts';
+
+/** A weight shape [in, out] and how many times one token meets it. */
+export interface MatmulShape {
+  readonly name: string;
+  readonly k: number;
+  readonly n: number;
+  readonly perToken: number;
+}
+
+/** The capture graph's weight MatMuls of a GPT-2-shaped model to blocks.`layers`, then an SAE of `dSae` latents. */
+export function gpt2CaptureShapes(d: number, layers: number, dSae: number): MatmulShape[] {
+  return [
+    { name: 'attn qkv', k: d, n: 3 * d, perToken: layers },
+    { name: 'attn out', k: d, n: d, perToken: layers },
+    { name: 'mlp in', k: d, n: 4 * d, perToken: layers },
+    { name: 'mlp out', k: 4 * d, n: d, perToken: layers },
+    { name: 'sae encoder', k: d, n: dSae, perToken: 1 },
+  ];
+}
+
+/** FLOP/s of `rows` × k @ k × n on ONNX Runtime (the fastest of `reps` timed runs after five warm-up runs). */
+async function matmulFlops(rows: number, shape: MatmulShape, provider: ProviderName | undefined, reps: number): Promise<number> {
+  const b = new GraphBuilder('');
+  b.node('MatMul', ['x', 'w'], ['y']);
+  const w = new Float32Array(shape.k * shape.n).map((_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
+  const model = encodeModel({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'matmul',
+      node: b.nodes,
+      initializer: [floatTensor('w', w, [shape.k, shape.n])],
+      input: [valueInfo('x', DataType.FLOAT, [rows, shape.k])],
+      output: [valueInfo('y', DataType.FLOAT, [rows, shape.n])],
+    },
+  });
+  const session = await ort.InferenceSession.create(model, {
+    graphOptimizationLevel: 'all',
+    ...(provider ? { executionProviders: [provider] } : {}),
+  });
+  try {
+    const x = new ort.Tensor('float32', new Float32Array(rows * shape.k).fill(0.25), [rows, shape.k]);
+    for (let i = 0; i < 5; i++) await session.run({ x }); // warm-up: thread pool, caches, clocks
+    const times: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      await session.run({ x });
+      times.push((performance.now() - t0) / 1000);
+    }
+    // the fastest run: a limit is what the machine can do, not what it did on average
+    return (2 * rows * shape.k * shape.n) / Math.min(...times);
+  } finally {
+    await session.release();
+  }
+}
+
+/** The measured limit: FLOP/s per shape, FLOPs per token, and the tokens/s they allow. */
+export interface MatmulLimit {
+  readonly shapes: { readonly name: string; readonly gflops: number }[];
+  readonly flopsPerToken: number;
+  readonly tokensPerSecond: number;
+}
+
+/** Measures the limit for tokens of windows of `context`, `rows` tokens per MatMul call. */
+export async function measureMatmulLimit(
+  shapes: readonly MatmulShape[],
+  opts: {
+    readonly rows: number;
+    readonly context: number;
+    readonly d: number;
+    readonly layers: number;
+    readonly provider?: ProviderName;
+    readonly reps?: number;
+    readonly sessions?: number;
+  },
+): Promise<MatmulLimit> {
+  const measured: { name: string; gflops: number }[] = [];
+  let seconds = 0;
+  let flops = 0;
+  for (const s of shapes) {
+    // the best of a few sessions: on this 2-core box a session now and then runs at half speed throughout
+    let rate = 0;
+    for (let i = 0; i < (opts.sessions ?? 3); i++) rate = Math.max(rate, await matmulFlops(opts.rows, s, opts.provider, opts.reps ?? 10));
+    measured.push({ name: `${s.name} ${s.k}×${s.n}`, gflops: Number((rate / 1e9).toFixed(1)) });
+    const f = 2 * s.k * s.n * s.perToken;
+    flops += f;
+    seconds += f / rate;
+  }
+  // causal attention: QKᵀ and AV over (context + 1) / 2 keys on average, per layer
+  const attention = 2 * 2 * ((opts.context + 1) / 2) * opts.d * opts.layers;
+  seconds += attention / (flops / seconds);
+  flops += attention;
+  return { shapes: measured, flopsPerToken: flops, tokensPerSecond: 1 / seconds };
+}
