@@ -14,7 +14,7 @@ import {
 import { decodeChunk, encodeVarints } from './codec.ts';
 import { COOCCURRENCE_META } from './cooccurrence.ts';
 import { CooccurrenceWriter } from './cooccurrence-store.ts';
-import { CHUNK_MAX } from './store.ts';
+import { CHUNK_MAX, type IndexWriter } from './store.ts';
 import { TOP_TOKENS_META, TopTokenWriter } from './top-tokens.ts';
 import type { DensityBin, IndexSummary, Progress } from './types.ts';
 
@@ -239,4 +239,27 @@ export function finalizeIndex(
     skippedLines: progress.skippedLines,
   };
   return summary;
+}
+
+/**
+ * The end of an index, shared by indexing and merging: finalizeIndex, then (when every feature
+ * is done) the summary and phase `done` in one transaction and the file compacted. Returns the
+ * summary and the final progress, or undefined when finalize stopped early.
+ */
+export function finishIndex(
+  writer: IndexWriter,
+  dSae: number,
+  seed: number,
+  progress: Progress,
+  hooks: FinalizeHooks,
+): { summary: IndexSummary; progress: Progress } | undefined {
+  const summary = finalizeIndex(writer.db, dSae, seed, progress, hooks);
+  if (!summary) return undefined;
+  const final: Progress = { ...progress, phase: 'done' };
+  writer.db.transaction(() => {
+    writer.setMeta('summary', summary);
+    writer.writeProgress(final);
+  })();
+  writer.compact();
+  return { summary, progress: final };
 }

@@ -12,7 +12,7 @@ import type { ProviderName } from '../model/providers.ts';
 import { activations, encodeTokens, pushActivation, type Activations } from './codec.ts';
 import { openCorpus } from './corpus.ts';
 import { indexBytes } from './db.ts';
-import { finalizeIndex } from './finalize.ts';
+import { finishIndex } from './finalize.ts';
 import { IndexWriter, initialProgress, readMeta, type BatchCommit } from './store.ts';
 import { vocabularySize } from './token-ids.ts';
 import { ownsRecord } from './shard.ts';
@@ -263,18 +263,12 @@ async function indexWith(
       const firstDone = Number(writer.db.prepare('select coalesce(max(id) + 1, 0) from features').pluck().get());
       let summary: IndexSummary | undefined;
       try {
-        summary = finalizeIndex(writer.db, dSae, stored.seed, p, {
+        const end = finishIndex(writer, dSae, stored.seed, p, {
           progress: (done, total) => hooks.progress?.({ phase: 'finalize', done, total, runDone: done - firstDone, batches: p.batches }),
           shouldStop: () => hooks.shouldStop?.() ?? false,
         });
-        if (!summary) return result(false);
-        const final: Progress = { ...p, phase: 'done' };
-        writer.db.transaction(() => {
-          writer.setMeta('summary', summary);
-          writer.writeProgress(final);
-        })();
-        p = final;
-        writer.compact();
+        if (!end) return result(false);
+        ({ summary, progress: p } = end);
       } catch (e) {
         diskFull(e, db, p);
       }

@@ -26,7 +26,7 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/reply.ts';
 import { decodeChunk, encodeChunk } from './codec.ts';
 import { indexBytes, openIndexForRead } from './db.ts';
-import { finalizeIndex } from './finalize.ts';
+import { finishIndex } from './finalize.ts';
 import { shardName } from './shard.ts';
 import { CHUNK_MAX, IndexWriter, initialProgress, readMeta, readProgress } from './store.ts';
 import type { IndexSettings, IndexSummary, Progress, ShardSpec } from './types.ts';
@@ -192,18 +192,12 @@ export function mergeShards(out: string, files: readonly string[], hooks: MergeH
       let summary = readMeta<IndexSummary>(writer.db, 'summary');
       let complete = p.phase === 'done';
       if (p.phase === 'finalize') {
-        summary = finalizeIndex(writer.db, settings.dSae, settings.seed, p, {
+        const end = finishIndex(writer, settings.dSae, settings.seed, p, {
           progress: (done, total) => hooks.progress?.('finalize', done, total),
           shouldStop: () => hooks.shouldStop?.() ?? false,
         });
-        if (summary) {
-          const final: Progress = { ...p, phase: 'done' };
-          writer.db.transaction(() => {
-            writer.setMeta('summary', summary);
-            writer.writeProgress(final);
-          })();
-          p = final;
-          writer.compact();
+        if (end) {
+          ({ summary, progress: p } = end);
           complete = true;
         }
       }

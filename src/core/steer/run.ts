@@ -15,6 +15,7 @@ import type {
 import type { EventBus } from '../app/events.ts';
 import type { Engine } from '../model/engine.ts';
 import { gridLayout, runGrid, samplingOf, type GridPlan } from './grid.ts';
+import type { TextTokenizer } from '../model/tokenizer.ts';
 import { finite, nextTokenTable } from './next-tokens.ts';
 import type { SessionProgress, SessionStore } from './session-store.ts';
 import type { Intervention } from './spec.ts';
@@ -73,6 +74,16 @@ export function defaultName(prompt: string, ivs: readonly SteerIntervention[], g
 }
 
 const emptySide = (): SideOutput => ({ ids: [], tokens: [], logprobs: [], text: '', finish: null });
+
+/** Appends a generated token to a side's output; returns its text and log-prob as stored (for the event). */
+function appendToken(o: SideOutput, tok: TextTokenizer, id: number, logprob: number): { text: string; logprob: number } {
+  const text = tok.pieces([id])[0] ?? '';
+  const lp = finite(logprob);
+  o.ids.push(id);
+  o.tokens.push(text);
+  o.logprobs.push(lp);
+  return { text, logprob: lp };
+}
 
 const words = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? 'unknown error';
 
@@ -239,11 +250,7 @@ export class SteerRun {
         signal: this.#abort.signal,
         interventions,
         onToken: (t) => {
-          const text = tok.pieces([t.id])[0] ?? '';
-          const logprob = finite(t.logprob);
-          o.ids.push(t.id);
-          o.tokens.push(text);
-          o.logprobs.push(logprob);
+          const { text, logprob } = appendToken(o, tok, t.id, t.logprob);
           this.#dirty = true;
           bus.emit('steer.token', { ...this.#ref, side: name, index: t.index, id: t.id, text, logprob });
         },
@@ -310,12 +317,7 @@ export class SteerRun {
         signal: this.#abort.signal,
         ...(shouldStop ? { shouldStop } : {}),
         onToken: (t) => {
-          const o = runs[t.run]!.output;
-          const text = tok.pieces([t.id])[0] ?? '';
-          const logprob = finite(t.logprob);
-          o.ids.push(t.id);
-          o.tokens.push(text);
-          o.logprobs.push(logprob);
+          const { text, logprob } = appendToken(runs[t.run]!.output, tok, t.id, t.logprob);
           this.#dirty = true;
           bus.emit('steer.token', { ...this.#ref, row: t.run, side: runs[t.run]!.side, index: t.index, id: t.id, text, logprob });
         },
