@@ -5,17 +5,8 @@
 import type Database from 'better-sqlite3';
 import type { ImportedExplanation } from '../../shared/annotation-types.ts';
 
-/** An explanation about to be stored. */
-export interface NewExplanation {
-  readonly feature: number;
-  readonly description: string;
-  readonly modelId: string;
-  readonly layer: string;
-  readonly explanationId: string | null;
-  readonly authorId: string | null;
-  readonly typeName: string | null;
-  readonly explainerModel: string | null;
-  readonly score: number | null;
+/** An explanation about to be stored: an imported one before it has a source and an import time. */
+export interface NewExplanation extends Omit<ImportedExplanation, 'source' | 'importedAt'> {
   /** The row's other fields worth writing back on export (e.g. umap_x). */
   readonly extra: Readonly<Record<string, unknown>>;
 }
