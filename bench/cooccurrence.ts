@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
-import type { Core } from '../src/core/app/core.ts';
+import type { Core } from '../src/core/host/core.ts';
 import { decodeChunk, encodeChunk, encodeTokens } from '../src/core/index/codec.ts';
 import { finalizeIndex } from '../src/core/index/finalize.ts';
 import { CHUNK_MAX, IndexWriter, initialProgress } from '../src/core/index/store.ts';

@@ -29,9 +29,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PayloadInput } from '../src/shared/contract.ts';
-import { createCore } from '../src/core/app/core.ts';
+import { createCore } from '../src/core/host/core.ts';
 import { hashCacheDir, saeHash } from '../src/core/annotations/identity.ts';
-import { annotationStore } from '../src/core/annotations/service.ts';
 import { nearestFeatures } from '../src/core/explorer/decoder.ts';
 import { HISTOGRAM_BINS, INTERVALS, TOP_EXAMPLES } from '../src/core/index/bins.ts';
 import { encodeChunk, encodeTokens } from '../src/core/index/codec.ts';
@@ -146,7 +145,7 @@ writer.close();
 const core = createCore({ host: 'cli', data: { flag: path.join(tmp, 'data') } });
 const key = saeHash(saeDir, hashCacheDir(core));
 const words = ['Paris', 'numbers', 'brackets', 'French', 'code', 'names', 'dates', 'plural', 'negation', 'quotes'];
-annotationStore(core).merge(
+core.annotations.store().merge(
   key,
   Array.from({ length: 3000 }, (_, i) => ({
     feature: (i * 7919) % D_SAE,

@@ -3,8 +3,10 @@
  *
  * The activation index on the GPT-2-small-shaped model with the 24,576-latent TopK SAE
  * (k=32) at blocks.8.hook_resid_pre (bench/setup.ts). Measures, in one run:
- * - real indexing tokens/s (corpus → windows of 128 → capture → SQLite → statistics) against
- *   capture-only tokens/s over the same windows and batches (storage overhead, target ≤ 15%),
+ * - real indexing tokens/s (corpus → windows of 128 → capture → SQLite → statistics), as the
+ *   app runs it (the index worker, capturing on this thread's engine) and as the CLI does (one
+ *   thread), against capture-only tokens/s over the same windows and batches (storage overhead,
+ *   target ≤ 15%),
  *   and against the PyTorch reference's capture when it is installed (target ≥ 2×, issue #21);
  * - bytes per activation, all-in (the database file over its activations);
  * - `feature` and range-sampling latency (p50/p95) on an index of ≥ 1M tokens. That index is
@@ -13,6 +15,9 @@
  *   real capture of 1M tokens takes over half an hour on a 2-core CPU;
  * - peak RSS of indexing 1× and 10× the tokens, each in its own process (target growth ≤ 1.2×),
  *   with real capture and with the synthetic fast path;
+ * - peak RSS of an app index job (startIndexWorker, as the index service runs it) in a process
+ *   that already holds the engine, as the app's workspace does: the job opening a second copy
+ *   of the model (before, issue #21 item 4) against the job capturing on that engine (now);
  * - this machine's limit: ONNX Runtime's own MatMul throughput on the capture graph's weight
  *   shapes, as tokens/s (bench/matmul-limit.ts), and indexing as a share of it (target ≥ 0.8);
  * - shards: the ≥ 1M-token corpus indexed by one process, then as 2 shards in 2 processes at once
@@ -30,6 +35,7 @@ import { parseArgs } from 'node:util';
 import { openCorpus } from '../src/core/index/corpus.ts';
 import { runIndex, type IndexJobOptions, type IndexProgress, type IndexResult } from '../src/core/index/indexer.ts';
 import { mergeShards } from '../src/core/index/merge.ts';
+import { startIndexWorker } from '../src/core/index/worker-client.ts';
 import { IndexReader } from '../src/core/index/reader.ts';
 import { hashedCapture } from '../src/core/index/testdata/hashed-capture.ts';
 import { initialProgress } from '../src/core/index/store.ts';
@@ -95,6 +101,15 @@ const freshDb = (name: string): string => {
 // ---------------------------------------------------------------------------------------
 // child mode: one indexing run, reporting its result and peak RSS
 // ---------------------------------------------------------------------------------------
+if (values.child === 'app-separate' || values.child === 'app-shared') {
+  // the workspace's engine, then the index job the app starts beside it
+  const engine = await Engine.open({ model: path.join(dir, 'model'), sae: path.join(dir, 'sae'), cacheDir: path.join(dir, 'graph-cache') });
+  const job = startIndexWorker(options(values.db!, bigCorpus(nTokens), nTokens), {}, values.child === 'app-shared' ? engine : undefined);
+  const result = await job.result;
+  await engine.close();
+  console.log(JSON.stringify({ result, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  process.exit(0);
+}
 if (values.child) {
   const kind = values.child;
   const corpus = bigCorpus(nTokens);
@@ -119,7 +134,7 @@ if (values.child) {
   process.exit(0);
 }
 
-function child(kind: 'real' | 'synthetic', tokens: number, db: string): { result: IndexResult; maxRssMB: number } {
+function child(kind: 'real' | 'synthetic' | 'app-separate' | 'app-shared', tokens: number, db: string): { result: IndexResult; maxRssMB: number } {
   const out = execFileSync(
     process.execPath,
     ['--import', 'tsx', self, '--child', kind, '--tokens', String(tokens), '--db', db, '--dir', dir],
@@ -204,6 +219,7 @@ await engine.capture(calls[0]!, K); // warm-up
 
 const captureRates: number[] = [];
 const indexRates: number[] = [];
+const threadRates: number[] = [];
 const indexPhaseRates: number[] = [];
 const torchRates: number[] = [];
 let realRun: IndexResult | undefined;
@@ -215,14 +231,19 @@ for (let r = 0; r < reps; r++) {
   const db = freshDb('index-real.sqlite');
   let indexEnd = 0;
   const i0 = performance.now();
-  realRun = await runIndex(
+  // as the app runs it: the job in the index worker, capturing on this thread's engine
+  realRun = await startIndexWorker(
     options(db, corpus, nTokens),
     { progress: (p: IndexProgress) => void (p.phase === 'merge' && p.total !== null && (indexEnd = performance.now())) },
-    { engine },
-  );
+    engine,
+  ).result;
   const seconds = (performance.now() - i0) / 1000;
   indexRates.push(realRun.tokens / seconds);
   indexPhaseRates.push(realRun.tokens / ((indexEnd - i0) / 1000));
+  // as the CLI's `index` runs it: everything on one thread
+  const t0Thread = performance.now();
+  const threadRun = await runIndex(options(freshDb('index-real-thread.sqlite'), corpus, nTokens), {}, { engine });
+  threadRates.push(threadRun.tokens / ((performance.now() - t0Thread) / 1000));
   const t = torchRate(dir, nTokens);
   if (t !== undefined) torchRates.push(t);
 }
@@ -239,6 +260,7 @@ const limit = await measureMatmulLimit(gpt2CaptureShapes(D, hookLayer, D_SAE), {
 });
 const capture = median(captureRates);
 const indexing = median(indexRates);
+const indexingThread = median(threadRates);
 const indexingPhase = median(indexPhaseRates);
 const torch = torchRates.length ? median(torchRates) : undefined;
 
@@ -284,6 +306,9 @@ const mergedEqual = sameStatistics(merged.out, path.join(dir, 'index-hashed-sing
 // real-capture RSS at 1× and 10× the tokens
 const realSmall = values['skip-rss'] ? undefined : child('real', nTokens, freshDb('index-rss-1x.sqlite'));
 const realBig = values['skip-rss'] ? undefined : child('real', nTokens * 10, freshDb('index-rss-10x.sqlite'));
+// the app's index job beside the workspace's engine: a second engine (before) or the same one
+const appSeparate = child('app-separate', nTokens, freshDb('index-app-separate.sqlite'));
+const appShared = child('app-shared', nTokens, freshDb('index-app-shared.sqlite'));
 
 const round = (x: number, d = 2): number => Number(x.toFixed(d));
 const result = {
@@ -292,6 +317,7 @@ const result = {
   capture_tokens_per_second: Math.round(capture),
   index_tokens_per_second: Math.round(indexing),
   index_phase_tokens_per_second: Math.round(indexingPhase),
+  index_one_thread_tokens_per_second: Math.round(indexingThread),
   storage_overhead: round(capture / indexing - 1, 3),
   matmul_limit_tokens_per_second: Math.round(limit.tokensPerSecond),
   matmul_gflops: limit.shapes,
@@ -300,12 +326,12 @@ const result = {
   capture_vs_limit: round(capture / limit.tokensPerSecond),
   torch_tokens_per_second: torch === undefined ? null : Math.round(torch),
   index_vs_torch: torch === undefined ? null : round(indexing / torch),
-  real_bytes_per_activation: round(realRun!.db_bytes / realRun!.activations),
-  real_10x_bytes_per_activation: realBig ? round(realBig.result.db_bytes / realBig.result.activations) : null,
+  real_bytes_per_activation: round(realRun!.dbBytes / realRun!.activations),
+  real_10x_bytes_per_activation: realBig ? round(realBig.result.dbBytes / realBig.result.activations) : null,
   synthetic_tokens: big.result.tokens,
   synthetic_activations: big.result.activations,
-  synthetic_db_bytes: big.result.db_bytes,
-  synthetic_bytes_per_activation: round(big.result.db_bytes / big.result.activations),
+  synthetic_db_bytes: big.result.dbBytes,
+  synthetic_bytes_per_activation: round(big.result.dbBytes / big.result.activations),
   synthetic_index_seconds: big.result.seconds,
   dead: summary.dead,
   dense: summary.dense,
@@ -322,12 +348,15 @@ const result = {
   rss_growth_synthetic: small ? round(big.maxRssMB / small.maxRssMB) : null,
   rss_mb_real: realSmall && realBig ? { [realSmall.result.tokens]: realSmall.maxRssMB, [realBig.result.tokens]: realBig.maxRssMB } : null,
   rss_growth_real: realSmall && realBig ? round(realBig.maxRssMB / realSmall.maxRssMB) : null,
+  app_job_rss_mb_second_engine: appSeparate.maxRssMB,
+  app_job_rss_mb_one_engine: appShared.maxRssMB,
+  app_job_tokens_per_second: { second_engine: appSeparate.result.tokensPerSecond, one_engine: appShared.result.tokensPerSecond },
   shard_tokens: shardSingle.result.tokens,
   single_process_seconds: round(shardSingle.wallSeconds),
   two_shards_seconds: round(shardsWall),
   merge_seconds: round(mergeWall),
-  merge_copy_seconds: merged.copy_seconds,
-  merge_statistics_seconds: merged.finalize_seconds,
+  merge_copy_seconds: merged.copySeconds,
+  merge_statistics_seconds: merged.finalizeSeconds,
   shards_then_merge_vs_single: round((shardsWall + mergeWall) / shardSingle.wallSeconds),
   merge_vs_single_synthetic: round(mergeWall / shardSingle.wallSeconds),
   // the same merge against indexing the same tokens with real capture at the rate measured above
@@ -336,7 +365,7 @@ const result = {
 };
 console.log(`capture only       ${result.capture_tokens_per_second} tokens/s`);
 console.log(
-  `indexing           ${result.index_tokens_per_second} tokens/s all-in (${result.index_phase_tokens_per_second} before statistics) → storage overhead ${(result.storage_overhead * 100).toFixed(1)}% (target ≤ 15%)`,
+  `indexing           ${result.index_tokens_per_second} tokens/s all-in, as the app runs it (${result.index_phase_tokens_per_second} before statistics) → storage overhead ${(result.storage_overhead * 100).toFixed(1)}% (target ≤ 15%) · ${result.index_one_thread_tokens_per_second} tokens/s on one thread, as the CLI runs it`,
 );
 console.log(
   `machine limit      ${result.matmul_limit_tokens_per_second} tokens/s: ${result.mflops_per_token} MFLOP/token at ONNX Runtime's own MatMul rates (${limit.shapes.map((x) => `${x.name} ${x.gflops}`).join(', ')} GFLOP/s) → indexing ${result.index_vs_limit} of it (target ≥ 0.8), capture ${result.capture_vs_limit}`,
@@ -350,7 +379,7 @@ console.log(
   `bytes/activation   ${result.real_bytes_per_activation} (real, ${realRun!.tokens} tokens) · ${result.real_10x_bytes_per_activation} (real, ${realBig?.result.tokens} tokens) · ${result.synthetic_bytes_per_activation} (synthetic, ${big.result.tokens} tokens) (target ≤ 10)`,
 );
 console.log(
-  `synthetic index    ${big.result.tokens} tokens, ${big.result.activations} activations, ${big.result.db_bytes} bytes, built in ${big.result.seconds}s (synthetic capture, real store)`,
+  `synthetic index    ${big.result.tokens} tokens, ${big.result.activations} activations, ${big.result.dbBytes} bytes, built in ${big.result.seconds}s (synthetic capture, real store)`,
 );
 console.log(
   `feature query      p50 ${result.feature_ms_p50} ms · p95 ${result.feature_ms_p95} ms (target ≤ 50) · densest (${densest.count}) ${result.feature_ms_densest} ms`,
@@ -360,6 +389,9 @@ console.log(
 );
 console.log(
   `peak RSS           synthetic ${JSON.stringify(result.rss_mb_synthetic)} MB → ${result.rss_growth_synthetic}× · real ${JSON.stringify(result.rss_mb_real)} MB → ${result.rss_growth_real}× (target ≤ 1.2×)`,
+);
+console.log(
+  `app index job      peak RSS ${result.app_job_rss_mb_second_engine} MB with the job's own engine beside the app's (before) → ${result.app_job_rss_mb_one_engine} MB capturing on the app's engine (now), ${appShared.result.tokens} tokens; ${JSON.stringify(result.app_job_tokens_per_second)} tokens/s`,
 );
 console.log(
   `shards             ${result.shard_tokens} tokens: one process ${result.single_process_seconds}s · 2 shards at once ${result.two_shards_seconds}s + merge ${result.merge_seconds}s (copy ${result.merge_copy_seconds}s, statistics ${result.merge_statistics_seconds}s) → ${result.shards_then_merge_vs_single}× the single run's wall time (synthetic capture)`,

@@ -14,7 +14,7 @@ import type Database from 'better-sqlite3';
 import type { Payload, PayloadInput } from '../src/shared/contract.ts';
 import { featureSearchPayload, type FeatureRow, type FeatureSearchResult } from '../src/shared/explorer-types.ts';
 import { ftsQuery } from '../src/core/annotations/store.ts';
-import { openDatabase } from '../src/core/app/sqlite.ts';
+import { openDatabase } from '../src/core/kernel/sqlite.ts';
 import { parseIds } from '../src/core/explorer/id-query.ts';
 import { downsample } from '../src/core/explorer/spark.ts';
 import { HISTOGRAM_BINS } from '../src/core/index/bins.ts';

@@ -7,9 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeBenchModel } from '../src/core/model/writer/index.ts';
-import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '../src/core/sae/synthetic.ts';
-import { repoRoot } from '../src/core/testing/fixtures.ts';
+import { writeBenchModel } from '#testing/model-writer/index.ts';
+import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '#testing/sae/synthetic.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 
 export const HOOK = 'blocks.8.hook_resid_pre';
 export const D = 768;

@@ -16,7 +16,7 @@ import { defaultGenerationSettings, type GenerationSettings } from '../src/share
 import { Engine } from '../src/core/model/engine.ts';
 import type { ProviderName } from '../src/core/model/providers.ts';
 import { runGrid, samplingOf, type GridPlan } from '../src/core/steer/grid.ts';
-import { repoRoot } from '../src/core/testing/fixtures.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 import { median } from './setup.ts';
 
 const { values } = parseArgs({

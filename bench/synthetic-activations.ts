@@ -6,7 +6,7 @@
  * feature, sorted largest first per token as the capture graph returns them.
  */
 import type { CaptureFn } from '../src/core/index/indexer.ts';
-import { randomNormal } from '../src/core/sae/synthetic.ts';
+import { randomNormal } from '#testing/sae/synthetic.ts';
 import { seededRandom } from '../src/core/util/random.ts';
 
 /** A synthetic capture function over `dSae` features with `k` per token. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright';
-import { answer, mockServer, roundItems, type MockServer } from '../src/core/autointerp/test-support.ts';
+import { answer, mockServer, roundItems, type MockServer } from '#testing/autointerp/test-support.ts';
 import type { FeatureSearchResult } from '../src/shared/explorer-types.ts';
 import type { WorkspaceInfo } from '../src/shared/workspace-types.ts';
 import { resultsDir, type ServeChild } from './harness.ts';

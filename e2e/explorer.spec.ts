@@ -247,16 +247,34 @@ describe('feature explorer on the embedded demo', () => {
     const box = (await grid.boundingBox())!;
     const x = (bin: number) => box.x + ((bin + 0.5) * box.width) / dash.histogram.length;
     const y = box.y + box.height / 2;
+    // a drag that leaves the chart ends at the bin under the pointer where it is released:
+    // down at bin 10, out below the chart, across to bin 25's x, released there
+    const width = dash.max / dash.histogram.length;
+    await page.mouse.move(x(10), y);
+    await page.mouse.down();
+    await page.mouse.move(x(10), box.y + box.height + 60, { steps: 3 });
+    await page.mouse.move(x(25), box.y + box.height + 60, { steps: 5 });
+    await page.mouse.up();
+    /** Waits until the range sample shows [lo, hi) (a new drag re-renders it). */
+    const sampled = async (lo: number, hi: number): Promise<void> => {
+      const near = (a: string | null, b: number): boolean => a !== null && Math.abs(Number(a) - b) < 1e-9;
+      const el = page.getByTestId('range-sample');
+      for (let i = 0; i < 200; i++) {
+        if ((await el.count()) && near(await el.getAttribute('data-lo'), lo) && near(await el.getAttribute('data-hi'), hi)) return;
+        await page.waitForTimeout(50);
+      }
+      assert.fail(`the range sample shows ${await el.getAttribute('data-lo')}–${await el.getAttribute('data-hi')}, not ${lo}–${hi}`);
+    };
+    await sampled(10 * width, 26 * width);
     await page.mouse.move(x(5), y);
     await page.mouse.down();
     await page.mouse.move(x(12), y, { steps: 5 });
     await page.mouse.move(x(20), y, { steps: 5 });
     await page.mouse.up();
     const sample = page.getByTestId('range-sample');
-    await sample.waitFor();
+    await sampled(5 * width, 21 * width);
     const lo = Number(await sample.getAttribute('data-lo'));
     const hi = Number(await sample.getAttribute('data-hi'));
-    const width = dash.max / dash.histogram.length;
     assert.ok(Math.abs(lo - 5 * width) < 1e-9 && Math.abs(hi - 21 * width) < 1e-9, `range ${lo}–${hi} is bins 5–20 of max ${dash.max}`);
     const values = await sample.getByTestId('example').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
     assert.ok(values.length > 0, 'the sample has examples');

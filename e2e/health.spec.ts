@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright';
-import { REPORT_NUMBER_FIELDS } from '../src/core/health/test-support.ts';
-import { referenceCases } from '../src/core/testing/fixtures.ts';
+import { REPORT_NUMBER_FIELDS } from '#testing/health/test-support.ts';
+import { referenceCases } from '#testing/fixtures.ts';
 import { repoRoot, resultsDir, type ServeChild } from './harness.ts';
 import { startHost, type E2eHost } from './support.ts';
 

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright';
-import { fixtureRepos, TestHub } from '../src/core/hub/test-hub-server.ts';
-import { referenceCases } from '../src/core/testing/fixtures.ts';
+import { fixtureRepos, TestHub } from '#testing/hub/test-hub-server.ts';
+import { referenceCases } from '#testing/fixtures.ts';
 import { resultsDir, type ServeChild } from './harness.ts';
 import { startHost, type E2eHost } from './support.ts';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright';
 import type { SessionExport } from '../src/shared/steer-types.ts';
-import { repoRoot } from '../src/core/testing/fixtures.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 import { resultsDir, type ServeChild } from './harness.ts';
 import { callApi, startHost, type E2eHost } from './support.ts';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright';
-import { writeStandInDemo } from '../src/core/testing/demo.ts';
+import { writeStandInDemo } from '#testing/demo.ts';
 import { launchChromium, resultsDir, startServeChild, tempDir, type ServeChild } from './harness.ts';
 
 /** How `startHost` prepares the serve host. */

@@ -13,7 +13,7 @@ export const cliOutDir = path.join(repoRoot, 'out', 'cli');
 /** The bundled CLI. */
 export const cliBundle = path.join(cliOutDir, 'cli.mjs');
 
-// The names core's workerEntry() looks for beside its caller (src/core/app/worker-thread.ts).
+// The names core's workerEntry() looks for beside its caller (src/core/kernel/worker-thread.ts).
 const entries = {
   cli: 'src/cli/index.ts',
   'index-worker': 'src/core/index/worker.ts',

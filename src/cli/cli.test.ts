@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { defineCommand, type CliIo } from './command.ts';
 import { commands } from './commands/index.ts';
 import { runCli } from './main.ts';
-import { runCliCaptured as cli } from './testing.ts';
+import { runCliCaptured as cli } from '#testing/cli/testing.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-cli-'));

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { outputText, type CommandOutput } from './output.ts';
 
 /** One option of a command, as node:util parseArgs takes it plus help text. */
 export interface OptionSpec {
@@ -42,11 +43,7 @@ export interface RunContext<O extends OptionSpecs> {
   readonly io: CliIo;
 }
 
-/** What a data-returning command hands back: the data (for --json) and its human rendering. */
-export interface CommandOutput {
-  readonly data: unknown;
-  readonly text: string;
-}
+export type { CommandOutput } from './output.ts';
 
 /** A command as written in src/cli/commands/<name>.ts. */
 export interface CommandSpec<O extends OptionSpecs> {
@@ -141,9 +138,7 @@ export function defineCommand<O extends OptionSpecs>(spec: CommandSpec<O>): Comm
         json,
         io,
       });
-      if (!output) return;
-      const text = json ? JSON.stringify(output.data, null, 2) : output.text;
-      return text.endsWith('\n') ? text : `${text}\n`;
+      return output ? outputText(output, json) : undefined;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { appVersion } from '../core/app/version.ts';
+import { appVersion } from '../core/host/cli.ts';
 import { CliError, PROGRAM, type CliIo, type Command } from './command.ts';
 import { commands } from './commands/index.ts';
 

@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
-import { createCore } from '../core/app/core.ts';
-import { APP_DIR_NAME, dataFlag } from '../core/app/data-dir.ts';
+import { createCore } from '../core/host/core.ts';
+import { APP_DIR_NAME, dataFlag } from '../core/kernel/data-dir.ts';
 import { rendererEntry } from './app-url.ts';
 import { registerIpc } from './ipc.ts';
 import { useElectronSqlite } from './native.ts';

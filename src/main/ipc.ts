@@ -1,5 +1,5 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import type { Core } from '../core/app/core.ts';
+import type { Core } from '../core/host/core.ts';
 import { requestNames } from '../shared/contract.ts';
 import { EVENT_CHANNEL, requestChannel } from '../shared/ipc.ts';
 import { fail } from '../shared/reply.ts';

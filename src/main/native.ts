@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { app } from 'electron';
-import { useSqliteNativeBinding } from '../core/app/sqlite.ts';
+import { useSqliteNativeBinding } from '../core/kernel/sqlite.ts';
 
 /** Written by scripts/postinstall.mjs next to the better-sqlite3 build for Electron. */
 interface NativeManifest {

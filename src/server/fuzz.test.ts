@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { createCore, type Core } from '../core/app/core.ts';
+import { createCore, type Core } from '../core/host/core.ts';
 import { seededRandom } from '../core/util/random.ts';
 import { requests } from '../shared/contract.ts';
 import { startServeHost, type ServeHost } from './server.ts';

@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Core } from '../core/app/core.ts';
+import type { Core } from '../core/host/core.ts';
 import { ANNOTATION_IMPORT_MAX_CHARS } from '../shared/annotation-types.ts';
 import { fail, stripAnsi, type ErrorCode, type Reply } from '../shared/reply.ts';
 import { rendererCsp } from '../shared/csp.ts';
@@ -89,43 +89,40 @@ const statusOf: Record<ErrorCode, number> = {
   transport: 502,
   internal: 500,
 };
+/** Answers the host's requests: Host and token checks, then the API, the event stream or the built renderer. */
+class RequestHandler {
+  readonly host: string;
+  readonly token: string;
+  private readonly rendererDir: string;
+  private readonly maxBody: number;
+  private readonly bodyLimits: ReadonlyMap<string, number>;
+  private readonly hostAllowed: (host: string | undefined) => boolean;
+  /** Open event streams (ended on close). */
+  readonly streams = new Set<ServerResponse>();
+  private readonly largeRequests = new Serial();
 
-/**
- * Serves the contract over HTTP: `POST /api/<request>` with a JSON body answers a
- * `Reply`; `GET /api/events` streams every event as server-sent events; everything else
- * is the built renderer. Same validation as the IPC adapter (core.dispatch).
- */
-export async function startServeHost(options: ServeOptions): Promise<ServeHost> {
-  const host = options.host ?? '127.0.0.1';
-  // as Jupyter: loopback too, since any local process or other user of the machine reaches it
-  const token = options.token ?? newToken();
-  const rendererDir = path.resolve(options.rendererDir ?? defaultRendererDir);
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  // a Map, so names like "constructor" find nothing
-  const bodyLimits = new Map(Object.entries({ ...largeBodyLimits, ...options.bodyLimits }));
-  const hostAllowed = hostChecker(host, options.allowedHosts);
-  const streams = new Set<ServerResponse>();
-  const largeRequests = new Serial();
+  constructor(private readonly options: ServeOptions) {
+    this.host = options.host ?? '127.0.0.1';
+    // as Jupyter: loopback too, since any local process or other user of the machine reaches it
+    this.token = options.token ?? newToken();
+    this.rendererDir = path.resolve(options.rendererDir ?? defaultRendererDir);
+    this.maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    // a Map, so names like "constructor" find nothing
+    this.bodyLimits = new Map(Object.entries({ ...largeBodyLimits, ...options.bodyLimits }));
+    this.hostAllowed = hostChecker(this.host, options.allowedHosts);
+  }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      console.error(`serve host: request failed: ${stripAnsi(e instanceof Error ? (e.stack ?? e.message) : String(e))}`);
-      if (!res.headersSent) sendReply(res, fail('internal', 'internal error'));
-      else res.destroy();
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     securityHeaders(res);
     // "//x" would parse as a protocol-relative URL (host x): collapse leading slashes first.
     const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), 'http://localhost');
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
 
-    if (!hostAllowed(req.headers.host)) {
+    if (!this.hostAllowed(req.headers.host)) {
       return deny(res, isApi, fail('forbidden', `host "${req.headers.host ?? ''}" is not allowed`));
     }
     const presented = presentedToken(req, url);
-    if (!tokenMatches(presented, token)) {
+    if (!tokenMatches(presented, this.token)) {
       return deny(
         res,
         isApi,
@@ -137,27 +134,27 @@ export async function startServeHost(options: ServeOptions): Promise<ServeHost> 
     }
     if (url.searchParams.has('token')) {
       // Opening the page with ?token= sets a cookie, so the page's fetches and EventSource carry it.
-      res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+      res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(this.token)}; HttpOnly; SameSite=Strict; Path=/`);
       // ...and the page itself is shown without the token in its address (history, screenshots).
       if (!isApi && (req.method === 'GET' || req.method === 'HEAD')) return redirectWithoutToken(res, url);
     }
 
-    if (isApi) return handleApi(req, res, url);
+    if (isApi) return this.handleApi(req, res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, false, fail('bad_request', 'method not allowed'), 405);
-    if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
+    if (!fs.existsSync(path.join(this.rendererDir, 'index.html'))) {
       res.statusCode = 503;
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-      res.end(`The renderer is not built (${rendererDir} has no index.html). Run: npm run build\n`);
+      res.end(`The renderer is not built (${this.rendererDir} has no index.html). Run: npm run build\n`);
       return;
     }
-    if (await sendStatic(res, rendererDir, url.pathname, req.method === 'HEAD')) return;
+    if (await sendStatic(res, this.rendererDir, url.pathname, req.method === 'HEAD')) return;
     deny(res, false, fail('not_found', 'not found'));
   }
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (url.pathname === '/api/events') {
       if (req.method !== 'GET') return deny(res, true, fail('bad_request', 'use GET for /api/events'), 405);
-      return openEventStream(req, res);
+      return this.openEventStream(req, res);
     }
     const name = decodePathPart(url.pathname.slice('/api/'.length));
     if (name === undefined)
@@ -174,26 +171,28 @@ export async function startServeHost(options: ServeOptions): Promise<ServeHost> 
     if (type !== 'application/json' && !(type === '' && req.headers['content-length'] === '0')) {
       return deny(res, true, fail('bad_request', 'Content-Type must be application/json'), 415);
     }
-    const limit = bodyLimits.get(name) ?? maxBody;
+    const limit = this.bodyLimits.get(name) ?? this.maxBody;
     // large bodies wait their turn before being read: their memory is held one at a time
     const reply =
-      limit > maxBody ? await largeRequests.run(() => readAndDispatch(req, name, limit)) : await readAndDispatch(req, name, limit);
+      limit > this.maxBody
+        ? await this.largeRequests.run(() => this.readAndDispatch(req, name, limit))
+        : await this.readAndDispatch(req, name, limit);
     if (!reply.ok && (reply.error.code === 'too_large' || reply.error.message.startsWith('request body is not valid JSON'))) {
       res.setHeader('Connection', 'close');
     }
     sendReply(res, reply);
   }
 
-  async function readAndDispatch(req: IncomingMessage, name: string, limit: number): Promise<Reply<unknown>> {
+  private async readAndDispatch(req: IncomingMessage, name: string, limit: number): Promise<Reply<unknown>> {
     const body = await readJsonBody(req, limit);
     if ('problem' in body) {
       if (body.problem.kind === 'too_large') return fail('too_large', `request body is larger than ${body.problem.limit} bytes`);
       return fail('bad_request', `request body is not valid JSON: ${body.problem.message}`);
     }
-    return options.core.dispatch(name, body.value);
+    return this.options.core.dispatch(name, body.value);
   }
 
-  function openEventStream(req: IncomingMessage, res: ServerResponse): void {
+  private openEventStream(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -202,18 +201,36 @@ export async function startServeHost(options: ServeOptions): Promise<ServeHost> 
     });
     // The comment tells clients (and tests) the subscription is live.
     res.write('retry: 2000\n: connected\n\n');
-    const off = options.core.bus.onAny((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
+    const off = this.options.core.bus.onAny((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
     const ping = setInterval(() => res.write(': ping\n\n'), 20_000);
     ping.unref();
-    streams.add(res);
+    this.streams.add(res);
     const end = (): void => {
       off();
       clearInterval(ping);
-      streams.delete(res);
+      this.streams.delete(res);
     };
     req.on('close', end);
     res.on('close', end);
   }
+}
+
+/**
+ * Serves the contract over HTTP: `POST /api/<request>` with a JSON body answers a
+ * `Reply`; `GET /api/events` streams every event as server-sent events; everything else
+ * is the built renderer. Same validation as the IPC adapter (core.dispatch).
+ */
+export async function startServeHost(options: ServeOptions): Promise<ServeHost> {
+  const handler = new RequestHandler(options);
+  const { host, token, streams } = handler;
+
+  const server = http.createServer((req, res) => {
+    handler.handle(req, res).catch((e: unknown) => {
+      console.error(`serve host: request failed: ${stripAnsi(e instanceof Error ? (e.stack ?? e.message) : String(e))}`);
+      if (!res.headersSent) sendReply(res, fail('internal', 'internal error'));
+      else res.destroy();
+    });
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -2,12 +2,12 @@
  * The contract between the UI (and any other client) and core: every request with its
  * payload schema and result type, and every event core emits. Both transports (Electron
  * IPC in src/main, HTTP + server-sent events in src/server) expose exactly this, through
- * one generic loop (src/core/app/dispatch.ts); the renderer gets the same `api` either way.
+ * one generic loop (src/core/host/dispatch.ts); the renderer gets the same `api` either way.
  *
  * To add a request: declare it in `requests` below, or in its area's request map in
  * src/shared/<area>-types.ts (JSDoc, payload schema, result type),
  * implement it in a core feature module's handler map, and merge that map in
- * src/core/handlers.ts. Nothing in the transports changes.
+ * src/core/host/handlers.ts. Nothing in the transports changes.
  *
  * Results and event data must survive JSON (HTTP) and structured clone (IPC): plain
  * objects, arrays, strings, finite numbers, booleans and null only.
@@ -25,7 +25,6 @@ import {
   featureGetPayload,
   featureSamplePayload,
   indexDbPayload,
-  indexJobPayload,
   indexStartPayload,
   type FeatureDashboard,
   type FeatureSample,
@@ -33,16 +32,9 @@ import {
   type IndexStatus,
 } from './index-types.ts';
 
-import {
-  promptEncodePayload,
-  steerComparePayload,
-  workspaceOpenPayload,
-  type EncodedPrompt,
-  type SteerComparison,
-  type WorkspaceInfo,
-} from './workspace-types.ts';
+import { workspaceOpenPayload, type WorkspaceInfo } from './workspace-types.ts';
 
-export type { ContinuationView, EncodedPrompt, EncodedToken, Selection, SteerComparison, WorkspaceInfo } from './workspace-types.ts';
+export type { Selection, WorkspaceInfo } from './workspace-types.ts';
 
 export type {
   DensityBin,
@@ -244,12 +236,6 @@ export const requests = {
    */
   'index.start': request<IndexStartResult>()(indexStartPayload),
 
-  /** Holds a running index job after its current batch (the model stays loaded). */
-  'index.pause': request<JobInfo>()(indexJobPayload),
-
-  /** Lets a paused index job go on. */
-  'index.resume': request<JobInfo>()(indexJobPayload),
-
   /** Where one index file stands (indexing, finalizing, complete), what it was built from, its across-feature summary. */
   'index.status': request<IndexStatus>()(indexDbPayload),
 
@@ -270,12 +256,6 @@ export const requests = {
    * the error says why. Remembered across runs; indexing the corpus starts in the background.
    */
   'workspace.open': request<WorkspaceInfo>()(workspaceOpenPayload),
-
-  /** Runs the capture graph on text: each token with its strongest latents. */
-  'prompt.encode': request<EncodedPrompt>()(promptEncodePayload),
-
-  /** Default and steered continuations of a prompt, same settings and seed. */
-  'steer.compare': request<SteerComparison>()(steerComparePayload),
 
   // Each feature area declares its requests in src/shared/<area>-types.ts.
   ...explorerRequests,

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { DensityBin } from './index-types.ts';
-import { empty, request, type RequestDef } from './request-def.ts';
+import { request, type RequestDef } from './request-def.ts';
 
 /** Tokens evaluated when no `maxTokens` is given. */
 export const DEFAULT_EVAL_TOKENS = 100_000;
@@ -233,9 +233,6 @@ export const healthRequests = {
 
   /** The stored report of a selection (default: the workspace's), or null when it was never evaluated. */
   'health.get': request<HealthReport | null>()(selectionQuery),
-
-  /** Every stored report, newest first. */
-  'health.list': request<HealthReport[]>()(empty),
 
   /** One stored report as pretty JSON with a file name to save it under; not_found when there is none. */
   'health.export': request<HealthExport>()(selectionQuery),

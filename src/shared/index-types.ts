@@ -138,9 +138,6 @@ export const indexStartPayload = z
   })
   .strict();
 
-/** Payload naming a job (pause/resume). */
-export const indexJobPayload = z.object({ job: z.string().min(1) }).strict();
-
 /** Payload naming an index. */
 export const indexDbPayload = z.object({ db: dbPath }).strict();
 

@@ -1,10 +1,8 @@
 /**
- * Payloads and results of the workspace requests (`workspace.*`, `prompt.encode`,
- * `steer.compare`): which model, SAE and corpus the app works on, and what the engine
- * does with them. Pure: zod and types only.
+ * Payloads and results of the workspace requests (`workspace.*`): which model, SAE and
+ * corpus the app works on, and what the engine does with them. Pure: zod and types only.
  */
 import { z } from 'zod';
-import { steerValueSchema } from './steer-bounds.ts';
 import type { JobInfo } from './contract.ts';
 import type { IndexStatus } from './index-types.ts';
 
@@ -62,71 +60,3 @@ export const workspaceOpenPayload = z
     corpus: z.string().min(1).optional(),
   })
   .strict();
-
-/** One token of an encoded prompt with its strongest latents, strongest first. */
-export interface EncodedToken {
-  readonly id: number;
-  readonly text: string;
-  /** [feature, value] pairs. */
-  readonly latents: readonly (readonly [number, number])[];
-}
-
-/** Payload of `prompt.encode`. */
-export const promptEncodePayload = z
-  .object({
-    text: z.string().min(1).max(20_000),
-    /** Latents per token (default 8). */
-    top: z.number().int().min(1).max(1024).default(8),
-  })
-  .strict();
-
-/** What `prompt.encode` answers. */
-export interface EncodedPrompt {
-  readonly hook: string;
-  readonly tokens: readonly EncodedToken[];
-}
-
-const positions = z.union([
-  z.enum(['all', 'prompt', 'generated']),
-  z.object({ from: z.number().int().min(0), to: z.number().int().min(0) }).strict(),
-]);
-
-/** One intervention on a latent. */
-export const interventionSchema = z
-  .object({
-    feature: z.number().int().min(0),
-    mode: z.enum(['clamp', 'add', 'scale']),
-    value: steerValueSchema,
-    positions: positions.optional(),
-  })
-  .strict();
-
-/** Payload of `steer.compare`. */
-export const steerComparePayload = z
-  .object({
-    prompt: z.string().min(1).max(20_000),
-    interventions: z.array(interventionSchema).max(64),
-    maxNewTokens: z.number().int().min(1).max(512).default(32),
-    /** Absent or 0: greedy. */
-    temperature: z.number().min(0).max(10).optional(),
-    topK: z.number().int().min(0).optional(),
-    topP: z.number().gt(0).max(1).optional(),
-    seed: z.number().int().optional(),
-  })
-  .strict();
-
-/** A continuation as the UI shows it. */
-export interface ContinuationView {
-  readonly ids: readonly number[];
-  /** Each generated id's log-probability under the model that generated it. */
-  readonly logprobs: readonly number[];
-  /** Each generated id's own text. */
-  readonly tokens: readonly string[];
-  readonly text: string;
-}
-
-/** What `steer.compare` answers: default and steered continuations with the same settings and seed. */
-export interface SteerComparison {
-  readonly baseline: ContinuationView;
-  readonly steered: ContinuationView;
-}

@@ -13,8 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { runIndex } from '../../src/core/index/indexer.ts';
-import { dumpIndex, referenceCase, writeJsonlCorpus } from '../../src/core/index/test-support.ts';
-import { repoRoot } from '../../src/core/testing/fixtures.ts';
+import { dumpIndex, referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-recipes-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -10,8 +10,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, test } from 'node:test';
 import type { AnnotationImportResult } from '../../shared/annotation-types.ts';
-import { referenceCase } from '../../core/index/test-support.ts';
-import { runCliCaptured } from '../testing.ts';
+import { referenceCase } from '#testing/index/test-support.ts';
+import { runCliCaptured } from '#testing/cli/testing.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-annotations-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

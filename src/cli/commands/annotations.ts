@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { createCore } from '../../core/app/core.ts';
 import { ANNOTATION_IMPORT_MAX_CHARS, annotationExportFormats, type AnnotationImportResult } from '../../shared/annotation-types.ts';
 import type { PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
 import { NEURONPEDIA_ID_PATTERN } from '../../shared/neuronpedia.ts';
 import { CliError, dataOption, defineCommand } from '../command.ts';
+import { request as send, withCore } from '../core.ts';
 
 type Format = (typeof annotationExportFormats)[number];
 
@@ -19,16 +19,9 @@ function neuronpediaIdOption(value: string | undefined): string | undefined {
   return value?.trim();
 }
 
-/** Sends one request through a CLI core on `data`; a failure is a one-line CLI error. */
-async function request<K extends RequestName>(data: string | undefined, name: K, payload: PayloadInput<K>): Promise<ResultOf<K>> {
-  const core = createCore({ host: 'cli', data: { flag: data } });
-  try {
-    const reply = await core.request(name, payload);
-    if (!reply.ok) throw new CliError(reply.error.message);
-    return reply.value;
-  } finally {
-    await core.close();
-  }
+/** Sends one request through a CLI core on `data` (created when missing: annotations live there). */
+function request<K extends RequestName>(data: string | undefined, name: K, payload: PayloadInput<K>): Promise<ResultOf<K>> {
+  return withCore(data, (core) => send(core, name, payload), { create: true });
 }
 
 /** The human summary of an import. */

@@ -10,11 +10,11 @@ import { featureContexts, type FeatureContexts } from '../../core/autointerp/exa
 import { contextText, explainMessages, markText } from '../../core/autointerp/prompts.ts';
 import { detectionRound, fuzzingRound } from '../../core/autointerp/score.ts';
 import { latestAutoExplanations } from '../../core/autointerp/store.ts';
-import { answer, demoDir, demoIndex, mockServer, roundItems, type MockServer } from '../../core/autointerp/test-support.ts';
+import { answer, demoDir, demoIndex, mockServer, roundItems, type MockServer } from '#testing/autointerp/test-support.ts';
 import { IndexReader } from '../../core/index/reader.ts';
-import { repoRoot } from '../../core/testing/fixtures.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 import { defaultAutointerpSettings, type AutoExplanation, type BalancedScore } from '../../shared/autointerp-types.ts';
-import { runCliCaptured } from '../testing.ts';
+import { runCliCaptured } from '#testing/cli/testing.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-autointerp-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

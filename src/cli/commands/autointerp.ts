@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { createCore } from '../../core/app/core.ts';
-import { PROMPT_VERSION } from '../../core/autointerp/prompts.ts';
+import { createCore } from '../../core/host/core.ts';
+import { PROMPT_VERSION } from '../../core/host/cli.ts';
 import {
   defaultAutointerpSettings,
   type AutoExplanation,

@@ -1,25 +1,9 @@
-import path from 'node:path';
-import { compareDecoders, pairsPage } from '../../core/health/compare.ts';
-import { chooseProviders } from '../../core/model/providers.ts';
-import { SaeFileError } from '../../core/sae/errors.ts';
-import { releaseFactsForSaePath } from '../../core/hub/release-facts.ts';
-import { loadSae } from '../../core/sae/load.ts';
-import type { Sae } from '../../core/sae/types.ts';
-import { formatShare } from '../../shared/format.ts';
 import { CliError, defineCommand } from '../command.ts';
+import { cliErrors, withCore } from '../core.ts';
+import { compareOutput } from '../output.ts';
 import { engineOptions, positiveInt, providerOption } from './engine-options.ts';
-import { cliErrors } from './index-options.ts';
 
-function load(p: string): Sae {
-  try {
-    return loadSae(path.resolve(p), { release: releaseFactsForSaePath(p) });
-  } catch (e) {
-    if (e instanceof SaeFileError) throw new CliError(e.message);
-    throw e;
-  }
-}
-
-/** `compare`: Compare two SAE dictionaries by decoder cosine similarity. */
+/** `compare`: Compare two SAE dictionaries by decoder cosine similarity (`core.health.compareFiles`). */
 export const compareCommand = defineCommand({
   name: 'compare',
   summary: 'Compare two SAE dictionaries by decoder cosine similarity',
@@ -37,35 +21,16 @@ export const compareCommand = defineCommand({
   },
   json: true,
   async run({ values }) {
-    if (!values.sae) throw new CliError('--sae A is required', 2);
-    if (!values['sae-b']) throw new CliError('--sae-b B is required', 2);
+    const sae = values.sae;
+    const saeB = values['sae-b'];
+    if (!sae) throw new CliError('--sae A is required', 2);
+    if (!saeB) throw new CliError('--sae-b B is required', 2);
     const top = positiveInt('top', values.top, 10);
     const forced = providerOption(values.provider);
-    const a = load(values.sae);
-    const b = load(values['sae-b']);
-    const providers = await chooseProviders(forced).catch((e: Error) => {
-      throw new CliError(e.message);
+    return withCore(undefined, async (core) => {
+      // a file problem (SaeFileError) or no provider: exit 1 with its message; a mismatch (AppError) as cliErrors says
+      const c = await cliErrors(() => core.health.compareFiles(sae, saeB, forced));
+      return compareOutput(c, core.health.pairs(c, 0, top, 'desc').items);
     });
-    const c = await cliErrors(() => compareDecoders(a, b, { providers }));
-    const data = {
-      a: c.a,
-      b: c.b,
-      shares: c.shares,
-      mean_max_cosine: c.mean_max_cosine,
-      median_max_cosine: c.median_max_cosine,
-      histogram: c.histogram,
-      max_cosine: Array.from(c.max),
-      argmax: Array.from(c.argmax),
-      seconds: c.seconds,
-    };
-    const best = pairsPage(c, 0, top, 'desc').items;
-    const text = [
-      `A ${c.a.sae} (${c.a.d_sae} latents) vs B ${c.b.sae} (${c.b.d_sae} latents)${c.a.hook ? ` at ${c.a.hook}` : ''}`,
-      `best cosine > 0.9: ${formatShare(c.shares.above_0_9)} · > 0.8: ${formatShare(c.shares.above_0_8)} · > 0.7: ${formatShare(c.shares.above_0_7)} of A's latents`,
-      `mean ${c.mean_max_cosine.toFixed(4)} · median ${c.median_max_cosine.toFixed(4)} · ${c.seconds}s`,
-      'A latent → B latent  cosine',
-      ...best.map((p) => `${String(p.a).padStart(8)} → ${String(p.b).padEnd(8)}  ${p.cosine.toFixed(4)}`),
-    ].join('\n');
-    return { data, text };
   },
 });

@@ -1,7 +1,8 @@
 import { defineCommand } from '../command.ts';
-import { engineOptions, openEngine, positiveInt, promptIds, promptOptions } from './engine-options.ts';
+import { encodeOutput } from '../output.ts';
+import { engineOptions, positiveInt, promptIds, promptOptions, withEngine } from './engine-options.ts';
 
-/** `encode`: the strongest SAE latents at every token of a prompt. */
+/** `encode`: the strongest SAE latents at every token of a prompt (an engine of its own from `core.model`). */
 export const encodeCommand = defineCommand({
   name: 'encode',
   summary: 'Show the strongest SAE latents at each token of a prompt',
@@ -15,19 +16,9 @@ export const encodeCommand = defineCommand({
   json: true,
   async run({ values }) {
     const top = positiveInt('top', values.top, 8);
-    const engine = await openEngine(values);
-    try {
-      const ids = promptIds(engine, values);
-      const tokens = await engine.encode(ids, top);
-      const text = [
-        `hook ${engine.hook} · ${engine.activeProvider}`,
-        ...tokens.map(
-          (t, i) => `${String(i).padStart(4)} ${JSON.stringify(t.text).padEnd(10)} ${t.latents.map(([f, v]) => `${f}:${v.toFixed(2)}`).join(' ')}`,
-        ),
-      ].join('\n');
-      return { data: { hook: engine.hook, tokens }, text };
-    } finally {
-      await engine.close();
-    }
+    return withEngine(values, async (engine) => {
+      const tokens = await engine.encode(promptIds(engine, values), top);
+      return encodeOutput(engine.hook, engine.activeProvider, tokens);
+    });
   },
 });

@@ -1,8 +1,7 @@
-import path from 'node:path';
-import { graphCacheDir, resolveDataDir } from '../../core/app/data-dir.ts';
-import { Engine, type EngineOptions } from '../../core/model/engine.ts';
+import type { Core, Engine, EngineChoice } from '../../core/host/cli.ts';
 import { isProviderName, providerNames, type ProviderName } from '../../shared/providers.ts';
 import { CliError, dataOption, type OptionSpec } from '../command.ts';
+import { withCore } from '../core.ts';
 
 /** Options every engine command takes: which model, SAE, hook, provider, data folder. */
 export const engineOptions = {
@@ -39,28 +38,35 @@ export function providerOption(value: string | undefined): ProviderName | undefi
   return value;
 }
 
-/** The engine the options name, checked but not opened (the evaluate command opens it in a worker). */
-export function engineSpec(v: EngineValues): EngineOptions {
+/** The model + SAE the options name, checked but not opened (the evaluate command opens it in a worker). */
+export function engineChoice(v: EngineValues): EngineChoice {
   if (!v.model) throw new CliError('--model DIR is required', 2);
   if (!v.sae) throw new CliError('--sae PATH is required', 2);
   const provider = providerOption(v.provider);
-  return {
-    model: path.resolve(v.model),
-    sae: path.resolve(v.sae),
-    cacheDir: graphCacheDir(resolveDataDir({ flag: v.data }).dir),
-    ...(v.hook ? { hook: v.hook } : {}),
-    ...(provider ? { provider } : {}),
-  };
+  return { model: v.model, sae: v.sae, ...(v.hook ? { hook: v.hook } : {}), ...(provider ? { provider } : {}) };
 }
 
-/** Opens the engine the options name; errors become one-line CLI errors. */
-export async function openEngine(v: EngineValues): Promise<Engine> {
-  const spec = engineSpec(v);
+/** Opens an engine of the command's own for the options (`core.model.open`); errors become one-line CLI errors. */
+export async function openEngine(core: Core, v: EngineValues): Promise<Engine> {
+  const choice = engineChoice(v);
   try {
-    return await Engine.open(spec);
+    return await core.model.open(choice);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
+}
+
+/** Runs `f` on a core for `--data` and an engine opened for the options; closes both after. */
+export function withEngine<T>(v: EngineValues, f: (engine: Engine, core: Core) => Promise<T>): Promise<T> {
+  engineChoice(v); // usage errors before anything opens
+  return withCore(v.data, async (core) => {
+    const engine = await openEngine(core, v);
+    try {
+      return await f(engine, core);
+    } finally {
+      await engine.close();
+    }
+  });
 }
 
 /** The prompt ids from --text or --ids (exactly one). */

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { referenceCases, repoRoot } from '../../core/testing/fixtures.ts';
-import { assertLatentsMatch, assertLogprobsClose, saePathOf } from '../../core/testing/reference-asserts.ts';
+import { referenceCases, repoRoot } from '#testing/fixtures.ts';
+import { assertLatentsMatch, assertLogprobsClose, saePathOf } from '#testing/reference-asserts.ts';
 
 /** The reference cases reproduced through the real CLI process (`encode`, `steer` with --json). */
 const run = promisify(execFile);

@@ -1,13 +1,9 @@
 import path from 'node:path';
-import { resolveDataDir } from '../../core/app/data-dir.ts';
-import { DEFAULT_CONTEXT } from '../../core/health/evaluate.ts';
-import { metricsText } from '../../core/health/report.ts';
-import { HealthStore, healthDbFile } from '../../core/health/store.ts';
-import { startHealthWorker } from '../../core/health/worker-client.ts';
+import { DEFAULT_EVAL_CONTEXT } from '../../core/host/cli.ts';
 import { DEFAULT_EVAL_TOKENS, healthEvaluatePayload } from '../../shared/health-types.ts';
 import { CliError, defineCommand } from '../command.ts';
-import { engineOptions, engineSpec, positiveInt } from './engine-options.ts';
-import { cliErrors } from './index-options.ts';
+import { cliErrors, withCore } from '../core.ts';
+import { engineChoice, engineOptions, positiveInt } from './engine-options.ts';
 import { numberField, parseOptions, textField } from '../schema-options.ts';
 
 /** `evaluate`: Compute SAE health metrics (L0, variance explained, CE loss recovered, ...) on a corpus. */
@@ -28,7 +24,7 @@ export const evaluateCommand = defineCommand({
     corpus: { type: 'string', valueName: 'PATH', description: 'Corpus file or folder (.jsonl, .txt/.md, .parquet).' },
     'text-field': { type: 'string', valueName: 'F', description: 'JSONL / Parquet field holding the text (default text).' },
     'max-tokens': { type: 'string', valueName: 'N', description: `Tokens to evaluate on (default ${DEFAULT_EVAL_TOKENS}).` },
-    context: { type: 'string', valueName: 'N', description: `Window length in tokens, BOS included (default ${DEFAULT_CONTEXT}).` },
+    context: { type: 'string', valueName: 'N', description: `Window length in tokens, BOS included (default ${DEFAULT_EVAL_CONTEXT}).` },
     batch: { type: 'string', valueName: 'N', description: 'Windows per batch (default: by context and vocabulary size).' },
     progress: { type: 'boolean', description: 'Print progress to stderr.' },
   },
@@ -47,49 +43,32 @@ export const evaluateCommand = defineCommand({
       { corpus },
     );
     const maxTokens = p.maxTokens ?? DEFAULT_EVAL_TOKENS;
-    const context = p.context ?? DEFAULT_CONTEXT;
     const batch = values.batch === undefined ? undefined : positiveInt('batch', values.batch, 1);
-    const spec = engineSpec(values);
-    // the same worker as the app's health.evaluate (src/core/health/worker.ts)
-    const handle = startHealthWorker(
-      { engine: spec, options: { corpus, maxTokens, context, batch, textField: values['text-field'] } },
-      {
-        log: (level, m) => io.stderr(`${level}: ${m}\n`),
-        progress: (done, total) => {
-          if (values.progress) io.stderr(`evaluate ${done}${total === null ? '' : ` / ${total}`} tokens\n`);
-        },
+    const choice = engineChoice(values);
+    return withCore(
+      values.data,
+      async (core) => {
+        // the same worker as the app's health.evaluate; the report is stored in health.sqlite
+        const report = await cliErrors(() =>
+          core.health.evaluateOn(
+            core.model.spec(choice),
+            { corpus, maxTokens, context: p.context ?? DEFAULT_EVAL_CONTEXT, batch, textField: values['text-field'] },
+            {
+              signal: io.signal,
+              log: (level, m) => io.stderr(`${level}: ${m}\n`),
+              progress: (done, total) => {
+                if (values.progress) io.stderr(`evaluate ${done}${total === null ? '' : ` / ${total}`} tokens\n`);
+              },
+            },
+          ),
+        );
+        const text = [
+          `${path.basename(report.sae)} at ${report.hook} on ${path.basename(corpus)} (${report.provider}, ${report.seconds}s)`,
+          core.health.reportText(report),
+        ].join('\n');
+        return { data: report, text };
       },
+      { create: true },
     );
-    const stop = (): void => handle.cancel();
-    io.signal.addEventListener('abort', stop);
-    let done;
-    try {
-      done = await cliErrors(() => handle.result);
-    } finally {
-      io.signal.removeEventListener('abort', stop);
-    }
-    const report = {
-      ...done.outcome,
-      model: spec.model,
-      sae: spec.sae,
-      hook: done.hook,
-      corpus,
-      architecture: done.architecture,
-      density_source: 'evaluation' as const,
-      provider: done.provider,
-      created_at: Date.now(),
-    };
-    const store = new HealthStore(healthDbFile(resolveDataDir({ flag: values.data }).dir));
-    let stored;
-    try {
-      stored = store.put(report);
-    } finally {
-      store.close();
-    }
-    const text = [
-      `${path.basename(report.sae)} at ${report.hook} on ${path.basename(corpus)} (${report.provider}, ${report.seconds}s)`,
-      metricsText(report),
-    ].join('\n');
-    return { data: stored, text };
   },
 });

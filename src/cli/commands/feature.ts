@@ -1,9 +1,10 @@
-import { IndexReader } from '../../core/index/reader.ts';
 import { defineCommand } from '../command.ts';
-import { cliErrors, countOption, formatExample, queryOptions } from './index-options.ts';
+import { cliErrors, withCore } from '../core.ts';
+import { featureOutput } from '../output.ts';
+import { countOption, queryOptions } from './index-options.ts';
 import { queryIndex } from './workspace-index.ts';
 
-/** `feature`: one feature's dashboard from an activation index. */
+/** `feature`: one feature's dashboard from an activation index (`core.index.feature`, as `feature.get`). */
 export const featureCommand = defineCommand({
   name: 'feature',
   summary: "Show a feature's statistics, top examples and interval samples from an index",
@@ -19,26 +20,9 @@ export const featureCommand = defineCommand({
   async run({ values }) {
     const id = countOption('id', values.id);
     const context = countOption('context', values.context, 8);
-    const db = await queryIndex(values.db, values.data);
-    return cliErrors(() => {
-      const reader = new IndexReader(db);
-      try {
-        const f = reader.feature(id, context);
-        const text = [
-          `feature ${f.id}: count ${f.count} · density ${f.density.toExponential(3)} · max ${f.max.toFixed(4)} · mean ${f.mean.toFixed(4)}`,
-          '',
-          'top examples',
-          ...f.top.map(formatExample),
-          ...f.intervals.flatMap((iv) => [
-            '',
-            `(${iv.lo.toFixed(3)}, ${iv.hi.toFixed(3)}]  count ${iv.count}  share ${(iv.share * 100).toFixed(1)}%`,
-            ...iv.examples.map(formatExample),
-          ]),
-        ].join('\n');
-        return { data: f, text };
-      } finally {
-        reader.close();
-      }
+    return withCore(values.data, async (core) => {
+      const db = await queryIndex(core, values.db);
+      return featureOutput(await cliErrors(() => core.index.feature(db, id, context)));
     });
   },
 });

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { HealthStore, healthDbFile } from '../../core/health/store.ts';
-import { REPORT_NUMBER_FIELDS } from '../../core/health/test-support.ts';
-import { referenceCase } from '../../core/index/test-support.ts';
-import { runCliCaptured as cli } from '../testing.ts';
+import { REPORT_NUMBER_FIELDS } from '#testing/health/test-support.ts';
+import { referenceCase } from '#testing/index/test-support.ts';
+import { runCliCaptured as cli } from '#testing/cli/testing.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-health-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,7 +1,8 @@
-import { listModelHooks } from '../../core/model/hook-list.ts';
 import { CliError, defineCommand } from '../command.ts';
+import { withCore } from '../core.ts';
+import { hooksOutput } from '../output.ts';
 
-/** `hooks`: every point of a model an SAE can be spliced at. */
+/** `hooks`: every point of a model an SAE can be spliced at (`core.model.hooks`). */
 export const hooksCommand = defineCommand({
   name: 'hooks',
   summary: "List the hook points of a model's ONNX graph (TransformerLens names)",
@@ -15,17 +16,14 @@ export const hooksCommand = defineCommand({
   },
   json: true,
   run({ values }) {
-    if (!values.model) throw new CliError('--model DIR is required', 2);
-    let r;
-    try {
-      r = listModelHooks(values.model);
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
-    const text = [
-      `${r.onnxFile}: ${r.blocks} blocks${r.parallel ? ' (parallel attention + MLP: no hook_resid_mid)' : ''}`,
-      ...r.hooks.map((h) => `  ${h.name.padEnd(28)} ${h.tensor}`),
-    ].join('\n');
-    return Promise.resolve({ data: r, text });
+    const model = values.model;
+    if (!model) throw new CliError('--model DIR is required', 2);
+    return withCore(undefined, (core) => {
+      try {
+        return hooksOutput(core.model.hooks(model));
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+    });
   },
 });

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { referenceCase, writeJsonlCorpus } from '../../core/index/test-support.ts';
-import { runCliCaptured as cli } from '../testing.ts';
+import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
+import { runCliCaptured as cli } from '#testing/cli/testing.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-index-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,6 +1,3 @@
-import { InputFileError } from '../../core/app/input-file-error.ts';
-import { AppError } from '../../shared/reply.ts';
-import type { FeatureExample } from '../../shared/index-types.ts';
 import { CliError, dataOption, type OptionSpec } from '../command.ts';
 
 /** Options of the index query commands (feature, sample). */
@@ -27,24 +24,4 @@ export function countOption(name: string, value: string | undefined, fallback?: 
   const n = numberOption(name, value, fallback);
   if (!Number.isInteger(n) || n < 0) throw new CliError(`--${name} must be a non-negative integer, got "${value}"`, 2);
   return n;
-}
-
-/**
- * Runs core code, turning its AppErrors into one-line CLI errors: a `bad_request` is a usage
- * error (exit 2) unless it is about an input file's content (InputFileError: exit 1).
- */
-export async function cliErrors<T>(f: () => T | Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    if (e instanceof AppError) throw new CliError(e.message, e.code === 'bad_request' && !(e instanceof InputFileError) ? 2 : 1);
-    throw e;
-  }
-}
-
-/** One example as a line: the context with the activating token in [brackets]. */
-export function formatExample(e: FeatureExample): string {
-  const at = e.position - e.start;
-  const text = e.tokens.map((t, i) => (i === at ? `[${t}]` : t)).join('');
-  return `${e.value.toFixed(3).padStart(9)}  w${e.window}:${e.position}  ${JSON.stringify(text)}`;
 }

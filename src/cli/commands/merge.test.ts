@@ -12,10 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
-import { openDatabase } from '../../core/app/sqlite.ts';
+import { openDatabase } from '../../core/kernel/sqlite.ts';
 import { IndexReader } from '../../core/index/reader.ts';
-import { repoRoot } from '../../core/testing/fixtures.ts';
-import { runCliCaptured as cli } from '../testing.ts';
+import { repoRoot } from '#testing/fixtures.ts';
+import { runCliCaptured as cli } from '#testing/cli/testing.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-merge-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,9 +1,8 @@
-import path from 'node:path';
-import { mergeShards, type MergeResult } from '../../core/index/merge.ts';
 import { CliError, defineCommand } from '../command.ts';
-import { cliErrors } from './index-options.ts';
+import { cliErrors, withCore } from '../core.ts';
+import { mergeOutput } from '../output.ts';
 
-/** `merge`: shards indexed on several machines into the one index a single run would make. */
+/** `merge`: shards indexed on several machines into the one index a single run would make (`core.index.merge`). */
 export const mergeCommand = defineCommand({
   name: 'merge',
   summary: 'Merge index shards (index --shard I/N) into one index, exactly as one run would build it',
@@ -22,41 +21,25 @@ export const mergeCommand = defineCommand({
   },
   json: true,
   async run({ values, positionals, io }) {
-    if (!values.out) throw new CliError('--out INDEX is required', 2);
+    const out = values.out;
+    if (!out) throw new CliError('--out INDEX is required', 2);
     let cancelled = false;
     const stop = (): void => {
       cancelled = true;
     };
     io.signal.addEventListener('abort', stop);
-    let r: MergeResult;
     try {
-      r = await cliErrors(() =>
-        mergeShards(path.resolve(values.out!), positionals, {
-          progress: (phase, done, total) => values.progress && io.stderr(`${phase} ${done} / ${total}\n`),
-          shouldStop: () => cancelled,
-        }),
+      const r = await withCore(undefined, (core) =>
+        cliErrors(() =>
+          core.index.merge(out, positionals, {
+            progress: (phase, done, total) => values.progress && io.stderr(`${phase} ${done} / ${total}\n`),
+            shouldStop: () => cancelled,
+          }),
+        ),
       );
+      return mergeOutput(r);
     } finally {
       io.signal.removeEventListener('abort', stop);
     }
-    const data = {
-      out: r.out,
-      shards: r.shards,
-      tokens: r.tokens,
-      documents: r.documents,
-      windows: r.windows,
-      activations: r.activations,
-      copy_seconds: r.copy_seconds,
-      finalize_seconds: r.finalize_seconds,
-      seconds: r.seconds,
-      db_bytes: r.db_bytes,
-      ...(r.complete ? {} : { complete: false }),
-    };
-    const text = [
-      r.complete ? `merged ${r.shards} shards into ${r.out}` : `stopped; run the same command again to finish ${r.out}`,
-      `${r.tokens} tokens · ${r.documents} documents · ${r.windows} windows · ${r.activations} activations`,
-      `${r.seconds}s (copy ${r.copy_seconds}s, statistics ${r.finalize_seconds}s) · ${r.db_bytes} bytes`,
-    ].join('\n');
-    return { data, text };
   },
 });

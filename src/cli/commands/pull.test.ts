@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fixtureRepos, TestHub } from '../../core/hub/test-hub-server.ts';
-import { referenceCases, repoRoot } from '../../core/testing/fixtures.ts';
+import { fixtureRepos, TestHub } from '#testing/hub/test-hub-server.ts';
+import { referenceCases, repoRoot } from '#testing/fixtures.ts';
 
 let hub: TestHub;
 let tmp: string;

@@ -1,10 +1,11 @@
-import { resolveDataDir } from '../../core/app/data-dir.ts';
-import { hubConfig } from '../../core/hub/env.ts';
-import { describePull, pullFromHub, type PullState } from '../../core/hub/pull.ts';
+import type { Core, PullState } from '../../core/host/cli.ts';
+import type { Payload } from '../../shared/contract.ts';
 import { hubKinds, hubPullPayload, type HubKind } from '../../shared/hub-types.ts';
-import { etaSeconds, formatBytes } from '../../shared/format.ts';
+import { etaSeconds } from '../../shared/format.ts';
 import { AppError } from '../../shared/reply.ts';
-import { CliError, dataOption, defineCommand } from '../command.ts';
+import { CliError, dataOption, defineCommand, type CliIo } from '../command.ts';
+import { withCore } from '../core.ts';
+import { pullOutput, pullProgressLine, type CommandOutput } from '../output.ts';
 
 /** `REPO[:PATH]` → repo and path. */
 export function parseTarget(target: string): { repo: string; path?: string } {
@@ -40,88 +41,79 @@ export const pullCommand = defineCommand({
   positionals: { min: 1, max: 1 },
   json: true,
   async run({ values, positionals, json, io }) {
-    const kind = values.kind;
-    if (kind !== undefined && !(hubKinds as readonly string[]).includes(kind)) {
-      throw new CliError(`--kind must be one of ${hubKinds.join(', ')}, got "${kind}"`, 2);
-    }
-    const target = parseTarget(positionals[0] ?? '');
-    const parsed = hubPullPayload.safeParse({
-      ...target,
-      ...(values.revision ? { revision: values.revision } : {}),
-      ...(kind ? { kind: kind as HubKind } : {}),
-      ...(values.onnx ? { onnxFile: values.onnx } : {}),
-      ...(values.verify ? { verify: true } : {}),
-    });
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new CliError(`${issue?.path.join('.') || 'argument'}: ${issue?.message ?? 'invalid'} (got "${positionals[0] ?? ''}")`, 2);
-    }
-    const req = parsed.data;
-    const config = hubConfig(process.env, resolveDataDir({ flag: values.data }).dir);
-    const where = describePull(req.repo, req.path ?? '', req.revision ?? 'main');
-
+    const req = pullRequest(positionals[0] ?? '', values);
     const showProgress = values.progress === true || (!json && process.stderr.isTTY === true);
-    const started = performance.now();
-    let lastShown = 0;
-    const show = (s: PullState, final = false): void => {
-      const now = performance.now();
-      if (!showProgress || (!final && now - lastShown < 1000)) return;
-      lastShown = now;
-      const seconds = (now - started) / 1000;
-      const rate = seconds > 0 ? s.done / seconds : 0;
-      const eta = etaSeconds(s.done, s.total, rate);
-      if (json) {
-        io.stderr(
-          `${JSON.stringify({ phase: 'download', done: s.done, total: s.total, rate: Math.round(rate), eta: eta === null ? null : Math.round(eta) })}\n`,
-        );
-      } else {
-        const active = s.files.filter((f) => f.state === 'downloading').map((f) => f.path.split('/').pop());
-        io.stderr(
-          `download ${formatBytes(s.done)} / ${formatBytes(s.total)}  ${formatBytes(rate)}/s${eta === null ? '' : `  eta ${eta.toFixed(0)}s`}${active.length ? `  ${active.join(', ')}` : ''}\n`,
-        );
-      }
-    };
-
-    const controller = new AbortController();
-    const stop = (): void => controller.abort(new AppError('cancelled', `stopped; run the same command again to resume ${where}`));
-    io.signal.addEventListener('abort', stop);
-    let last: PullState | null = null;
-    try {
-      const r = await pullFromHub(config, req, {
-        signal: controller.signal,
-        update: (s) => {
-          last = s;
-          show(s);
-        },
-        log: (level, message) => {
-          if (level === 'warn' || level === 'error' || showProgress) io.stderr(`${level}: ${message}\n`);
-        },
-      });
-      if (last) show(last, true);
-      const data = {
-        path: r.path,
-        files: r.files,
-        bytes: r.bytes,
-        repo: r.repo,
-        revision: r.revision,
-        commit: r.commit,
-        kind: r.kind,
-        snapshot: r.snapshot,
-        downloaded: r.downloaded,
-        cached_files: r.cachedFiles,
-        offline: r.offline,
-      };
-      const text = [
-        `${r.kind === 'sae' ? 'SAE' : 'model'} ${where} (commit ${r.commit.slice(0, 12)})${r.offline ? ', from the cache (offline)' : ''}`,
-        r.path,
-        `${r.files.length} files, ${formatBytes(r.bytes)}; downloaded ${formatBytes(r.downloaded)}, ${r.cachedFiles} from the cache`,
-      ].join('\n');
-      return { data, text };
-    } catch (e) {
-      if (e instanceof AppError) throw new CliError(e.message, e.code === 'bad_request' ? 2 : 1);
-      throw e;
-    } finally {
-      io.signal.removeEventListener('abort', stop);
-    }
+    // the Hub settings (token, endpoint) of the data folder, as the app's hub.pull uses them
+    return withCore(values.data, (core) => download(core, req, { showProgress, json, io }));
   },
 });
+
+/** The pull the target and options name, checked by hub.pull's schema. */
+function pullRequest(
+  arg: string,
+  values: { kind?: string | undefined; revision?: string | undefined; onnx?: string | undefined; verify?: boolean | undefined },
+): Payload<'hub.pull'> {
+  const kind = values.kind;
+  if (kind !== undefined && !(hubKinds as readonly string[]).includes(kind)) {
+    throw new CliError(`--kind must be one of ${hubKinds.join(', ')}, got "${kind}"`, 2);
+  }
+  const parsed = hubPullPayload.safeParse({
+    ...parseTarget(arg),
+    ...(values.revision ? { revision: values.revision } : {}),
+    ...(kind ? { kind: kind as HubKind } : {}),
+    ...(values.onnx ? { onnxFile: values.onnx } : {}),
+    ...(values.verify ? { verify: true } : {}),
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CliError(`${issue?.path.join('.') || 'argument'}: ${issue?.message ?? 'invalid'} (got "${arg}")`, 2);
+  }
+  return parsed.data;
+}
+
+/** Prints progress at most once a second (and once at the end) when asked to. */
+function progressPrinter(show: boolean, json: boolean, io: CliIo): (s: PullState, final?: boolean) => void {
+  const started = performance.now();
+  let lastShown = 0;
+  return (s, final = false) => {
+    const now = performance.now();
+    if (!show || (!final && now - lastShown < 1000)) return;
+    lastShown = now;
+    const seconds = (now - started) / 1000;
+    const rate = seconds > 0 ? s.done / seconds : 0;
+    io.stderr(pullProgressLine(s, rate, etaSeconds(s.done, s.total, rate), json));
+  };
+}
+
+/** Pulls through `core.hub.download`; Ctrl-C stops (a later run resumes). */
+async function download(
+  core: Core,
+  req: Payload<'hub.pull'>,
+  { showProgress, json, io }: { showProgress: boolean; json: boolean; io: CliIo },
+): Promise<CommandOutput> {
+  const where = core.hub.describe(req.repo, req.path, req.revision);
+  const show = progressPrinter(showProgress, json, io);
+  const controller = new AbortController();
+  const stop = (): void => controller.abort(new AppError('cancelled', `stopped; run the same command again to resume ${where}`));
+  io.signal.addEventListener('abort', stop);
+  let last: PullState | null = null;
+  try {
+    const r = await core.hub.download(req, {
+      signal: controller.signal,
+      update: (s) => {
+        last = s;
+        show(s);
+      },
+      log: (level, message) => {
+        if (level === 'warn' || level === 'error' || showProgress) io.stderr(`${level}: ${message}\n`);
+      },
+    });
+    if (last) show(last, true);
+    return pullOutput(r, where);
+  } catch (e) {
+    if (e instanceof AppError) throw new CliError(e.message, e.code === 'bad_request' ? 2 : 1);
+    throw e;
+  } finally {
+    io.signal.removeEventListener('abort', stop);
+  }
+}

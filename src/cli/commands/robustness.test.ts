@@ -10,11 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../../core/app/sqlite.ts';
-import { referenceCase, writeJsonlCorpus } from '../../core/index/test-support.ts';
+import { openDatabase } from '../../core/kernel/sqlite.ts';
+import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 import { STEER_VALUE_MAX } from '../../shared/steer-bounds.ts';
 import { joinNegativeValues } from '../command.ts';
-import { runCliCaptured as cli } from '../testing.ts';
+import { runCliCaptured as cli } from '#testing/cli/testing.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-robust-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,9 +1,10 @@
-import { IndexReader } from '../../core/index/reader.ts';
 import { defineCommand } from '../command.ts';
-import { cliErrors, countOption, formatExample, numberOption, queryOptions } from './index-options.ts';
+import { cliErrors, withCore } from '../core.ts';
+import { sampleOutput } from '../output.ts';
+import { countOption, numberOption, queryOptions } from './index-options.ts';
 import { queryIndex } from './workspace-index.ts';
 
-/** `sample`: uniformly random examples of a feature within an activation range. */
+/** `sample`: uniformly random examples of a feature within an activation range (`core.index.sample`, as `feature.sample`). */
 export const sampleCommand = defineCommand({
   name: 'sample',
   summary: 'Draw random examples of a feature whose activation lies in [lo, hi)',
@@ -27,19 +28,10 @@ export const sampleCommand = defineCommand({
     const n = countOption('n', values.n, 10);
     const seed = countOption('seed', values.seed, 0);
     const context = countOption('context', values.context, 8);
-    const db = await queryIndex(values.db, values.data);
-    return cliErrors(() => {
-      const reader = new IndexReader(db);
-      try {
-        const s = reader.sample(id, lo, hi, n, seed, context);
-        const text = [
-          `feature ${id}: ${s.matching} activations in [${lo}, ${hi}), ${s.examples.length} drawn`,
-          ...s.examples.map(formatExample),
-        ].join('\n');
-        return { data: s, text };
-      } finally {
-        reader.close();
-      }
+    return withCore(values.data, async (core) => {
+      const db = await queryIndex(core, values.db);
+      const s = await cliErrors(() => core.index.sample({ db, id, lo, hi, n, seed, context }));
+      return sampleOutput(s, { id, lo, hi });
     });
   },
 });

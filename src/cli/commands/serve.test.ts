@@ -4,13 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { referenceCase } from '../../core/index/test-support.ts';
+import { referenceCase } from '#testing/index/test-support.ts';
 import { writeSettings } from '../../core/workspace/settings.ts';
 import type { LocalFolder } from '../../shared/hub-types.ts';
 import { serveRecordFile } from '../../server/serve-record.ts';
 import type { CliIo } from '../command.ts';
 import { runCli } from '../main.ts';
-import { runCliCaptured } from '../testing.ts';
+import { runCliCaptured } from '#testing/cli/testing.ts';
 
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sae-serve-cli-')));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

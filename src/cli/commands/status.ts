@@ -1,6 +1,6 @@
-import { createCore } from '../../core/app/core.ts';
 import type { AppStatus } from '../../shared/contract.ts';
-import { CliError, dataOption, defineCommand } from '../command.ts';
+import { dataOption, defineCommand } from '../command.ts';
+import { request, withCore } from '../core.ts';
 
 /** `status`: the facts of the app's status panel (the `app.status` request). */
 export const statusCommand = defineCommand({
@@ -11,14 +11,8 @@ export const statusCommand = defineCommand({
   options: { data: dataOption },
   json: true,
   async run({ values }) {
-    const core = createCore({ host: 'cli', data: { flag: values.data } });
-    try {
-      const reply = await core.request('app.status');
-      if (!reply.ok) throw new CliError(reply.error.message);
-      return { data: reply.value, text: formatStatus(reply.value) };
-    } finally {
-      await core.close();
-    }
+    const status = await withCore(values.data, (core) => request(core, 'app.status'), { create: true });
+    return { data: status, text: formatStatus(status) };
   },
 });
 

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { repoRoot } from '../../core/testing/fixtures.ts';
-import { runCliCaptured as cli } from '../testing.ts';
+import { repoRoot } from '#testing/fixtures.ts';
+import { runCliCaptured as cli } from '#testing/cli/testing.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-steer-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { createCore } from '../../core/app/core.ts';
-import { referenceCase, writeJsonlCorpus } from '../../core/index/test-support.ts';
-import { runCliCaptured as cli } from '../testing.ts';
+import { createCore } from '../../core/host/core.ts';
+import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
+import { runCliCaptured as cli } from '#testing/cli/testing.ts';
 import type { ListedIndex } from './workspace-index.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-workspace-index-'));

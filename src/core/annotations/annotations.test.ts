@@ -10,10 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
 import type { Annotation } from '../../shared/annotation-types.ts';
-import { createCore, type Core } from '../app/core.ts';
+import { createCore, type Core } from '../host/core.ts';
 import { loadSae } from '../sae/load.ts';
-import { referenceCase } from '../index/test-support.ts';
-import { referenceCases } from '../testing/fixtures.ts';
+import { referenceCase } from '#testing/index/test-support.ts';
+import { referenceCases } from '#testing/fixtures.ts';
 import { csvField } from './export.ts';
 import { saeWeightsFile } from './identity.ts';
 

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SaeIdentity } from '../../shared/annotation-types.ts';
 import { AppError } from '../../shared/reply.ts';
-import { graphCacheDir } from '../app/data-dir.ts';
-import type { CoreServices } from '../app/services.ts';
+import { graphCacheDir } from '../kernel/data-dir.ts';
+import type { Kernel } from '../kernel/kernel.ts';
+import type { WorkspaceService } from '../workspace/service.ts';
 import { hashFile } from '../model/variant-cache.ts';
 
 /** Weights file names, in the loader's order (SAELens / switch, sparsify, Gemma Scope). */
@@ -45,13 +46,18 @@ export function saeHash(saePath: string, cacheDir: string): string {
   return hashFile(saeWeightsFile(saePath), cacheDir);
 }
 
+/** What annotations use of the kernel and the workspace. */
+export interface AnnotationCore extends Pick<Kernel, 'data' | 'files'> {
+  readonly workspace: Pick<WorkspaceService, 'info' | 'currentEngine'>;
+}
+
 /** Where hashes are memoised: the graph cache the engine uses, so each file is hashed once. */
-export function hashCacheDir(core: Pick<CoreServices, 'data'>): string {
+export function hashCacheDir(core: Pick<Kernel, 'data'>): string {
   return graphCacheDir(core.data.dir);
 }
 
 /** The workspace's SAE path, or an `unavailable` error when nothing is open. */
-export async function workspaceSaePath(core: Pick<CoreServices, 'workspace'>): Promise<{ model: string; sae: string; hook?: string }> {
+export async function workspaceSaePath(core: { readonly workspace: Pick<WorkspaceService, 'info'> }): Promise<{ model: string; sae: string; hook?: string }> {
   const sel = (await core.workspace.info()).selection;
   if (!sel) throw new AppError('unavailable', 'no model is open: choose a model and an SAE in Models first');
   return sel;
@@ -64,7 +70,7 @@ export function folderName(p: string): string {
 }
 
 /** The workspace SAE's full identity (loads the engine for its hook and width). */
-export async function workspaceIdentity(core: Pick<CoreServices, 'workspace' | 'data'>): Promise<SaeIdentity> {
+export async function workspaceIdentity(core: Pick<AnnotationCore, 'workspace' | 'data'>): Promise<SaeIdentity> {
   const sel = await workspaceSaePath(core);
   const engine = await core.workspace.currentEngine();
   return {

@@ -11,8 +11,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import type { PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
-import { createCore, type Core } from '../app/core.ts';
-import { referenceCase, writeJsonlCorpus } from '../index/test-support.ts';
+import { createCore, type Core } from '../host/core.ts';
+import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'neuronpedia-'));
 const ref = referenceCase('gpt2-topk-l1post');

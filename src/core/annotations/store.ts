@@ -7,8 +7,8 @@ import type Database from 'better-sqlite3';
 import type { Annotation, AnnotationConflict, AnnotationImportResult, AnnotationList, SaeIdentity } from '../../shared/annotation-types.ts';
 import type { NeuronpediaId } from '../../shared/neuronpedia.ts';
 import { AppError } from '../../shared/reply.ts';
-import { openStore } from '../app/open-store.ts';
-import { STORE_KINDS } from '../app/store-kinds.ts';
+import { openStore } from '../kernel/open-store.ts';
+import { STORE_KINDS } from '../kernel/store-kinds.ts';
 import { ExplanationStore } from './explanation-store.ts';
 import { migrations } from './migrations/index.ts';
 

@@ -9,10 +9,9 @@ import path from 'node:path';
 import type { NeuronpediaIdInfo, SaeIdentity } from '../../shared/annotation-types.ts';
 import { parseNeuronpediaId, type NeuronpediaId } from '../../shared/neuronpedia.ts';
 import { AppError } from '../../shared/reply.ts';
-import type { CoreServices } from '../app/services.ts';
 import { hfCacheLocation, releaseFactsForSaePath } from '../hub/release-facts.ts';
 import { loadSae } from '../sae/load.ts';
-import { folderName, hashCacheDir, saeHash, saeWeightsFile, workspaceIdentity } from './identity.ts';
+import { folderName, hashCacheDir, saeHash, saeWeightsFile, workspaceIdentity, type AnnotationCore } from './identity.ts';
 import type { AnnotationStore } from './store.ts';
 
 /** An SAE annotations are read or written for. */
@@ -42,7 +41,7 @@ function saeFacts(saePath: string): { hook: string; dSae: number; neuronpediaId:
 }
 
 /** The SAE a request names (`sae`, a path), or the workspace's when it names none. */
-export async function resolveSaeTarget(core: CoreServices, sae: string | undefined): Promise<SaeTarget> {
+export async function resolveSaeTarget(core: AnnotationCore, sae: string | undefined): Promise<SaeTarget> {
   const selection = (await core.workspace.info()).selection;
   const file = sae === undefined ? undefined : core.files.resolveRead(sae, 'SAE');
   if (file === undefined || (selection && path.resolve(selection.sae) === file)) {

@@ -6,7 +6,7 @@
 import type { AnnotationExport, AnnotationImportResult } from '../../shared/annotation-types.ts';
 import type { Payload } from '../../shared/contract.ts';
 import { parseNeuronpediaId } from '../../shared/neuronpedia.ts';
-import type { CoreServices } from '../app/services.ts';
+import type { AnnotationCore } from './identity.ts';
 import { exportAnnotations } from './export.ts';
 import { checkSameSae, importFormat, importWarning, parseImport } from './import.ts';
 import { checkMatch, planImport, rowSources, type ImportContext } from './neuronpedia-import.ts';
@@ -16,7 +16,7 @@ import { neuronpediaInfo, resolveSaeTarget, type SaeTarget } from './target.ts';
 
 /** Imports a file into an SAE's annotations (see the `annotation.import` contract entry). */
 export async function importFile(
-  core: CoreServices,
+  core: AnnotationCore,
   store: AnnotationStore,
   p: Payload<'annotation.import'>,
 ): Promise<AnnotationImportResult> {
@@ -78,7 +78,7 @@ function importContext(store: AnnotationStore, target: SaeTarget, name: string, 
 }
 
 /** Exports an SAE's annotations (see the `annotation.export` contract entry). */
-export async function exportFile(core: CoreServices, store: AnnotationStore, p: Payload<'annotation.export'>): Promise<AnnotationExport> {
+export async function exportFile(core: AnnotationCore, store: AnnotationStore, p: Payload<'annotation.export'>): Promise<AnnotationExport> {
   const target = await resolveSaeTarget(core, p.sae);
   const id = target.identity;
   store.rememberSae(id);

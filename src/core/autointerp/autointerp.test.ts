@@ -14,7 +14,7 @@ import type { Explainer } from './explainer.ts';
 import { markText, parseExplanation, parseVerdicts, PROMPT_VERSION } from './prompts.ts';
 import { detectionRound, fuzzingRound } from './score.ts';
 import { autoExplanations, hasAutoExplanation, saveAutoExplanation } from './store.ts';
-import { demoIndex, oracleAnswer, roundItems } from './test-support.ts';
+import { demoIndex, oracleAnswer, roundItems } from '#testing/autointerp/test-support.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'autointerp-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

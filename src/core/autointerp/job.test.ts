@@ -5,13 +5,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { events, type AppEvent } from '../../shared/contract.ts';
 import { defaultAutointerpSettings } from '../../shared/autointerp-types.ts';
-import { annotationStore } from '../annotations/service.ts';
-import { createCore, type Core } from '../app/core.ts';
+import { createCore, type Core } from '../host/core.ts';
 import { IndexReader } from '../index/reader.ts';
 import { featureContexts, type FeatureContexts } from './examples.ts';
 import { explainMessages } from './prompts.ts';
 import { latestAutoExplanations } from './store.ts';
-import { answer, demoIndex, mockServer, oracleAnswer, type MockServer } from './test-support.ts';
+import { answer, demoIndex, mockServer, oracleAnswer, type MockServer } from '#testing/autointerp/test-support.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'autointerp-job-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -101,7 +100,7 @@ describe('autointerp.start: the explain + score job', () => {
     const cancelled = await core.jobs.wait(r.value.job);
     assert.equal(cancelled.state, 'cancelled');
     assert.equal(cancelled.retryable, true);
-    const store = annotationStore(core);
+    const store = core.annotations.store();
     const sae = r.value.sae;
     const complete = new Set([...latestAutoExplanations(store.db, sae)].filter(([, e]) => e.fuzzing !== null).map(([feature]) => feature));
     assert.ok(complete.size >= 3 && complete.size < features.length, `${complete.size} complete at the cancel`);

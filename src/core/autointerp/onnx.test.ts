@@ -7,7 +7,7 @@ import { defaultAutointerpSettings } from '../../shared/autointerp-types.ts';
 import { IndexReader } from '../index/reader.ts';
 import { explainFeature } from './explain.ts';
 import { OnnxExplainer, plainPrompt } from './onnx.ts';
-import { demoDir, demoIndex } from './test-support.ts';
+import { demoDir, demoIndex } from '#testing/autointerp/test-support.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'autointerp-onnx-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

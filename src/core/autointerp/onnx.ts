@@ -5,7 +5,7 @@ import { openModelFolder, type ModelFolder } from '../model/model-folder.ts';
 import { chooseProviders } from '../model/providers.ts';
 import { ModelRunner } from '../model/runner.ts';
 import { TextTokenizer } from '../model/tokenizer.ts';
-import { ChatTemplate, findChatTemplate, specialTokensMap } from '../steer/chat-template.ts';
+import { ChatTemplate, findChatTemplate, specialTokensMap } from '../model/chat-template.ts';
 import type { CompleteOptions, Explainer } from './explainer.ts';
 import { Limiter } from './limit.ts';
 

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createCore, type Core } from '../app/core.ts';
+import { createCore, type Core } from '../host/core.ts';
 import { IndexReader } from '../index/reader.ts';
 import { featureContexts, type FeatureContexts } from './examples.ts';
 import { AUTOINTERP_SETTINGS_FILE } from './settings-file.ts';
-import { answer, demoDir, demoIndex, mockServer, oracleAnswer, type MockServer } from './test-support.ts';
+import { answer, demoDir, demoIndex, mockServer, oracleAnswer, type MockServer } from '#testing/autointerp/test-support.ts';
 import { defaultAutointerpSettings } from '../../shared/autointerp-types.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'autointerp-core-'));

@@ -10,9 +10,8 @@ import { defaultAutointerpSettings } from '../../shared/autointerp-types.ts';
 import type { Payload } from '../../shared/contract.ts';
 import { parseFeatureSpec } from '../../shared/feature-spec.ts';
 import { AppError } from '../../shared/reply.ts';
-import { hashCacheDir, saeHash } from '../annotations/identity.ts';
-import { annotationStore, workspaceSaeKey } from '../annotations/service.ts';
-import type { CoreServices } from '../app/services.ts';
+import type { AnnotationService } from '../annotations/service.ts';
+import type { Kernel } from '../kernel/kernel.ts';
 import { IndexReader } from '../index/reader.ts';
 import { planBatch, runBatch } from './batch.ts';
 import { explainFeature } from './explain.ts';
@@ -22,11 +21,16 @@ import { completionsUrl, OpenAiExplainer } from './openai.ts';
 import { API_KEY_ENV, readAutointerpSettings, writeAutointerpSettings, type AutointerpFileSettings } from './settings-file.ts';
 import { autoExplanations, saveAutoExplanation } from './store.ts';
 
+/** What the autointerp service is built from. */
+export interface AutointerpServiceDeps extends Pick<Kernel, 'data' | 'files' | 'jobs' | 'bus' | 'onClose'> {
+  readonly annotations: AnnotationService;
+}
+
 /** Automatic interpretation for one core: the saved explainer (kept open while its settings hold), explain, stored results. */
 export class AutointerpService {
   #explainer: { key: string; explainer: Promise<Explainer> } | null = null;
 
-  constructor(private readonly core: CoreServices) {
+  constructor(private readonly core: AutointerpServiceDeps) {
     core.onClose(() => this.#drop());
   }
 
@@ -125,10 +129,10 @@ export class AutointerpService {
       const beyond = features.find((f) => f >= dSae);
       if (beyond !== undefined) throw new AppError('bad_request', `feature ${beyond}: this SAE has features 0–${dSae - 1}`);
       const saePath = p.sae ? this.core.files.resolveRead(p.sae, 'SAE') : reader.settings.sae;
-      const sae = saeHash(saePath, hashCacheDir(this.core));
+      const sae = this.core.annotations.saeKey(saePath);
       const explainer = await this.explainerFor(p.explainer);
       const score = p.score ?? true;
-      const store = annotationStore(this.core);
+      const store = this.core.annotations.store();
       const plan = planBatch(store, sae, features, explainer.model, { score, redo: p.redo ?? false });
       const settings = settingsOf(p);
       const local = explainer instanceof OnnxExplainer;
@@ -177,8 +181,8 @@ export class AutointerpService {
   async explain(p: Payload<'autointerp.explain'>): Promise<AutoExplanation> {
     const file = this.core.files.resolveIndex(p.db, 'read');
     const explainer = await this.explainer();
-    const sae = await workspaceSaeKey(this.core);
-    const store = annotationStore(this.core);
+    const sae = await this.core.annotations.workspaceSaeKey();
+    const store = this.core.annotations.store();
     const reader = new IndexReader(file);
     try {
       return await explainFeature(reader, explainer, p.feature, settingsOf(p), {
@@ -195,7 +199,7 @@ export class AutointerpService {
 
   /** A feature's stored auto explanations. */
   async explanations(feature: number): Promise<AutoExplanation[]> {
-    return autoExplanations(annotationStore(this.core).db, await workspaceSaeKey(this.core), feature);
+    return autoExplanations(this.core.annotations.store().db, await this.core.annotations.workspaceSaeKey(), feature);
   }
 }
 

@@ -5,12 +5,12 @@
  * term kept, so nothing else changes); both next-token distributions are compared.
  */
 import type { AblatedToken, FeatureAblation } from '../../shared/explorer-types.ts';
+import type { Intervention } from '../../shared/intervention.ts';
 import { AppError } from '../../shared/reply.ts';
 import { decodeTokens } from '../index/codec.ts';
 import { featureActivations, type IndexReader } from '../index/reader.ts';
 import type { Engine } from '../model/engine.ts';
 import { topIds } from '../steer/next-tokens.ts';
-import type { Intervention } from '../steer/spec.ts';
 
 /** Tokens listed on each side (fell most, rose most). */
 export const ABLATION_TOKENS = 5;

@@ -9,15 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
-import { createCore, type Core } from '../app/core.ts';
+import { createCore, type Core } from '../host/core.ts';
 import { decodeTokens } from '../index/codec.ts';
 import { IndexReader } from '../index/reader.ts';
-import { bosCase, referenceCase, writeJsonlCorpus } from '../index/test-support.ts';
+import { bosCase, referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 import { readFloatTensor, readModel } from '../model/onnx/proto.ts';
 import { loadSae } from '../sae/load.ts';
 import type { Sae } from '../sae/types.ts';
 import { findResources } from '../workspace/demo.ts';
-import { assertLogitEffects } from './logits-asserts.ts';
+import { assertLogitEffects } from '#testing/explorer/logits-asserts.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'explorer-'));
 const cores: Core[] = [];

@@ -12,10 +12,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
-import { createCore, type Core } from '../app/core.ts';
+import { createCore, type Core } from '../host/core.ts';
 import { decodeChunk, decodeTokens } from '../index/codec.ts';
 import { IndexReader } from '../index/reader.ts';
-import { referenceCase, writeJsonlCorpus } from '../index/test-support.ts';
+import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 import { logSoftmax } from '../model/sampling.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'feature-page-'));

@@ -3,11 +3,9 @@
  * are a few hundred kB): count, max, density and the stored histogram blob for sparklines.
  * Reloaded when another connection (the index job) has committed since.
  */
-import fs from 'node:fs';
-import { AppError } from '../../shared/reply.ts';
 import { decodeVarints } from '../index/codec.ts';
 import { decodeStats } from '../index/finalize.ts';
-import { IndexReader } from '../index/reader.ts';
+import type { IndexReader } from '../index/reader.ts';
 import type { IndexSettings } from '../index/types.ts';
 import { downsample } from './spark.ts';
 
@@ -56,77 +54,52 @@ export class FeatureTable {
   }
 }
 
-interface Open {
+interface Loaded {
+  /** The reader the table was read through (a new one means the file was replaced). */
   reader: IndexReader;
-  ino: number;
-  table: FeatureTable | undefined;
+  table: FeatureTable;
   version: number;
 }
 
-/** Open indexes kept at once. */
-const MAX_OPEN = 4;
+/** Tables kept at once. */
+const MAX_TABLES = 4;
 
 /**
- * Read-only access to indexes for the explorer: one reader per file (reopened when the file
- * is replaced) and its FeatureTable, reloaded when the file has changed.
+ * The explorer's FeatureTables, one per index file, read through the index service's shared
+ * readers (`reader`: reopened there when the file is replaced) and reloaded when the file
+ * has changed.
  */
 export class FeatureTables {
-  readonly #open = new Map<string, Open>();
+  readonly #tables = new Map<string, Loaded>();
 
-  #entry(file: string): Open {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(file);
-    } catch {
-      throw new AppError('not_found', `no index at ${file}`);
-    }
-    let e = this.#open.get(file);
-    if (e && e.ino !== st.ino) {
-      e.reader.close();
-      this.#open.delete(file);
-      e = undefined;
-    }
-    if (!e) {
-      e = { reader: new IndexReader(file), ino: st.ino, table: undefined, version: -1 };
-      if (this.#open.size >= MAX_OPEN) {
-        const [oldest, old] = this.#open.entries().next().value as [string, Open];
-        old.reader.close();
-        this.#open.delete(oldest);
-      }
-    } else this.#open.delete(file);
-    this.#open.set(file, e); // most recently used last
-    return e;
-  }
-
-  /** The index's reader (for its database and settings). */
-  reader(file: string): IndexReader {
-    return this.#entry(file).reader;
-  }
+  constructor(private readonly reader: (file: string) => IndexReader) {}
 
   /** The index's feature statistics, as of its last commit. */
   table(file: string): FeatureTable {
-    const e = this.#entry(file);
-    const db = e.reader.db;
+    const reader = this.reader(file);
+    const db = reader.db;
     const version = Number(db.pragma('data_version', { simple: true }));
-    if (!e.table || version !== e.version) {
+    let e = this.#tables.get(file);
+    this.#tables.delete(file);
+    if (!e || e.reader !== reader || version !== e.version) {
       const load = db.transaction(() => {
-        const p = e.reader.progress;
+        const p = reader.progress;
         const rows = db.prepare('select id, count, max, histogram from features').all() as {
           id: number;
           count: number;
           max: number;
           histogram: Buffer;
         }[];
-        return new FeatureTable(e.reader.settings, p.tokens, p.phase === 'done', rows);
+        return new FeatureTable(reader.settings, p.tokens, p.phase === 'done', rows);
       });
-      e.table = load();
-      e.version = version;
+      e = { reader, table: load(), version };
     }
+    this.#tables.set(file, e); // most recently used last
+    while (this.#tables.size > MAX_TABLES) this.#tables.delete(this.#tables.keys().next().value!);
     return e.table;
   }
 
-  close(): void {
-    for (const e of this.#open.values()) e.reader.close();
-    this.#open.clear();
+  clear(): void {
+    this.#tables.clear();
   }
 }

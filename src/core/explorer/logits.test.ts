@@ -10,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { Engine } from '../model/engine.ts';
-import { writeModelFolder, type ModelFamily, type NormStyle, type WrittenModel } from '../model/writer/index.ts';
-import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '../sae/synthetic.ts';
+import { writeModelFolder, type ModelFamily, type NormStyle, type WrittenModel } from '#testing/model-writer/index.ts';
+import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '#testing/sae/synthetic.ts';
 import { LogitEffects, logitHookProblem } from './logits.ts';
-import { assertLogitEffects } from './logits-asserts.ts';
+import { assertLogitEffects } from '#testing/explorer/logits-asserts.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logits-'));
 const cacheDir = path.join(tmp, 'cache');

@@ -1,7 +1,7 @@
 /** `feature.onText`: one feature's activation at every token of typed text (the capture graph). */
 import type { FeatureOnText } from '../../shared/explorer-types.ts';
 import { AppError } from '../../shared/reply.ts';
-import { modelMaxPositions } from '../index/windows.ts';
+import { modelMaxPositions } from '../model/config-facts.ts';
 import type { Engine } from '../model/engine.ts';
 import { captureAll } from './prompt-rank.ts';
 

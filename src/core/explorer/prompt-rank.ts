@@ -6,7 +6,7 @@
  */
 import type { PromptRanking, RankedFeature, RankedToken } from '../../shared/explorer-types.ts';
 import { AppError } from '../../shared/reply.ts';
-import { modelMaxPositions } from '../index/windows.ts';
+import { modelMaxPositions } from '../model/config-facts.ts';
 import type { Engine } from '../model/engine.ts';
 
 /** First capture K for SAEs without a fixed k. */

@@ -16,7 +16,7 @@ import { after, describe, test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { GraphBuilder, attr, valueInfo } from '../model/onnx/builder.ts';
 import { DataType } from '../model/onnx/proto.ts';
-import { dequantize, packLowFirst, quantize, randomValues, rawTensor, writeGraph } from './quant-fixtures.ts';
+import { dequantize, packLowFirst, quantize, randomValues, rawTensor, writeGraph } from '#testing/explorer/quant-fixtures.ts';
 import { QuantType } from './stored-matrix.ts';
 import { findUnembedding, Unembedding } from './unembedding.ts';
 

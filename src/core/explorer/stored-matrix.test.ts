@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { DataType, onnx } from '../model/onnx/proto.ts';
 import { floatToHalf } from '../util/halffloat.ts';
-import { dequantize, packLowFirst, quantize, randomValues } from './quant-fixtures.ts';
+import { dequantize, packLowFirst, quantize, randomValues } from '#testing/explorer/quant-fixtures.ts';
 import { FloatMatrix, QuantMatrix, QuantType, readAll, TensorBytes } from './stored-matrix.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stored-matrix-'));

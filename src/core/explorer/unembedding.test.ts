@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DataType, encodeModel, externalDataOf, onnx, readModel, toNumber, type ModelProto } from '../model/onnx/proto.ts';
-import { writeModelFolder, type ModelSpec, type WrittenModel } from '../model/writer/index.ts';
+import { writeModelFolder, type ModelSpec, type WrittenModel } from '#testing/model-writer/index.ts';
 import { floatToHalf, halfToFloat } from '../util/halffloat.ts';
 import { seededRandom } from '../util/random.ts';
 import { topK } from './logits.ts';

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { AppError } from '../../shared/reply.ts';
 import { loadSae } from '../sae/load.ts';
-import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '../sae/synthetic.ts';
+import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '#testing/sae/synthetic.ts';
 import type { Sae } from '../sae/types.ts';
-import { referenceCases } from '../testing/fixtures.ts';
+import { referenceCases } from '#testing/fixtures.ts';
 import { seededRandom } from '../util/random.ts';
 import { compareDecoders, pairsPage, summarize } from './compare.ts';
 

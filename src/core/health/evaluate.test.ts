@@ -6,11 +6,11 @@ import { after, describe, test } from 'node:test';
 import type { HealthMetrics } from '../../shared/health-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import { densityHistogram } from '../index/finalize.ts';
-import { bosCase, writeJsonlCorpus } from '../index/test-support.ts';
+import { bosCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 import { Engine } from '../model/engine.ts';
 import { fractionOfVarianceUnexplained } from '../sae/metrics.ts';
-import { encodeSae, reconstruct } from '../sae/reference.ts';
-import { referenceCases, type ReferenceCase } from '../testing/fixtures.ts';
+import { encodeSae, reconstruct } from '#testing/sae/reference.ts';
+import { referenceCases, type ReferenceCase } from '#testing/fixtures.ts';
 import { evaluateSae } from './evaluate.ts';
 
 /**

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { openCorpus } from '../index/corpus.ts';
-import { demoEngineForTests } from '../testing/demo-engine.ts';
+import { demoEngineForTests } from '#testing/demo-engine.ts';
 import { evaluateSae, type EvaluationOutcome } from './evaluate.ts';
 
 const { engine: demoEngine, tmp } = demoEngineForTests('eval-tokens-');

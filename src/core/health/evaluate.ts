@@ -68,11 +68,24 @@ const ADAPTIVE_K = 64;
 function checkCancel(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AppError('cancelled', 'evaluation cancelled');
 }
+/** The settings of one run, fixed before the first window. */
+interface RunSettings {
+  readonly context: number;
+  readonly maxTokens: number;
+  readonly bosId: number | undefined;
+  readonly bos: BosHandling;
+  /** Windows per batch. */
+  readonly batchRows: number;
+  /** The capture K of TopK-style SAEs (their k); undefined: adaptive, from `k`. */
+  readonly exactK: number | undefined;
+  /** The first capture K. */
+  readonly k: number;
+}
 
-/** Runs the evaluation to the end of the corpus or the token budget. */
-export async function evaluateSae(engine: Engine, options: EvaluateOptions, hooks: EvaluateHooks = {}): Promise<EvaluationOutcome> {
-  const t0 = performance.now();
-  const cfg = engine.sae.config;
+type SaeConfig = Engine['sae']['config'];
+
+/** Checks the options against the SAE, tokenizer and model, and decides the run's settings (warning where they fall short). */
+async function runSettings(engine: Engine, cfg: SaeConfig, options: EvaluateOptions, hooks: EvaluateHooks): Promise<RunSettings> {
   const context = options.context ?? DEFAULT_CONTEXT;
   const maxTokens = options.maxTokens ?? DEFAULT_EVAL_TOKENS;
   const bosId = cfg.prependBos ? engine.tokenizer.bosId : undefined;
@@ -91,56 +104,55 @@ export async function evaluateSae(engine: Engine, options: EvaluateOptions, hook
   const batchRows =
     options.batch ?? Math.max(1, Math.min(Math.floor(TOKENS_PER_BATCH / context), Math.floor(LOGITS_BUDGET / (context * vocabGuess))));
   const exactK = cfg.architecture === 'topk' || cfg.architecture === 'switch' ? cfg.k : undefined;
-  let k = exactK ?? Math.min(cfg.dSae, ADAPTIVE_K);
+  const k = exactK ?? Math.min(cfg.dSae, ADAPTIVE_K);
+  return { context, maxTokens, bosId, bos, batchRows, exactK, k };
+}
 
-  const textField = options.textField ?? DEFAULT_TEXT_FIELD;
-  const corpus = openCorpus(options.corpus, {
-    textField,
-    tokenColumn: options.tokenColumn,
-    vocabSize: vocabularySize(engine.folder.config, engine.folder.tokenizerJson),
-    invalidUtf8: options.invalidUtf8 ?? 'error',
-  });
-  let bytesDone = 0;
-  const gen = corpusWindows(corpus, initialProgress(0), 0, {
-    context,
-    bosId,
-    maxTokens,
-    onBadLine: options.onBadLine ?? 'skip',
-    tokenize: (text) => engine.tokenizer.encode(text, false),
-    warn: (m) => hooks.log?.('warn', m),
-    onBytes: (b) => (bytesDone = b),
-  });
-  const acc = new HealthAccumulator(cfg.dIn, cfg.dSae);
-  let documents = 0;
-  let windows = 0;
-  let ended = false;
+/** Runs batches of windows through the engine's graphs into one accumulator, counting them. */
+class BatchRunner {
+  documents = 0;
+  windows = 0;
 
-  const report = (): void => {
-    const estimate = bytesDone > 0 ? Math.max(acc.tokens, Math.round((acc.tokens * corpus.totalBytes) / bytesDone)) : null;
-    hooks.progress?.('evaluate', acc.tokens, ended ? acc.tokens : estimate === null ? maxTokens : Math.min(maxTokens, estimate));
-  };
+  constructor(
+    private readonly engine: Engine,
+    private readonly cfg: SaeConfig,
+    private readonly acc: HealthAccumulator,
+    private readonly bos: BosHandling,
+    private readonly exactK: number | undefined,
+    /** The capture K (grows for SAEs without a fixed k). */
+    private k: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
 
   // windows that start with BOS (every one of a text corpus when the SAE has one; those whose first
   // id is BOS in a pre-tokenized one) run as a batch of their own
-  const runBatch = async (ws: PendingWindow[]): Promise<void> => {
+  async run(ws: PendingWindow[]): Promise<void> {
     const withBos = ws.filter((w) => w.bos);
     if (withBos.length && withBos.length < ws.length) {
-      await runBatch(withBos);
-      await runBatch(ws.filter((w) => !w.bos));
+      await this.run(withBos);
+      await this.run(ws.filter((w) => !w.bos));
       return;
     }
     const skip = ws[0]!.bos ? 1 : 0; // positions that count in no metric
-    const prefix = skip && bos === 'kept-clean' ? 1 : 0; // positions run clean in the replace and zero passes
+    const prefix = skip && this.bos === 'kept-clean' ? 1 : 0; // positions run clean in the replace and zero passes
     const lens = ws.map((w) => w.ids.length);
     const T = Math.max(...lens);
     const rows = ws.map((w) =>
       w.ids.length === T ? w.ids : [...w.ids, ...new Array<number>(T - w.ids.length).fill(w.ids[w.ids.length - 1]!)],
     );
+    await this.addCapture(rows, lens, T, skip);
+    checkCancel(this.signal);
+    await this.addLosses(rows, lens, skip, prefix);
+    this.windows += ws.length;
+    this.documents += ws.filter((w) => w.newDocument).length;
+  }
 
-    // latents, x and x̂; K grows until no counted token fills it (every active latent seen)
+  /** latents, x and x̂; K grows until no counted token fills it (every active latent seen) */
+  private async addCapture(rows: number[][], lens: readonly number[], T: number, skip: number): Promise<void> {
+    const { engine, cfg, exactK, acc } = this;
     let cap;
     for (;;) {
-      cap = await engine.capture(rows, k, { reconstruction: true });
+      cap = await engine.capture(rows, this.k, { reconstruction: true });
       const K = cap.k;
       let full = false;
       if (exactK === undefined && K < cfg.dSae) {
@@ -152,16 +164,20 @@ export async function evaluateSae(engine: Engine, options: EvaluateOptions, hook
             }
       }
       if (!full) break;
-      k = Math.min(cfg.dSae, k * 2);
+      this.k = Math.min(cfg.dSae, this.k * 2);
     }
     const { values, indices, hookInput, reconstruction } = cap;
     for (let r = 0; r < rows.length; r++)
       for (let t = skip; t < lens[r]!; t++)
         acc.addToken(values, indices, (r * T + t) * cap.k, cap.k, hookInput!, reconstruction!, (r * T + t) * cfg.dIn);
-    checkCancel(hooks.signal);
+  }
 
-    // the zero-ablated run keeps the same clean prefix as the SAE run (SAELens masks BOS out of
-    // both edits), so ce_zero / kl_zero and ce_recon / kl_recon are measured on the same footing
+  /**
+   * The zero-ablated run keeps the same clean prefix as the SAE run (SAELens masks BOS out of
+   * both edits), so ce_zero / kl_zero and ce_recon / kl_recon are measured on the same footing.
+   */
+  private async addLosses(rows: number[][], lens: readonly number[], skip: number, prefix: number): Promise<void> {
+    const { engine, acc } = this;
     const clean = await engine.logits(rows, 'base', { cleanPrefix: prefix });
     const recon = await engine.logits(rows, 'replace', { cleanPrefix: prefix });
     const zero = await engine.logits(rows, 'zero', { cleanPrefix: prefix });
@@ -185,10 +201,40 @@ export async function evaluateSae(engine: Engine, options: EvaluateOptions, hook
           losses.klZero[i]!,
         );
       }
-    windows += ws.length;
-    documents += ws.filter((w) => w.newDocument).length;
-  };
+  }
+}
 
+/** Runs the evaluation to the end of the corpus or the token budget. */
+export async function evaluateSae(engine: Engine, options: EvaluateOptions, hooks: EvaluateHooks = {}): Promise<EvaluationOutcome> {
+  const t0 = performance.now();
+  const cfg = engine.sae.config;
+  const { context, maxTokens, bosId, bos, batchRows, exactK, k } = await runSettings(engine, cfg, options, hooks);
+
+  const textField = options.textField ?? DEFAULT_TEXT_FIELD;
+  const corpus = openCorpus(options.corpus, {
+    textField,
+    tokenColumn: options.tokenColumn,
+    vocabSize: vocabularySize(engine.folder.config, engine.folder.tokenizerJson),
+    invalidUtf8: options.invalidUtf8 ?? 'error',
+  });
+  let bytesDone = 0;
+  const gen = corpusWindows(corpus, initialProgress(0), 0, {
+    context,
+    bosId,
+    maxTokens,
+    onBadLine: options.onBadLine ?? 'skip',
+    tokenize: (text) => engine.tokenizer.encode(text, false),
+    warn: (m) => hooks.log?.('warn', m),
+    onBytes: (b) => (bytesDone = b),
+  });
+  const acc = new HealthAccumulator(cfg.dIn, cfg.dSae);
+  const runner = new BatchRunner(engine, cfg, acc, bos, exactK, k, hooks.signal);
+  let ended = false;
+
+  const report = (): void => {
+    const estimate = bytesDone > 0 ? Math.max(acc.tokens, Math.round((acc.tokens * corpus.totalBytes) / bytesDone)) : null;
+    hooks.progress?.('evaluate', acc.tokens, ended ? acc.tokens : estimate === null ? maxTokens : Math.min(maxTokens, estimate));
+  };
   report();
   try {
     for (;;) {
@@ -202,7 +248,7 @@ export async function evaluateSae(engine: Engine, options: EvaluateOptions, hook
         }
         ws.push(r.value);
       }
-      if (ws.length) await runBatch(ws);
+      if (ws.length) await runner.run(ws);
       report();
       if (ended) break;
     }
@@ -215,8 +261,8 @@ export async function evaluateSae(engine: Engine, options: EvaluateOptions, hook
     ...acc.metrics(),
     tokens: acc.tokens,
     predictions: acc.predictions,
-    documents,
-    windows,
+    documents: runner.documents,
+    windows: runner.windows,
     context,
     max_tokens: maxTokens,
     text_field: textField,

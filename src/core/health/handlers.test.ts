@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { createCore, type Core } from '../app/core.ts';
+import { createCore, type Core } from '../host/core.ts';
 import { Engine } from '../model/engine.ts';
-import { referenceCases } from '../testing/fixtures.ts';
+import { referenceCases } from '#testing/fixtures.ts';
 import { evaluateSae } from './evaluate.ts';
 import { healthDbFile } from './store.ts';
 
@@ -72,7 +72,7 @@ describe('health requests', () => {
         await engine.close();
       }
 
-      const list = await value(core.request('health.list', {}));
+      const list = core.health.list();
       assert.deepEqual(
         list.map((r) => r.id),
         [report.id],
@@ -122,7 +122,7 @@ describe('health requests', () => {
         const final = await core.jobs.wait(j);
         assert.equal(final.state, 'done', final.error);
       }
-      const reports = await value(core.request('health.list', {}));
+      const reports = core.health.list();
       assert.deepEqual(reports.map((r) => `${r.context}/${r.text_field}`).sort(), ['128/text', '64/text', '64/title']);
       const byContext = await value(core.request('health.get', { maxTokens: 400, context: 64, textField: 'text' }));
       assert.equal(byContext?.context, 64);
@@ -158,7 +158,7 @@ describe('health requests', () => {
       assert.equal(a.architecture, 'topk');
       assert.equal(a.l0, 8); // A's TopK k
       assert.equal(await value(core.request('health.get', { model: other.modelDir, sae: other.saeDir, corpus })), null);
-      assert.equal((await value(core.request('health.list', {}))).length, 1);
+      assert.equal(core.health.list().length, 1);
     } finally {
       await core.close();
     }

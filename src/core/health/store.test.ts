@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { openStore } from '../app/open-store.ts';
-import { STORE_KINDS } from '../app/store-kinds.ts';
+import { openStore } from '../kernel/open-store.ts';
+import { STORE_KINDS } from '../kernel/store-kinds.ts';
 import { migrations } from './migrations/index.ts';
 import { HealthStore, type NewReport } from './store.ts';
 

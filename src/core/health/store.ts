@@ -6,8 +6,8 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { HealthReport } from '../../shared/health-types.ts';
-import { openStore } from '../app/open-store.ts';
-import { STORE_KINDS } from '../app/store-kinds.ts';
+import { openStore } from '../kernel/open-store.ts';
+import { STORE_KINDS } from '../kernel/store-kinds.ts';
 import { migrations } from './migrations/index.ts';
 
 /** A report before it has a row id. */

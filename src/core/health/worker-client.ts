@@ -1,4 +1,4 @@
-import { spawnWorker, workerEntry, workerResult } from '../app/worker-thread.ts';
+import { spawnWorker, workerEntry, workerResult } from '../kernel/worker-thread.ts';
 import type { FromHealthWorker, HealthWorkerData, HealthWorkerResult, ToHealthWorker } from './worker-protocol.ts';
 
 /** A running evaluation in a worker thread. */

@@ -1,5 +1,5 @@
 import type { ProviderName } from '../../shared/providers.ts';
-import type { WorkerEnd } from '../app/worker-thread.ts';
+import type { WorkerEnd } from '../kernel/worker-thread.ts';
 import type { EngineOptions } from '../model/engine.ts';
 import type { SaeArchitecture } from '../sae/types.ts';
 import type { EvaluateOptions, EvaluationOutcome } from './evaluate.ts';

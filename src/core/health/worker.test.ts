@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { AppError } from '../../shared/reply.ts';
-import { createCore } from '../app/core.ts';
+import { createCore } from '../host/core.ts';
 import { Engine } from '../model/engine.ts';
 import { evaluateSae, type EvaluationOutcome } from './evaluate.ts';
 import { startHealthWorker } from './worker-client.ts';

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../shared/reply.ts';
-import { workerError } from '../app/worker-thread.ts';
+import { workerError } from '../kernel/worker-thread.ts';
 import { Engine } from '../model/engine.ts';
 import { ModelFileError } from '../model/onnx/proto.ts';
 import { SaeFileError } from '../sae/errors.ts';

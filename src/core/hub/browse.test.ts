@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { createCore } from '../app/core.ts';
-import { referenceCases } from '../testing/fixtures.ts';
+import { createCore } from '../host/core.ts';
+import { referenceCases } from '#testing/fixtures.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-browse-'));
 const core = createCore({ host: 'cli', data: { flag: path.join(tmp, 'data') } });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { FileRootKind } from '../../shared/file-types.ts';
 import type { HubKind, LocalFolder } from '../../shared/hub-types.ts';
 import { AppError } from '../../shared/reply.ts';
-import type { FileAccess } from '../app/file-access.ts';
+import type { FileAccess } from '../kernel/file-access.ts';
 import { parseSaeLensCfg, parseSparsifyCfg, readCfgJson } from '../sae/cfg.ts';
 import { folderKind } from './scan.ts';
 

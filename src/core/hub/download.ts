@@ -9,7 +9,7 @@ import path from 'node:path';
 import { AppError } from '../../shared/reply.ts';
 import type { HubClient } from './client.ts';
 import { HubUnreachableError } from './errors.ts';
-import { lock } from '../app/process-lock.ts';
+import { lock } from '../kernel/process-lock.ts';
 
 /** What to fetch and where. */
 export interface BlobRequest {
@@ -104,107 +104,141 @@ export async function downloadBlob(client: HubClient, req: BlobRequest, cb: Blob
     held.release();
   }
 }
+/** A download under way: the bytes in the `.incomplete` file, their running hash, and the last transient failure. */
+interface Progress {
+  have: number;
+  hash: Hash;
+  lastError: string;
+}
 
 async function downloadBlobNow(client: HubClient, req: BlobRequest, cb: BlobCallbacks): Promise<void> {
   // checked before anything touches the disk: the blob's name is the etag
-  let hash = hasherFor(req.etag, req.size, req.file);
+  const hash = hasherFor(req.etag, req.size, req.file);
   if (path.basename(req.blob) !== req.etag) {
     throw new AppError('bad_request', `"${req.file}": the blob ${req.blob} is not named by its etag ${req.etag}`);
   }
   const partial = `${req.blob}.incomplete`;
   fs.mkdirSync(path.dirname(req.blob), { recursive: true });
-  let have = fs.existsSync(partial) ? fs.statSync(partial).size : 0;
-  if (have > req.size) {
+  const p: Progress = { have: fs.existsSync(partial) ? fs.statSync(partial).size : 0, hash, lastError: '' };
+  if (p.have > req.size) {
     fs.rmSync(partial, { force: true });
-    have = 0;
+    p.have = 0;
   }
-  await hashExisting(hash, partial, have);
-  if (have > 0) cb.onResume?.(have);
+  await hashExisting(hash, partial, p.have);
+  if (p.have > 0) cb.onResume?.(p.have);
 
   if (req.size === 0) fs.writeFileSync(partial, '');
-  let lastError = '';
-  for (let attempt = 1; have < req.size; attempt++) {
+  for (let attempt = 1; p.have < req.size; attempt++) {
     if (attempt > MAX_ATTEMPTS) {
       throw new HubUnreachableError(
-        `downloading "${req.file}" from "${req.repo}" failed ${MAX_ATTEMPTS} times (${lastError}); pull again to resume from byte ${have}`,
+        `downloading "${req.file}" from "${req.repo}" failed ${MAX_ATTEMPTS} times (${p.lastError}); pull again to resume from byte ${p.have}`,
       );
     }
     if (attempt > 1) await delay(Math.min(2000, 100 * 2 ** (attempt - 2)), cb.signal);
-    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
-    if (have > 0) headers['range'] = `bytes=${have}-`;
-    let res: Response;
-    try {
-      res = await client.fetch(req.url, { headers, signal: cb.signal });
-    } catch (e) {
-      if (cb.signal.aborted || !(e instanceof HubUnreachableError)) throw e;
-      lastError = e.message;
-      cb.onRetry?.(`${req.file}: ${e.message}; retrying`);
-      continue;
-    }
-    if (res.status === 416 && have > 0) {
-      // the server has nothing past `have`: either we already hold everything, or the partial file is bad
-      await res.body?.cancel();
-      fs.rmSync(partial, { force: true });
-      have = 0;
-      hash = hasherFor(req.etag, req.size, req.file);
-      continue;
-    }
-    if (!res.ok) {
-      await res.body?.cancel();
-      const err = new AppError(
-        res.status === 401 || res.status === 403 ? 'forbidden' : res.status === 404 ? 'not_found' : 'unavailable',
-        `downloading "${req.file}" from "${req.repo}": the server answered ${res.status}`,
-      );
-      if (res.status >= 500 || res.status === 429) {
-        lastError = err.message;
-        cb.onRetry?.(`${err.message}; retrying`);
-        continue;
-      }
-      throw err;
-    }
-    if (have > 0 && res.status !== 206) {
-      // the server ignored the Range: start over
-      fs.rmSync(partial, { force: true });
-      have = 0;
-      hash = hasherFor(req.etag, req.size, req.file);
-    }
-    if (!res.body) throw new AppError('internal', `no body downloading "${req.file}"`);
-    const reader = res.body.getReader();
-    // a pending read does not always end when the fetch is aborted: cancel the reader too
-    const onAbort = (): void => void reader.cancel().catch(() => {});
-    cb.signal.addEventListener('abort', onAbort, { once: true });
-    const out = await fs.promises.open(partial, have > 0 ? 'a' : 'w');
-    const startedAt = have;
-    let dropped = false;
-    try {
-      // stop at the expected size: all bytes are here, whatever the connection does next
-      while (have < req.size) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        await out.write(value);
-        hash.update(value);
-        have += value.byteLength;
-        cb.onBytes?.(value.byteLength);
-      }
-    } catch (e) {
-      // a dropped connection: keep what arrived and ask for the rest
-      lastError = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      dropped = true;
-    } finally {
-      cb.signal.removeEventListener('abort', onAbort);
-      void reader.cancel().catch(() => {});
-      await out.close();
-    }
-    if (cb.signal.aborted) throw cb.signal.reason instanceof Error ? cb.signal.reason : new AppError('cancelled', 'cancelled');
-    if (have < req.size) {
-      if (!dropped) lastError = 'the connection closed early';
-      cb.onRetry?.(`${req.file}: connection lost at byte ${have} (${lastError}); resuming`);
-      // a connection that keeps delivering before it drops is worth retrying again and again
-      if (have > startedAt) attempt = 0;
-      continue;
-    }
+    // a connection that keeps delivering before it drops is worth retrying again and again
+    if (await fetchOnce(client, req, cb, partial, p)) attempt = 0;
   }
+  finishBlob(req, cb, partial, p);
+}
 
+/** Drops the partial file: the next request starts from byte 0. */
+function restart(req: BlobRequest, partial: string, p: Progress): void {
+  fs.rmSync(partial, { force: true });
+  p.have = 0;
+  p.hash = hasherFor(req.etag, req.size, req.file);
+}
+
+/**
+ * One request for the bytes from `p.have` on, appended to the partial file. Failures worth
+ * retrying are recorded in `p.lastError` (and reported); others are thrown. True when the
+ * connection delivered some bytes and dropped before the end (the attempts count anew).
+ */
+async function fetchOnce(client: HubClient, req: BlobRequest, cb: BlobCallbacks, partial: string, p: Progress): Promise<boolean> {
+  const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+  if (p.have > 0) headers['range'] = `bytes=${p.have}-`;
+  let res: Response;
+  try {
+    res = await client.fetch(req.url, { headers, signal: cb.signal });
+  } catch (e) {
+    if (cb.signal.aborted || !(e instanceof HubUnreachableError)) throw e;
+    p.lastError = e.message;
+    cb.onRetry?.(`${req.file}: ${e.message}; retrying`);
+    return false;
+  }
+  if (res.status === 416 && p.have > 0) {
+    // the server has nothing past `have`: either we already hold everything, or the partial file is bad
+    await res.body?.cancel();
+    restart(req, partial, p);
+    return false;
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    const err = new AppError(
+      res.status === 401 || res.status === 403 ? 'forbidden' : res.status === 404 ? 'not_found' : 'unavailable',
+      `downloading "${req.file}" from "${req.repo}": the server answered ${res.status}`,
+    );
+    if (res.status >= 500 || res.status === 429) {
+      p.lastError = err.message;
+      cb.onRetry?.(`${err.message}; retrying`);
+      return false;
+    }
+    throw err;
+  }
+  if (p.have > 0 && res.status !== 206) {
+    // the server ignored the Range: start over
+    restart(req, partial, p);
+  }
+  if (!res.body) throw new AppError('internal', `no body downloading "${req.file}"`);
+  const startedAt = p.have;
+  const dropped = await appendBody(res.body, req, cb, partial, p);
+  if (cb.signal.aborted) throw cb.signal.reason instanceof Error ? cb.signal.reason : new AppError('cancelled', 'cancelled');
+  if (p.have < req.size) {
+    if (!dropped) p.lastError = 'the connection closed early';
+    cb.onRetry?.(`${req.file}: connection lost at byte ${p.have} (${p.lastError}); resuming`);
+    return p.have > startedAt;
+  }
+  return false;
+}
+
+/** Appends a response body to the partial file, hashing it, up to the expected size. True when the connection dropped. */
+async function appendBody(
+  body: ReadableStream<Uint8Array>,
+  req: BlobRequest,
+  cb: BlobCallbacks,
+  partial: string,
+  p: Progress,
+): Promise<boolean> {
+  const reader = body.getReader();
+  // a pending read does not always end when the fetch is aborted: cancel the reader too
+  const onAbort = (): void => void reader.cancel().catch(() => {});
+  cb.signal.addEventListener('abort', onAbort, { once: true });
+  const out = await fs.promises.open(partial, p.have > 0 ? 'a' : 'w');
+  let dropped = false;
+  try {
+    // stop at the expected size: all bytes are here, whatever the connection does next
+    while (p.have < req.size) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      await out.write(value);
+      p.hash.update(value);
+      p.have += value.byteLength;
+      cb.onBytes?.(value.byteLength);
+    }
+  } catch (e) {
+    // a dropped connection: keep what arrived and ask for the rest
+    p.lastError = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+    dropped = true;
+  } finally {
+    cb.signal.removeEventListener('abort', onAbort);
+    void reader.cancel().catch(() => {});
+    await out.close();
+  }
+  return dropped;
+}
+
+/** Checks the complete partial file's size and hash, then renames it into place as the blob. */
+function finishBlob(req: BlobRequest, cb: BlobCallbacks, partial: string, p: Progress): void {
+  const { have } = p;
   if (have !== req.size) {
     fs.rmSync(partial, { force: true });
     throw new AppError(
@@ -213,7 +247,7 @@ async function downloadBlobNow(client: HubClient, req: BlobRequest, cb: BlobCall
     );
   }
   cb.onVerify?.();
-  const got = hash.digest('hex');
+  const got = p.hash.digest('hex');
   if (got !== req.etag) {
     fs.rmSync(partial, { force: true });
     const kind = req.etag.length === 64 ? 'SHA-256' : 'git sha1';

@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AppEvent, JobProgress } from '../../shared/contract.ts';
-import { createCore, type Core } from '../app/core.ts';
-import { referenceCases } from '../testing/fixtures.ts';
-import { fixtureRepos, TestHub } from './test-hub-server.ts';
+import { createCore, type Core } from '../host/core.ts';
+import { referenceCases } from '#testing/fixtures.ts';
+import { fixtureRepos, TestHub } from '#testing/hub/test-hub-server.ts';
 
 const SAE = 'jbloom/GPT2-Small-SAEs-Reformatted';
 const SECRET = 'hf_secret_for_the_private_repo';

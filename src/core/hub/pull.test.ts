@@ -1,5 +1,5 @@
 /**
- * Pulls against the local test hub (src/core/hub/test-hub-server.ts) serving the reference
+ * Pulls against the local test hub (src/testing/hub/test-hub-server.ts) serving the reference
  * fixtures: the HF cache layout Python expects, cache hits without network, resume after a
  * dropped connection or a cancel, corrupted bytes, and the hub's errors.
  */
@@ -11,11 +11,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AppError } from '../../shared/reply.ts';
 import { loadSae } from '../sae/load.ts';
-import { referenceCases } from '../testing/fixtures.ts';
+import { referenceCases } from '#testing/fixtures.ts';
 import { repoFolderName } from './cache.ts';
 import type { HubConfig } from './env.ts';
 import { pullFromHub, type PullRequest, type PullState } from './pull.ts';
-import { fixtureRepos, folderFiles, TestHub } from './test-hub-server.ts';
+import { fixtureRepos, folderFiles, TestHub } from '#testing/hub/test-hub-server.ts';
 
 const cases = referenceCases();
 const relu = cases.find((c) => c.name === 'gpt2-relu-l2pre')!;
@@ -275,8 +275,8 @@ describe('formats and choices', () => {
   // The snapshot's external data is a relative symlink into blobs/: the engine's variant
   // cache must link the real file, or the data dangles beside the variant.
   test('a model with external data in onnx/: the data comes along, and the engine runs the pulled model with a pulled SAE', async () => {
-    const { writeModelFolder } = await import('../model/writer/index.ts');
-    const { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } = await import('../sae/synthetic.ts');
+    const { writeModelFolder } = await import('#testing/model-writer/index.ts');
+    const { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } = await import('#testing/sae/synthetic.ts');
     const { Engine } = await import('../model/engine.ts');
     const src = path.join(tmp, 'ext-src');
     writeModelFolder(path.join(src, 'model'), { family: 'llama', externalData: true, onnxSubfolder: true, layers: 2 });

@@ -9,11 +9,11 @@ import type { HubKind, HubPullFile, HubPullResult } from '../../shared/hub-types
 import { AppError } from '../../shared/reply.ts';
 import { externalFiles, readModel } from '../model/onnx/proto.ts';
 import { RepoCache } from './cache.ts';
-import { HubClient, type FileMetadata, type TreeEntry } from './client.ts';
-import { blobMatches, downloadBlob } from './download.ts';
+import { HubClient, type TreeEntry } from './client.ts';
 import type { HubConfig } from './env.ts';
 import { HubUnreachableError } from './errors.ts';
-import { BLOB_ETAG, checkRequestedPath, checkRevision } from './safe-names.ts';
+import { FilePuller } from './pull-files.ts';
+import { checkRequestedPath, checkRevision } from './safe-names.ts';
 import { selectFiles, type ListedFile, type Selection } from './select.ts';
 import { filesUnder } from './walk.ts';
 
@@ -48,9 +48,6 @@ export interface PullHooks {
   update?(state: PullState): void;
   log?(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
 }
-
-/** Files fetched at once. */
-const CONCURRENCY = 4;
 
 /** Files that name themselves as files (so a pull of `onnx/model.onnx` lists its folder, not a folder of that name). */
 const FILE_PATH = /\.(onnx|json|safetensors|npz|onnx_data)$/;
@@ -162,66 +159,6 @@ function pullResult(
     ...how,
   };
 }
-
-/** A pull's mutable per-file records and totals. */
-class Tracker {
-  kind: HubKind | null = null;
-  commit: string | null = null;
-  readonly files: HubPullFile[] = [];
-  total = 0;
-  done = 0;
-
-  constructor(private readonly hooks: PullHooks) {}
-
-  add(file: HubPullFile): number {
-    this.files.push(file);
-    return this.files.length - 1;
-  }
-
-  set(i: number, patch: Partial<HubPullFile>): void {
-    const f = this.files[i];
-    if (f) this.files[i] = { ...f, ...patch };
-    this.emit();
-  }
-
-  emit(): void {
-    this.hooks.update?.({ kind: this.kind, commit: this.commit, files: [...this.files], total: this.total, done: this.done });
-  }
-}
-
-/** Downloads in flight in this process, by blob path. */
-const inFlight = new Map<string, Promise<unknown>>();
-
-/** Runs `work` when no other work holds `key` (Python's huggingface_hub takes a file lock per blob the same way). */
-async function exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
-  for (let held = inFlight.get(key); held; held = inFlight.get(key)) await held.catch(() => {});
-  const running = work();
-  inFlight.set(key, running);
-  try {
-    return await running;
-  } finally {
-    inFlight.delete(key);
-  }
-}
-
-/** Runs `work` over items, at most `n` at once; the first failure aborts the rest's scheduling and is thrown. */
-async function pool<T>(items: readonly T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown = null;
-  const lane = async (): Promise<void> => {
-    while (failed === null && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, lane));
-  if (failed !== null) throw failed;
-}
-
 /** Pulls an SAE folder or an ONNX model into the HF cache; resolves with where it is. */
 export async function pullFromHub(config: HubConfig, req: PullRequest, hooks: PullHooks): Promise<HubPullResult> {
   const revision = req.revision ?? 'main';
@@ -238,132 +175,17 @@ export async function pullFromHub(config: HubConfig, req: PullRequest, hooks: Pu
 
   const client = new HubClient(config);
   const cache = new RepoCache(config.cacheDir, req.repo);
-  let commit: string;
-  let listing: TreeEntry[];
-  try {
-    commit = await client.commitOf(req.repo, revision, hooks.signal);
-    listing = await listRemote(client, req.repo, commit, base, revision, hooks.signal);
-  } catch (e) {
-    if (!(e instanceof HubUnreachableError) || hooks.signal.aborted) throw e;
-    const hit = pullFromCache(config, req);
-    if (hit) {
-      log('warn', `${e.message}; using ${where} from the HF cache`);
-      return hit;
-    }
-    throw new HubUnreachableError(`${e.message}, and ${where} is not in the HF cache (${config.cacheDir})`);
-  }
+  const remote = await listOrCache(config, req, client, base, revision, where, hooks);
+  if ('cached' in remote) return remote.cached;
+  const { commit, listing } = remote;
 
   const sel = selectFiles(listing, base, where, req.kind, req.onnxFile);
   cache.writeRef(revision, commit);
-  const byPath = new Map(listing.map((e) => [e.path, e]));
-  const t = new Tracker(hooks);
-  t.kind = sel.kind;
-  t.commit = commit;
-  let cachedFiles = 0;
-
-  /** Adds a file to the pull: cached as it is, or counted towards the bytes to transfer. */
-  const plan = (file: string): { index: number; cached: boolean } => {
-    const entry = byPath.get(file);
-    const size = entry?.lfs?.size ?? entry?.size ?? null;
-    const lfs = entry?.lfs !== null && entry?.lfs !== undefined;
-    const ptr = cache.cached(commit, file);
-    // a snapshot entry of the right size is used as it is (hashing it is --verify's job)
-    if (ptr && (size === null || fs.statSync(ptr).size === size) && !req.verify) {
-      cachedFiles++;
-      return { index: t.add({ path: file, size, done: size ?? fs.statSync(ptr).size, state: 'cached', lfs }), cached: true };
-    }
-    const etag = entry?.lfs?.oid ?? entry?.oid;
-    let partial = 0;
-    // the listing's oid only guesses where a partial download is; the HEAD's etag decides
-    if (etag && BLOB_ETAG.test(etag)) {
-      try {
-        partial = fs.statSync(cache.incomplete(etag)).size;
-      } catch {
-        partial = 0;
-      }
-    }
-    if (size !== null) t.total += Math.max(0, size - partial);
-    return { index: t.add({ path: file, size, done: partial, state: 'pending', lfs }), cached: false };
-  };
-
-  /** HEADs one file and makes sure its blob is in the cache and linked into the snapshot. */
-  const fetchFile = async (file: string, index: number): Promise<void> => {
-    const meta = await client.metadata(req.repo, commit, file, hooks.signal, revision);
-    const planned = t.files[index]!;
-    // the listing's size was an estimate of the bytes to transfer: correct it
-    const plannedLeft = Math.max(0, (planned.size ?? 0) - planned.done);
-    const blob = cache.blob(meta.etag);
-    const ptr = cache.cached(commit, file);
-    if (ptr && req.verify) {
-      t.set(index, { state: 'verifying' });
-      if (await blobMatches(ptr, meta.etag, meta.size)) {
-        t.total -= plannedLeft;
-        cachedFiles++;
-        t.set(index, { state: 'cached', done: meta.size, size: meta.size });
-        return;
-      }
-      log('warn', `${file}: the cached copy does not match its ${meta.lfs ? 'SHA-256' : 'git sha1'}; downloading it again`);
-      fs.rmSync(ptr, { force: true });
-      if (fs.existsSync(blob) && fs.realpathSync(blob) === blob) fs.rmSync(blob, { force: true });
-    }
-    // one download per blob in this process: a second pull of the same file waits, then finds it cached
-    await exclusive(blob, () => fetchBlob(file, index, meta, blob, plannedLeft));
-  };
-
-  const fetchBlob = async (file: string, index: number, meta: FileMetadata, blob: string, plannedLeft: number): Promise<void> => {
-    if (fs.existsSync(blob) && fs.statSync(blob).size === meta.size && (!req.verify || (await blobMatches(blob, meta.etag, meta.size)))) {
-      // another snapshot (or Python) already has these bytes
-      cache.link(commit, file, meta.etag, false);
-      t.total -= plannedLeft;
-      cachedFiles++;
-      t.set(index, { state: 'cached', done: meta.size, size: meta.size, lfs: meta.lfs });
-      return;
-    }
-    t.set(index, { state: 'downloading', size: meta.size, lfs: meta.lfs });
-    let resumed = 0;
-    let counted = 0;
-    await downloadBlob(
-      client,
-      { url: meta.location, blob, size: meta.size, etag: meta.etag, file, repo: req.repo },
-      {
-        signal: hooks.signal,
-        onResume: (bytes) => {
-          resumed = bytes;
-          log('info', `${file}: resuming at byte ${bytes}`);
-          t.set(index, { resumedFrom: bytes, done: bytes });
-        },
-        onBytes: (n) => {
-          counted += n;
-          t.done += n;
-          t.set(index, { done: resumed + counted });
-        },
-        onVerify: () => t.set(index, { state: 'verifying' }),
-        onRetry: (message) => log('warn', message),
-      },
-    );
-    // what this run really transferred replaces the estimate
-    t.total += counted - plannedLeft;
-    cache.link(commit, file, meta.etag, true);
-    t.set(index, { state: 'done', done: meta.size });
-  };
-
-  const planned = sel.files.map((f) => ({ file: f, ...plan(f) }));
-  t.emit();
-  log('info', `${where}: ${sel.files.length} files at ${commit.slice(0, 10)}, ${cachedFiles} cached`);
-  const run = async (items: readonly { file: string; index: number; cached: boolean }[]): Promise<void> =>
-    pool(
-      items.filter((p) => !p.cached),
-      CONCURRENCY,
-      async ({ file, index }) => {
-        try {
-          await fetchFile(file, index);
-        } catch (e) {
-          t.set(index, { state: 'failed' });
-          throw e;
-        }
-      },
-    );
-  await run(planned);
+  const puller = new FilePuller(client, cache, req, hooks, revision, commit, listing, sel);
+  const planned = sel.files.map((f) => ({ file: f, ...puller.plan(f) }));
+  puller.t.emit();
+  log('info', `${where}: ${sel.files.length} files at ${commit.slice(0, 10)}, ${puller.cachedFiles} cached`);
+  await puller.fetchAll(planned);
 
   // external data a model names but its file names did not give away
   const files = [...sel.files];
@@ -371,11 +193,40 @@ export async function pullFromHub(config: HubConfig, req: PullRequest, hooks: Pu
     const extra = missingExternalData(cache, commit, sel.onnx, listing, files, where);
     if (extra.length) {
       files.push(...extra);
-      await run(extra.map((f) => ({ file: f, ...plan(f) })));
+      await puller.fetchAll(extra.map((f) => ({ file: f, ...puller.plan(f) })));
     }
   }
 
-  return pullResult(cache, revision, commit, sel, files, { downloaded: t.done, cachedFiles, offline: false });
+  return pullResult(cache, revision, commit, sel, files, { downloaded: puller.t.done, cachedFiles: puller.cachedFiles, offline: false });
+}
+
+/**
+ * The revision's commit and the files to choose from, asked of the hub; when the hub cannot be
+ * reached, the pull answered from the cache alone (or a HubUnreachableError saying it cannot be).
+ */
+async function listOrCache(
+  config: HubConfig,
+  req: PullRequest,
+  client: HubClient,
+  base: string,
+  revision: string,
+  where: string,
+  hooks: PullHooks,
+): Promise<{ readonly commit: string; readonly listing: TreeEntry[] } | { readonly cached: HubPullResult }> {
+  const log = hooks.log ?? (() => {});
+  try {
+    const commit = await client.commitOf(req.repo, revision, hooks.signal);
+    const listing = await listRemote(client, req.repo, commit, base, revision, hooks.signal);
+    return { commit, listing };
+  } catch (e) {
+    if (!(e instanceof HubUnreachableError) || hooks.signal.aborted) throw e;
+    const hit = pullFromCache(config, req);
+    if (hit) {
+      log('warn', `${e.message}; using ${where} from the HF cache`);
+      return { cached: hit };
+    }
+    throw new HubUnreachableError(`${e.message}, and ${where} is not in the HF cache (${config.cacheDir})`);
+  }
 }
 
 /**

@@ -20,12 +20,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { HubPullResult } from '../../shared/hub-types.ts';
 import { loadSae } from '../sae/load.ts';
-import { referenceCases } from '../testing/fixtures.ts';
+import { referenceCases } from '#testing/fixtures.ts';
 import { repoFolderName } from './cache.ts';
 import type { HubConfig } from './env.ts';
 import { pullFromHub, type PullRequest } from './pull.ts';
 import { scanCache } from './scan.ts';
-import { fixtureRepos, folderFiles, TestHub, type LoggedRequest } from './test-hub-server.ts';
+import { fixtureRepos, folderFiles, TestHub, type LoggedRequest } from '#testing/hub/test-hub-server.ts';
 
 /** The Python to use and its huggingface_hub version, or why there is none. */
 function findPython(): { python: string; version: string } | { skip: string } | { error: string } {

@@ -1,4 +1,4 @@
-import { InputFileError } from '../app/input-file-error.ts';
+import { InputFileError } from '../kernel/input-file-error.ts';
 
 /**
  * A record found malformed only while its stream was read (a long JSONL line broken after its

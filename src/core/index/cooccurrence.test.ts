@@ -15,7 +15,7 @@ import { COOCCURRENCE_META, COOCCURRING_KEPT, CooccurrenceCounter, windowCounted
 import { backfillCooccurrence, cooccurrenceMeta, readCooccurrence } from './cooccurrence-store.ts';
 import { runIndex } from './indexer.ts';
 import { IndexReader } from './reader.ts';
-import { referenceCase, writeJsonlCorpus } from './test-support.ts';
+import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cooccurrence-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

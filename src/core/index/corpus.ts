@@ -22,7 +22,7 @@ import { readLongJsonLine } from './long-jsonl.ts';
 import { TOKEN_COLUMNS, TokenIdCheck } from './token-ids.ts';
 import { decodeUtf8, Utf8Error, type InvalidUtf8 } from './utf8.ts';
 import { textFileChunks } from './utf8-chunks.ts';
-import { InputFileError } from '../app/input-file-error.ts';
+import { InputFileError } from '../kernel/input-file-error.ts';
 import type { CorpusCursor } from './types.ts';
 
 interface RecordBase {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/reply.ts';
-import { openStore } from '../app/open-store.ts';
-import { openDatabase } from '../app/sqlite.ts';
-import { checkOwnership, sqliteCall, STORE_KINDS } from '../app/store-kinds.ts';
+import { openStore } from '../kernel/open-store.ts';
+import { openDatabase } from '../kernel/sqlite.ts';
+import { checkOwnership, sqliteCall, STORE_KINDS } from '../kernel/store-kinds.ts';
 import { migrations } from './migrations/index.ts';
 
 /** The schema version this build writes and reads (`PRAGMA user_version`). */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from '../testing/fixtures.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 import { TextTokenizer } from '../model/tokenizer.ts';
 import type { CorpusDocument, CorpusTextStream, CorpusTokenDocument } from './corpus.ts';
 import { cutDocument, textHash, type CutOptions, type DocumentCut, type DocWindow } from './doc-windows.ts';

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { RequestName, ResultOf } from '../../shared/contract.ts';
-import { createCore } from '../app/core.ts';
+import { createCore } from '../host/core.ts';
 import { IndexReader } from './reader.ts';
-import { referenceCase, writeJsonlCorpus } from './test-support.ts';
+import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'index-handlers-'));
 const core = createCore({ host: 'cli', data: { flag: path.join(tmp, 'data') } });
@@ -63,15 +63,15 @@ test('index.start runs a job with progress events; status, list, feature.get and
   assert.equal(!escape.ok && escape.error.code, 'bad_request');
 });
 
-test('index.pause holds the job, index.resume lets it finish; jobs.cancel stops one that a new start resumes', async () => {
+test('the index service pauses a job and resumes it to the end; jobs.cancel stops one that a new start resumes', async () => {
   const db = path.join(tmp, 'paused.sqlite');
   const payload = { model: ref.modelDir, sae: ref.saeDir, corpus, db, context: 16, batch: 1 };
   const { job } = await ask('index.start', payload);
   await core.bus.next('job.progress', (p) => p.job === job && p.phase === 'index' && p.done > 0);
-  await ask('index.pause', { job });
+  core.index.pause(job);
   await core.bus.next('job.progress', (p) => p.job === job && p.phase === 'paused');
   assert.equal((await ask('index.status', { db })).state, 'indexing');
-  await ask('index.resume', { job });
+  core.index.resume(job);
   const done = await core.bus.next('job.state', (s) => s.job === job && s.state !== 'running');
   assert.equal(done.state, 'done', done.error);
 
@@ -79,7 +79,7 @@ test('index.pause holds the job, index.resume lets it finish; jobs.cancel stops 
   const second = await ask('index.start', { ...payload, db: db2 });
   await core.bus.next('job.progress', (p) => p.job === second.job && p.phase === 'index' && p.done > 0);
   // held first, so a fast machine cannot finish the corpus before the cancel lands
-  await ask('index.pause', { job: second.job });
+  core.index.pause(second.job);
   await core.bus.next('job.progress', (p) => p.job === second.job && p.phase === 'paused');
   await ask('jobs.cancel', { job: second.job });
   const cancelled = await core.bus.next('job.state', (s) => s.job === second.job && s.state !== 'running');

@@ -10,12 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { AppError } from '../../shared/reply.ts';
-import { openDatabase } from '../app/sqlite.ts';
+import { openDatabase } from '../kernel/sqlite.ts';
 import { Engine } from '../model/engine.ts';
 import { runIndex, type IndexJobOptions } from './indexer.ts';
 import { IndexReader } from './reader.ts';
 import { readProgress } from './store.ts';
-import { dumpIndex, referenceCase, writeJsonlCorpus } from './test-support.ts';
+import { dumpIndex, referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'index-errors-'));
 const ref = referenceCase('gpt2-topk-l1post');

@@ -9,15 +9,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { openDatabase } from '../app/sqlite.ts';
-import { repoRoot } from '../testing/fixtures.ts';
+import { openDatabase } from '../kernel/sqlite.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 import { backfillTopTokens } from './backfill-top-tokens.ts';
 import { backfillCooccurrence } from './cooccurrence-store.ts';
 import { SCHEMA_VERSION } from './db.ts';
 import { runIndex, type IndexJobOptions, type IndexProgress } from './indexer.ts';
 import { IndexReader } from './reader.ts';
 import { readProgress } from './store.ts';
-import { dumpIndex, referenceCase, writeJsonlCorpus } from './test-support.ts';
+import { dumpIndex, referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 import { searchTopTokens, type TokenHit } from './top-tokens.ts';
 import { startIndexWorker } from './worker-client.ts';
 
@@ -192,7 +192,7 @@ test('pause holds the worker between batches; cancel stops it; running again res
   // a finished index is not redone
   const noop = await runIndex(base(db));
   assert.equal(noop.complete, true);
-  assert.equal(noop.tokens_per_second, 0);
+  assert.equal(noop.tokensPerSecond, 0);
 });
 
 /** A copy of the reference index as an older build left it: no top-token or co-occurrence tables, user_version 1. */

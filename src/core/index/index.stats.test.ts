@@ -14,7 +14,7 @@ import { binOf, HISTOGRAM_BINS, INTERVAL_SAMPLES, INTERVALS, TOP_EXAMPLES } from
 import { runIndex, type IndexJobOptions } from './indexer.ts';
 import { IndexReader } from './reader.ts';
 import { featureTopTokens } from './top-tokens.ts';
-import { bosCase, referenceCase, writeJsonlCorpus } from './test-support.ts';
+import { bosCase, referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'index-stats-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -220,13 +220,13 @@ test('--max-tokens stops at exactly N tokens and --max-latents-per-token reports
     const base = { model: ref.modelDir, sae: ref.saeDir, cacheDir: path.join(tmp, 'graph-cache'), corpus, context: 32 };
     const capped = await runIndex({ ...base, db: path.join(dir, 'capped.sqlite'), maxTokens: 150, maxLatentsPerToken: 2 }, {}, { engine });
     assert.equal(capped.tokens, 150);
-    assert.ok(capped.truncated_tokens > 0, 'a cap of 2 latents truncates this ReLU SAE');
+    assert.ok(capped.truncatedTokens > 0, 'a cap of 2 latents truncates this ReLU SAE');
     assert.ok(capped.activations <= 2 * 150);
     const b = await bruteForce(engine, corpus, 32, 150);
     assert.equal(b.tokens, 150);
     // the uncapped index of the same tokens holds every activation the brute force finds
     const exact = await runIndex({ ...base, db: path.join(dir, 'exact.sqlite'), maxTokens: 150 }, {}, { engine });
-    assert.equal(exact.truncated_tokens, 0);
+    assert.equal(exact.truncatedTokens, 0);
     assert.equal(
       exact.activations,
       [...b.acts.values()].reduce((a, l) => a + l.length, 0),

@@ -11,12 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { AppError } from '../../shared/reply.ts';
 import { Engine } from '../model/engine.ts';
-import { repoRoot } from '../testing/fixtures.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 import { decodeTokens } from './codec.ts';
 import { openCorpus } from './corpus.ts';
 import { runIndex, type IndexJobOptions } from './indexer.ts';
 import { IndexReader } from './reader.ts';
-import { dumpIndex } from './test-support.ts';
+import { dumpIndex } from '#testing/index/test-support.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'index-tokens-'));
 const model = path.join(repoRoot, 'resources/demo/model');

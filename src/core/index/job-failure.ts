@@ -2,7 +2,7 @@
  * An index job's error as the app shows it. The indexer's messages speak to the CLI (“pass
  * --invalid-utf8 replace”); the app offers the same choice as a retry remedy instead.
  */
-import { JobFailure } from '../app/jobs.ts';
+import { JobFailure } from '../kernel/jobs.ts';
 
 /** The part of a Utf8Error message (src/core/index/utf8.ts) before its CLI advice. */
 const INVALID_UTF8 = /^(.*: invalid UTF-8 at byte \d+)/;

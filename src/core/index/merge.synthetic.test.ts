@@ -17,8 +17,8 @@ import { runIndex, type IndexJobOptions } from './indexer.ts';
 import { mergeShards } from './merge.ts';
 import { IndexReader } from './reader.ts';
 import { readProgress } from './store.ts';
-import { openDatabase } from '../app/sqlite.ts';
-import { dumpIndex, referenceCase, writeJsonlCorpus } from './test-support.ts';
+import { openDatabase } from '../kernel/sqlite.ts';
+import { dumpIndex, referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 import { hashedCapture } from './testdata/hashed-capture.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'index-merge-1m-'));

@@ -9,7 +9,7 @@
  *    renumbers documents and windows as a single run numbers them (in order of appearance),
  *    so every global token position (window · context + t) is the single run's;
  * 3. merges each feature's activations from all shards by global position (a k-way merge,
- *    one chunk per shard in memory) into chunk rows;
+ *    one chunk per shard in memory, merge-chunks.ts) into chunk rows;
  * 4. runs the ordinary finalize phase over the result: statistics, histograms, top examples,
  *    interval samples, top tokens, co-occurrence and density figures are computed by the same
  *    code over the same activations in the same order as a single run, hence equal to it.
@@ -24,11 +24,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/reply.ts';
-import { decodeChunk, encodeChunk } from './codec.ts';
 import { indexBytes, openIndexForRead } from './db.ts';
 import { finishIndex } from './finalize.ts';
+import { mergeChunks } from './merge-chunks.ts';
 import { shardName } from './shard.ts';
-import { CHUNK_MAX, IndexWriter, initialProgress, readMeta, readProgress } from './store.ts';
+import { IndexWriter, initialProgress, readMeta, readProgress } from './store.ts';
 import type { IndexSettings, IndexSummary, Progress, ShardSpec } from './types.ts';
 
 /** `meta.merge` of a merged index: the shard files it was made of. */
@@ -55,10 +55,10 @@ export interface MergeResult {
   readonly windows: number;
   readonly activations: number;
   /** Seconds spent copying and merging activations, then computing the statistics. */
-  readonly copy_seconds: number;
-  readonly finalize_seconds: number;
+  readonly copySeconds: number;
+  readonly finalizeSeconds: number;
   readonly seconds: number;
-  readonly db_bytes: number;
+  readonly dbBytes: number;
   readonly complete: boolean;
   readonly summary?: IndexSummary;
 }
@@ -72,8 +72,6 @@ interface Shard {
   readonly tokenizer: string;
 }
 
-/** Features whose merged chunks go in one transaction. */
-const FEATURES_PER_COMMIT = 256;
 /** Windows copied per transaction. */
 const WINDOWS_PER_COMMIT = 20_000;
 
@@ -209,10 +207,10 @@ export function mergeShards(out: string, files: readonly string[], hooks: MergeH
         documents: p.documents,
         windows: p.windows,
         activations: p.activations,
-        copy_seconds: Number(((t1 - t0) / 1000).toFixed(3)),
-        finalize_seconds: Number(((t2 - t1) / 1000).toFixed(3)),
+        copySeconds: Number(((t1 - t0) / 1000).toFixed(3)),
+        finalizeSeconds: Number(((t2 - t1) / 1000).toFixed(3)),
         seconds: Number(((t2 - t0) / 1000).toFixed(3)),
-        db_bytes: indexBytes(target),
+        dbBytes: indexBytes(target),
         complete,
         ...(summary ? { summary } : {}),
       };
@@ -331,135 +329,4 @@ function copyShards(writer: IndexWriter, shards: readonly Shard[], settings: Ind
   mergeChunks(writer, shards, windowMap, settings, (f) => hooks.progress?.('copy', final.windows + f, total));
   writer.writeProgress(final);
   return final;
-}
-
-/** One shard's chunks of the current feature, decoded one chunk at a time with positions made global. */
-class ShardFeature {
-  readonly pos = new Float64Array(CHUNK_MAX);
-  readonly val = new Float32Array(CHUNK_MAX);
-  n = 0;
-  i = 0;
-  #row: [number, number, number, Buffer] | undefined;
-
-  constructor(
-    private readonly rows: IterableIterator<[number, number, number, Buffer]>,
-    private readonly map: Float64Array,
-    private readonly context: number,
-  ) {
-    this.#advance();
-  }
-
-  #advance(): void {
-    const r = this.rows.next();
-    this.#row = r.done ? undefined : r.value;
-  }
-
-  /** Decodes the next chunk of `feature`; false when the shard has no more of it. */
-  load(feature: number): boolean {
-    const r = this.#row;
-    if (!r || r[0] !== feature) return false;
-    const [, first, n, data] = r;
-    decodeChunk(data, first, n, this.pos, this.val);
-    const C = this.context;
-    for (let j = 0; j < n; j++) {
-      const p = this.pos[j]!;
-      const w = Math.floor(p / C);
-      this.pos[j] = this.map[w]! * C + (p - w * C);
-    }
-    this.n = n;
-    this.i = 0;
-    this.#advance();
-    return true;
-  }
-}
-
-/** Step 3: every feature's activations from all shards, in global position order, as chunk rows. */
-function mergeChunks(
-  writer: IndexWriter,
-  shards: readonly Shard[],
-  windowMap: readonly Float64Array[],
-  settings: IndexSettings,
-  progress: (features: number) => void,
-): void {
-  const db = writer.db;
-  const putChunk = db.prepare('insert into chunks (feature, first, last, n, data) values (?, ?, ?, ?, ?)');
-  const streams = shards.map(
-    (s, i) =>
-      new ShardFeature(
-        s.db.prepare('select feature, first, n, data from chunks order by feature, first').raw().iterate() as IterableIterator<
-          [number, number, number, Buffer]
-        >,
-        windowMap[i]!,
-        settings.context,
-      ),
-  );
-  const outPos = new Float64Array(CHUNK_MAX);
-  const outVal = new Float32Array(CHUNK_MAX);
-  let m = 0;
-  // a binary min-heap of streams by their current position
-  const heap: ShardFeature[] = [];
-  const head = (s: ShardFeature): number => s.pos[s.i]!;
-  const down = (): void => {
-    const n = heap.length;
-    let i = 0;
-    const x = heap[0]!;
-    const hx = head(x);
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && head(heap[r]!) < head(heap[l]!) ? r : l;
-      if (head(heap[c]!) >= hx) break;
-      heap[i] = heap[c]!;
-      i = c;
-    }
-    heap[i] = x;
-  };
-  const flush = (feature: number): void => {
-    if (!m) return;
-    const c = encodeChunk(outPos, outVal, 0, m);
-    putChunk.run(feature, c.first, c.last, c.n, c.data);
-    m = 0;
-  };
-  const mergeFeature = (f: number): void => {
-    heap.length = 0;
-    for (const s of streams) {
-      if (s.load(f)) {
-        heap.push(s);
-        for (let i = heap.length - 1; i > 0;) {
-          const up = (i - 1) >> 1;
-          if (head(heap[up]!) <= head(heap[i]!)) break;
-          [heap[up], heap[i]] = [heap[i]!, heap[up]!];
-          i = up;
-        }
-      }
-    }
-    while (heap.length) {
-      const s = heap[0]!;
-      // emit this stream's run up to the next stream's head
-      const limit = heap.length > 1 ? Math.min(head(heap[1]!), heap.length > 2 ? head(heap[2]!) : Infinity) : Infinity;
-      do {
-        outPos[m] = s.pos[s.i]!;
-        outVal[m] = s.val[s.i]!;
-        s.i++;
-        if (++m === CHUNK_MAX) flush(f);
-      } while (s.i < s.n && s.pos[s.i]! < limit);
-      if (s.i === s.n && !s.load(f)) {
-        const last = heap.pop()!;
-        if (heap.length && last !== s) {
-          heap[0] = last;
-          down();
-        }
-      } else down();
-    }
-    flush(f);
-  };
-  const commit = db.transaction((from: number, to: number) => {
-    for (let f = from; f < to; f++) mergeFeature(f);
-  });
-  for (let f = 0; f < settings.dSae; f += FEATURES_PER_COMMIT) {
-    const to = Math.min(settings.dSae, f + FEATURES_PER_COMMIT);
-    commit(f, to);
-    progress(to);
-  }
 }

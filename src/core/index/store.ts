@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { countStaged, encodeChunk, encodeStaged, scatterStaged, type Activations } from './codec.ts';
-import type { HeldLock } from '../app/process-lock.ts';
+import type { HeldLock } from '../kernel/process-lock.ts';
 import { openIndexForWrite } from './db.ts';
 import type { IndexSettings, Progress } from './types.ts';
 import { lockIndex, recordWriter } from './writer-lock.ts';

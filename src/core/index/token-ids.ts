@@ -4,7 +4,7 @@
  * with the file, the row and the offending id rather than indexed as nonsense.
  */
 import type { AppError } from '../../shared/reply.ts';
-import { InputFileError } from '../app/input-file-error.ts';
+import { InputFileError } from '../kernel/input-file-error.ts';
 
 /** The columns a pre-tokenized corpus is recognised by, in SAELens's order. */
 export const TOKEN_COLUMNS = ['tokens', 'input_ids'] as const;

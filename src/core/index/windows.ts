@@ -10,15 +10,11 @@ import { BadRecordError } from './bad-record.ts';
 import type { Corpus } from './corpus.ts';
 import { cutDocument } from './doc-windows.ts';
 import type { CorpusCursor, Progress } from './types.ts';
-import { InputFileError } from '../app/input-file-error.ts';
+import { InputFileError } from '../kernel/input-file-error.ts';
 
 export { textHash } from './doc-windows.ts';
 
-/** The longest window a model takes, from its config.json (undefined when it names none). */
-export function modelMaxPositions(config: Record<string, unknown>): number | undefined {
-  for (const k of ['n_positions', 'max_position_embeddings', 'n_ctx']) if (typeof config[k] === 'number') return config[k];
-  return undefined;
-}
+export { modelMaxPositions } from '../model/config-facts.ts';
 
 /** The part of the progress row that says where in the corpus the job stands. */
 export interface CorpusPosition {
@@ -61,6 +57,20 @@ export interface WindowOptions {
   readonly onBytes?: (bytes: number) => void;
 }
 
+/** The corpus position a progress row records. */
+function corpusPosition(start: Progress): CorpusPosition {
+  return {
+    nextInput: start.nextInput,
+    docWindows: start.docWindows,
+    documents: start.documents,
+    tokens: start.tokens,
+    emptyDocuments: start.emptyDocuments,
+    skippedLines: start.skippedLines,
+    docHash: start.docHash,
+    cursor: start.cursor,
+  };
+}
+
 /**
  * Yields the corpus's windows from `start` on, numbered from `firstWindow`; returns the
  * final corpus position (trailing empty documents and bad lines included).
@@ -71,16 +81,7 @@ export async function* corpusWindows(
   firstWindow: number,
   o: WindowOptions,
 ): AsyncGenerator<PendingWindow, CorpusPosition> {
-  let pos: CorpusPosition = {
-    nextInput: start.nextInput,
-    docWindows: start.docWindows,
-    documents: start.documents,
-    tokens: start.tokens,
-    emptyDocuments: start.emptyDocuments,
-    skippedLines: start.skippedLines,
-    docHash: start.docHash,
-    cursor: start.cursor,
-  };
+  let pos = corpusPosition(start);
   let windowId = firstWindow;
   const full = (): boolean => o.maxTokens !== null && pos.tokens >= o.maxTokens;
   if (full()) return pos;

@@ -1,7 +1,9 @@
-import { spawnWorker, workerEntry, workerResult } from '../app/worker-thread.ts';
-import { sqliteNativeBinding } from '../app/sqlite.ts';
+import type { Worker } from 'node:worker_threads';
+import { sqliteNativeBinding } from '../kernel/sqlite.ts';
+import { spawnWorker, workerEntry, workerResult } from '../kernel/worker-thread.ts';
+import type { Engine } from '../model/engine.ts';
 import type { IndexJobOptions, IndexProgress, IndexResult } from './indexer.ts';
-import type { FromIndexWorker, IndexWorkerData, ToIndexWorker } from './worker-protocol.ts';
+import type { FromIndexWorker, IndexWorkerData, SharedEngineFacts, ToIndexWorker } from './worker-protocol.ts';
 
 /** A running index worker. */
 export interface IndexWorkerHandle {
@@ -21,16 +23,44 @@ export interface IndexWorkerHooks {
   log?(level: 'info' | 'warn', message: string): void;
 }
 
-/** Starts an indexing job in a worker thread. */
-export function startIndexWorker(options: IndexJobOptions, hooks: IndexWorkerHooks = {}): IndexWorkerHandle {
+/** Runs the worker's captures on `engine`, answering each with its latents (copied: the worker owns them). */
+function serveCaptures(worker: Worker, engine: Engine): (m: FromIndexWorker & { type: 'capture' }) => void {
+  return (m) => {
+    engine.capture(m.rows, m.k).then(
+      (r) => {
+        const values = r.values.slice();
+        const indices = r.indices.slice();
+        const reply: ToIndexWorker = { type: 'captured', id: m.id, k: r.k, values, indices };
+        worker.postMessage(reply, [values.buffer, indices.buffer]);
+      },
+      (e: unknown) => {
+        const reply: ToIndexWorker = { type: 'capture-failed', id: m.id, message: e instanceof Error ? e.message : String(e) };
+        worker.postMessage(reply);
+      },
+    );
+  };
+}
+
+/**
+ * Starts an indexing job in a worker thread. With `engine` (the app's, when it is the job's
+ * model and SAE) the worker asks this thread for each capture instead of loading a second
+ * copy of the model; reading, tokenizing and the database work stay in the worker.
+ */
+export function startIndexWorker(options: IndexJobOptions, hooks: IndexWorkerHooks = {}, engine?: Engine): IndexWorkerHandle {
   const binding = sqliteNativeBinding();
-  const data: IndexWorkerData = { options, ...(binding ? { sqliteBinding: binding } : {}) };
+  const data: IndexWorkerData = {
+    options,
+    ...(binding ? { sqliteBinding: binding } : {}),
+    ...(engine ? { engine: { sae: { config: engine.sae.config }, hook: engine.hook, folder: shareableFolder(engine) } } : {}),
+  };
   const worker = spawnWorker(workerEntry(import.meta.url, './worker.ts', 'index-worker'), data);
+  const capture = engine && serveCaptures(worker, engine);
   let paused = false;
   const send = (m: ToIndexWorker): void => worker.postMessage(m);
   const result = workerResult<IndexResult, FromIndexWorker>(worker, 'index worker', (m) => {
     if (m.type === 'progress') hooks.progress?.(m.progress);
-    else hooks.log?.(m.level, m.message);
+    else if (m.type === 'log') hooks.log?.(m.level, m.message);
+    else capture?.(m);
   });
   return {
     result,
@@ -50,4 +80,10 @@ export function startIndexWorker(options: IndexJobOptions, hooks: IndexWorkerHoo
       return paused;
     },
   };
+}
+
+/** The model folder's facts indexing reads (plain data, cloned into the worker). */
+function shareableFolder(engine: Engine): SharedEngineFacts['folder'] {
+  const { config, tokenizerJson, tokenizerConfig } = engine.folder;
+  return { config, tokenizerJson, tokenizerConfig };
 }

@@ -1,18 +1,38 @@
-import type { WorkerEnd } from '../app/worker-thread.ts';
+import type { WorkerEnd } from '../kernel/worker-thread.ts';
+import type { ModelFolder } from '../model/model-folder.ts';
+import type { SaeConfig } from '../sae/types.ts';
 import type { IndexJobOptions, IndexProgress, IndexResult } from './indexer.ts';
+
+/**
+ * The facts of an engine the parent holds: the worker indexes with them and asks the parent
+ * for each capture, instead of loading a second copy of the model.
+ */
+export interface SharedEngineFacts {
+  readonly sae: { readonly config: SaeConfig };
+  readonly hook: string;
+  readonly folder: Pick<ModelFolder, 'config' | 'tokenizerJson' | 'tokenizerConfig'>;
+}
 
 /** What the index worker is started with. */
 export interface IndexWorkerData {
   readonly options: IndexJobOptions;
   /** better-sqlite3 addon to load (Electron's build), when the host set one. */
   readonly sqliteBinding?: string;
+  /** Set when the parent's engine captures (else the worker opens its own). */
+  readonly engine?: SharedEngineFacts;
 }
 
 /** Messages to the worker. */
-export type ToIndexWorker = { readonly type: 'pause' } | { readonly type: 'resume' } | { readonly type: 'cancel' };
+export type ToIndexWorker =
+  | { readonly type: 'pause' }
+  | { readonly type: 'resume' }
+  | { readonly type: 'cancel' }
+  | { readonly type: 'captured'; readonly id: number; readonly k: number; readonly values: Float32Array; readonly indices: Int32Array }
+  | { readonly type: 'capture-failed'; readonly id: number; readonly message: string };
 
 /** Messages from the worker. */
 export type FromIndexWorker =
   | { readonly type: 'progress'; readonly progress: IndexProgress }
   | { readonly type: 'log'; readonly level: 'info' | 'warn'; readonly message: string }
+  | { readonly type: 'capture'; readonly id: number; readonly rows: readonly (readonly number[])[]; readonly k: number }
   | WorkerEnd<IndexResult>;

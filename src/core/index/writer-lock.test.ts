@@ -11,11 +11,11 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../shared/reply.ts';
-import { createCore } from '../app/core.ts';
-import { repoRoot } from '../testing/fixtures.ts';
+import { createCore } from '../host/core.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 import { runIndex } from './indexer.ts';
 import { IndexWriter } from './store.ts';
-import { referenceCase, writeJsonlCorpus } from './test-support.ts';
+import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-writer-lock-'));
 const children = new Set<ChildProcess>();

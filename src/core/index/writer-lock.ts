@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/reply.ts';
-import { tryLock, type HeldLock, type LockHolder } from '../app/process-lock.ts';
-import { openDatabase } from '../app/sqlite.ts';
-import { checkOwnership, STORE_KINDS } from '../app/store-kinds.ts';
+import { tryLock, type HeldLock, type LockHolder } from '../kernel/process-lock.ts';
+import { openDatabase } from '../kernel/sqlite.ts';
+import { checkOwnership, STORE_KINDS } from '../kernel/store-kinds.ts';
 
 /** The meta key holding the current (or last) writer. */
 export const WRITER_META = 'writer';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { demoEngineForTests } from '../testing/demo-engine.ts';
+import { demoEngineForTests } from '#testing/demo-engine.ts';
 import { CAPTURE_TENSOR_BYTES, captureRowsPerCall } from './capture-split.ts';
 
 const { engine } = demoEngineForTests('sae-capture-split-');

@@ -1,4 +1,16 @@
-import type { CaptureResult } from './engine.ts';
+/** Raw capture output for a batch of equal-length rows. */
+export interface CaptureResult {
+  readonly batch: number;
+  readonly length: number;
+  readonly k: number;
+  /** [B, T, K] values, largest first per token (zeros mean "fewer than K active"). */
+  readonly values: Float32Array;
+  /** [B, T, K] feature ids. */
+  readonly indices: Int32Array;
+  /** [B, T, d_in] hook activations and SAE reconstructions (float32), when asked for. */
+  readonly hookInput?: Float32Array;
+  readonly reconstruction?: Float32Array;
+}
 
 /**
  * How many rows one capture call takes. The capture graph holds the SAE's dense pre-activations

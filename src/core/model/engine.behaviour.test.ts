@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '../sae/synthetic.ts';
-import { referenceCases } from '../testing/fixtures.ts';
+import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '#testing/sae/synthetic.ts';
+import { referenceCases } from '#testing/fixtures.ts';
 import { Engine } from './engine.ts';
 import { variantKey } from './variant-cache.ts';
-import { writeModelFolder } from './writer/index.ts';
+import { writeModelFolder } from '#testing/model-writer/index.ts';
 import { loadSae } from '../sae/load.ts';
 
 const ref = referenceCases().find((c) => c.name === 'gpt2-relu-l2pre')!;

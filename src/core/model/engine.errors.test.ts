@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '../sae/synthetic.ts';
-import { referenceCases } from '../testing/fixtures.ts';
+import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '#testing/sae/synthetic.ts';
+import { referenceCases } from '#testing/fixtures.ts';
 import { Engine } from './engine.ts';
 
 /** Bad inputs give clear errors naming the file and the problem; nothing crashes. */

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { referenceCases, sharedRealworldDir } from '../testing/fixtures.ts';
-import { assertLatentsMatch, assertLogprobsClose, saePathOf } from '../testing/reference-asserts.ts';
+import { referenceCases, sharedRealworldDir } from '#testing/fixtures.ts';
+import { assertLatentsMatch, assertLogprobsClose, saePathOf } from '#testing/reference-asserts.ts';
 import { fractionOfVarianceUnexplained } from '../sae/metrics.ts';
 import { Engine } from './engine.ts';
 

@@ -3,10 +3,11 @@ import { AppError } from '../../shared/reply.ts';
 import { releaseFactsForSaePath } from '../hub/release-facts.ts';
 import { loadSae } from '../sae/load.ts';
 import type { Sae } from '../sae/types.ts';
-import { rowSteerFeeds, steerFeeds, validateInterventions, type Intervention } from '../steer/spec.ts';
-import { modelMaxPositions } from '../index/windows.ts';
+import type { InterventionInput } from '../../shared/intervention.ts';
+import { rowSteerFeeds, steerFeeds, validateInterventions, type PromptSpans } from './steer-feeds.ts';
+import { hiddenSize, modelMaxPositions } from './config-facts.ts';
 import { generate, type GenerateArgs, type GenerateResult } from './generate.ts';
-import { captureRowsPerCall, joinCaptures } from './capture-split.ts';
+import { captureRowsPerCall, joinCaptures, type CaptureResult } from './capture-split.ts';
 import { checkGenerationLength, checkSteerValues } from './generation-bounds.ts';
 import { generateBatch, type BatchGenerateArgs, type BatchRow, type BatchRowResult } from './generate-batch.ts';
 import { openModelFolder, type ModelFolder } from './model-folder.ts';
@@ -38,19 +39,7 @@ export interface EncodedToken {
   readonly latents: [number, number][];
 }
 
-/** Raw capture output for a batch of equal-length rows. */
-export interface CaptureResult {
-  readonly batch: number;
-  readonly length: number;
-  readonly k: number;
-  /** [B, T, K] values, largest first per token (zeros mean "fewer than K active"). */
-  readonly values: Float32Array;
-  /** [B, T, K] feature ids. */
-  readonly indices: Int32Array;
-  /** [B, T, d_in] hook activations and SAE reconstructions (float32), when asked for. */
-  readonly hookInput?: Float32Array;
-  readonly reconstruction?: Float32Array;
-}
+export type { CaptureResult } from './capture-split.ts';
 
 /** Logits of a batch of equal-length rows, float32, row-major [batch, length, vocab]. */
 export interface LogitsResult {
@@ -69,7 +58,9 @@ export interface Continuation extends GenerateResult {
 }
 
 export type GenerateOptions = Omit<GenerateArgs, 'promptIds' | 'extraFeeds'> & {
-  readonly interventions?: readonly Intervention[];
+  readonly interventions?: readonly InterventionInput[];
+  /** Where the prompt's message text is, for `user` / `content` positions. */
+  readonly segments?: PromptSpans;
 };
 
 /** The sessions an engine may hold: the untouched model and the spliced variants. */
@@ -78,12 +69,6 @@ export type RunnerKey = 'base' | 'capture' | 'capture+recon' | Exclude<VariantKi
 function variantOptions(key: Exclude<RunnerKey, 'base'>, hook: string): VariantOptions {
   if (key === 'capture+recon') return { kind: 'capture', hook, reconstruction: true };
   return { kind: key, hook };
-}
-
-/** Reads the residual width from an HF config (names differ across families). */
-function hiddenSize(cfg: Record<string, unknown>): number | undefined {
-  for (const k of ['hidden_size', 'n_embd', 'd_model']) if (typeof cfg[k] === 'number') return cfg[k];
-  return undefined;
 }
 
 /**
@@ -134,7 +119,7 @@ export class Engine {
   }
 
   /** Checks steering values (finite, bounded) and feature ids (in range): a `bad_request` naming the first problem. */
-  private checkInterventions(ivs: readonly Intervention[]): void {
+  private checkInterventions(ivs: readonly InterventionInput[]): void {
     checkSteerValues(ivs);
     try {
       validateInterventions(ivs, this.sae.config.dSae);
@@ -299,7 +284,7 @@ export class Engine {
     const res = await generate(runner, {
       ...opts,
       promptIds,
-      ...(ivs.length ? { extraFeeds: (start: number, T: number) => steerFeeds(ivs, promptIds.length, start, T) } : {}),
+      ...(ivs.length ? { extraFeeds: (start: number, T: number) => steerFeeds(ivs, promptIds.length, start, T, opts.segments) } : {}),
     });
     return { ...res, text: this.tokenizer.decode(res.ids) };
   }
@@ -311,8 +296,8 @@ export class Engine {
    */
   generateBatch(
     promptIds: readonly number[],
-    rows: readonly (BatchRow & { readonly interventions?: readonly Intervention[] })[],
-    opts: Omit<BatchGenerateArgs, 'promptIds' | 'rows' | 'extraFeeds'>,
+    rows: readonly (BatchRow & { readonly interventions?: readonly InterventionInput[] })[],
+    opts: Omit<BatchGenerateArgs, 'promptIds' | 'rows' | 'extraFeeds'> & { readonly segments?: PromptSpans },
   ): Promise<BatchRowResult[]> {
     return this.use(async () => {
       for (const r of rows) this.checkInterventions(r.interventions ?? []);
@@ -324,7 +309,7 @@ export class Engine {
         ...opts,
         promptIds,
         rows,
-        ...(steers ? { extraFeeds: (start: number, T: number) => rowSteerFeeds(steering, promptIds.length, start, T) } : {}),
+        ...(steers ? { extraFeeds: (start: number, T: number) => rowSteerFeeds(steering, promptIds.length, start, T, opts.segments) } : {}),
       });
     });
   }

@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadSae } from '../sae/load.ts';
-import { encodeSae } from '../sae/reference.ts';
-import { saeLensCfg, syntheticSaeTensors, writeGemmaScopeNpz, writeSaeLensFolder, writeSparsifyFolder } from '../sae/synthetic.ts';
+import { encodeSae } from '#testing/sae/reference.ts';
+import { saeLensCfg, syntheticSaeTensors, writeGemmaScopeNpz, writeSaeLensFolder, writeSparsifyFolder } from '#testing/sae/synthetic.ts';
 import type { SaeArchitecture } from '../sae/types.ts';
 import { Engine } from './engine.ts';
 import { locateHooks } from './onnx/hooks.ts';
 import { onnx } from './onnx/proto.ts';
-import { buildModel, referenceForward, writeModelFolder, type ModelFamily, type ModelSpec, type NormStyle } from './writer/index.ts';
+import { buildModel, referenceForward, writeModelFolder, type ModelFamily, type ModelSpec, type NormStyle } from '#testing/model-writer/index.ts';
 
 /**
  * Cases the project builds with its own ONNX writer: GPT-2, Llama (GQA, RoPE) and Gemma

@@ -9,13 +9,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '../sae/synthetic.ts';
+import { saeLensCfg, syntheticSaeTensors, writeSaeLensFolder } from '#testing/sae/synthetic.ts';
 import { Engine } from './engine.ts';
-import { writeFp16Copy } from './fp16-test-model.ts';
+import { writeFp16Copy } from '#testing/model/fp16-test-model.ts';
 import { generate } from './generate.ts';
 import { ModelRunner } from './runner.ts';
 import { floatData } from './tensor-data.ts';
-import { writeModelFolder, type ModelFamily, type NormStyle, type WrittenModel } from './writer/index.ts';
+import { writeModelFolder, type ModelFamily, type NormStyle, type WrittenModel } from '#testing/model-writer/index.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fp16-'));
 const cleanup: (() => Promise<void>)[] = [];

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../shared/reply.ts';
 import { STEER_VALUE_MAX } from '../../shared/steer-bounds.ts';
-import { steerFeeds } from '../steer/spec.ts';
+import { steerFeeds } from './steer-feeds.ts';
 import { Engine } from './engine.ts';
 import { generate } from './generate.ts';
 import { checkFiniteLogits } from './generation-bounds.ts';

@@ -1,5 +1,5 @@
 /**
- * The checks every generation goes through, whoever asks (steer.run, steer.compare, the
+ * The checks every generation goes through, whoever asks (steer.run, the
  * CLI): the prompt plus the new tokens fit the model's positions, steering values are finite
  * and bounded, and the logits the model returns are numbers.
  */

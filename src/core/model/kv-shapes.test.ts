@@ -11,12 +11,12 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { generate } from './generate.ts';
-import { gqaReference, gqaWeights, writeGqaModel, type GqaSpec } from './gqa-test-model.ts';
+import { gqaReference, gqaWeights, writeGqaModel, type GqaSpec } from '#testing/model/gqa-test-model.ts';
 import { emptyPastShapes } from './kv-shapes.ts';
 import { encodeModel, readModel } from './onnx/proto.ts';
 import { ModelRunner } from './runner.ts';
 import { logSoftmax } from './sampling.ts';
-import { writeModelFolder } from './writer/index.ts';
+import { writeModelFolder } from '#testing/model-writer/index.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-shapes-'));
 const runners: ModelRunner[] = [];

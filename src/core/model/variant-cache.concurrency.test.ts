@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
-import { spawnWorker } from '../app/worker-thread.ts';
+import { spawnWorker } from '../kernel/worker-thread.ts';
 
 const demo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/demo');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-variant-race-'));

@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 
 import { parseSaeLensCfg, parseSparsifyCfg, readCfgJson } from './cfg.ts';
 import { SaeFileError } from './errors.ts';
-import { saeLensCfg } from './synthetic.ts';
+import { saeLensCfg } from '#testing/sae/synthetic.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-cfg-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

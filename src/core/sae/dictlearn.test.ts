@@ -4,14 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { repoRoot } from '../testing/fixtures.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 import { parseDictLearningCfg, type DictClass } from './dictlearn.ts';
 import { SaeFileError } from './errors.ts';
 import { loadSae } from './load.ts';
-import { encodeSae, reconstruct } from './reference.ts';
-import { randomNormal, seededRandom } from './synthetic.ts';
+import { encodeSae, reconstruct } from '#testing/sae/reference.ts';
+import { randomNormal, seededRandom } from '#testing/sae/synthetic.ts';
 import { readTorchStateDict } from './torch.ts';
-import { writeTorchStateDict, type TorchTensorToWrite } from './torch-writer.ts';
+import { writeTorchStateDict, type TorchTensorToWrite } from '#testing/sae/torch-writer.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-dictlearn-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -147,8 +147,38 @@ export function loadDictionaryLearning(dir: string, userPath: string, hook: stri
     labels: { d_in: 'trainer.activation_dim', d_sae: 'trainer.dict_size' },
     source: `${DICTLEARN_CFG} says`,
   };
-  const take = (name: string, shape: readonly string[]): Tensor => takeTensor(src, name, shape, dims, { architecture });
+  const { params, k, applyBDecToInput } = readClassParams(dictClass, classTensors(src, dims, architecture, dictClass), c.k, cfgFile);
+  const config: SaeConfig = {
+    architecture,
+    dIn,
+    dSae,
+    hookName: hook ?? c.hookName,
+    ...(k !== undefined ? { k } : {}),
+    applyBDecToInput,
+    normalize: 'none',
+    prependBos: true, // as SAELens' dictionary_learning_1 config says
+    ...(c.modelName !== undefined ? { modelName: c.modelName } : {}),
+    ...(c.contextSize !== undefined ? { contextSize: c.contextSize } : {}),
+  };
+  const dtypeKey = src.has('encoder.weight') ? 'encoder.weight' : 'W_enc';
+  return { config, params, source: { path: userPath, weightsFile, format: 'dictionary_learning', dtype: src.dtype(dtypeKey) } };
+}
+
+/** Readers for one SAE's tensors, checked against config.json's dims. */
+interface ClassTensors {
+  readonly src: TensorSource;
+  readonly dSae: number;
+  /** A tensor as stored. */
+  take(name: string, shape: readonly string[]): Tensor;
   /** nn.Linear weight [out, in] → our [in, out]. */
+  linearT(name: string, shape: readonly ['d_sae', 'd_in'] | readonly ['d_in', 'd_sae']): Tensor;
+  /** The scalar `threshold` tensor, spread over all d_sae latents. */
+  scalarThreshold(): Tensor;
+}
+
+function classTensors(src: TensorSource, dims: Dims, architecture: SaeArchitecture, dictClass: DictClass): ClassTensors {
+  const dSae = dims.values['d_sae'] ?? 0;
+  const take = (name: string, shape: readonly string[]): Tensor => takeTensor(src, name, shape, dims, { architecture });
   const linearT = (name: string, shape: readonly ['d_sae', 'd_in'] | readonly ['d_in', 'd_sae']): Tensor => {
     const [rows, cols] = shape.map((d) => dims.values[d] ?? 0) as [number, number];
     return { data: transpose2d(take(name, shape).data, rows, cols), shape: [cols, rows] };
@@ -157,7 +187,19 @@ export function loadDictionaryLearning(dir: string, userPath: string, hook: stri
     const t = takeScalar(src, 'threshold', `${dictClass} needs it`);
     return { data: new Float32Array(dSae).fill(t), shape: [dSae] };
   };
+  return { src, dSae, take, linearT, scalarThreshold };
+}
 
+/** What a dict class's state_dict becomes: our params, TopK's k, and whether b_dec is subtracted from the input. */
+interface ClassParams {
+  readonly params: SaeParams;
+  readonly k: number | undefined;
+  readonly applyBDecToInput: boolean;
+}
+
+/** Read the tensors of `dictClass` under its own key names (see the table at the top). */
+function readClassParams(dictClass: DictClass, t: ClassTensors, cfgK: number | undefined, cfgFile: string): ClassParams {
+  const { src, dSae, take, linearT, scalarThreshold } = t;
   let params: SaeParams;
   let k: number | undefined;
   let applyBDecToInput = true;
@@ -180,7 +222,7 @@ export function loadDictionaryLearning(dir: string, userPath: string, hook: stri
       };
       break;
     case 'AutoEncoderTopK':
-      k = topK(src, c.k, dSae, cfgFile);
+      k = topK(src, cfgK, dSae, cfgFile);
       params = {
         W_enc: linearT('encoder.weight', ['d_sae', 'd_in']),
         b_enc: take('encoder.bias', ['d_sae']),
@@ -228,20 +270,7 @@ export function loadDictionaryLearning(dir: string, userPath: string, hook: stri
       };
       break;
   }
-  const config: SaeConfig = {
-    architecture,
-    dIn,
-    dSae,
-    hookName: hook ?? c.hookName,
-    ...(k !== undefined ? { k } : {}),
-    applyBDecToInput,
-    normalize: 'none',
-    prependBos: true, // as SAELens' dictionary_learning_1 config says
-    ...(c.modelName !== undefined ? { modelName: c.modelName } : {}),
-    ...(c.contextSize !== undefined ? { contextSize: c.contextSize } : {}),
-  };
-  const dtypeKey = src.has('encoder.weight') ? 'encoder.weight' : 'W_enc';
-  return { config, params, source: { path: userPath, weightsFile, format: 'dictionary_learning', dtype: src.dtype(dtypeKey) } };
+  return { params, k, applyBDecToInput };
 }
 
 /** TopK's k: config.json's trainer.k and the state_dict's `k` buffer must agree when both are there. */

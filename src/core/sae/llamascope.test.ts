@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { repoRoot } from '../testing/fixtures.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 import { SaeFileError } from './errors.ts';
 import { loadSae } from './load.ts';
 import { describePreprocessing } from './preprocessing.ts';
-import { encodeSae, reconstruct } from './reference.ts';
+import { encodeSae, reconstruct } from '#testing/sae/reference.ts';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from './safetensors.ts';
-import { randomNormal, seededRandom } from './synthetic.ts';
+import { randomNormal, seededRandom } from '#testing/sae/synthetic.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-llamascope-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { referenceCases } from '../testing/fixtures.ts';
+import { referenceCases } from '#testing/fixtures.ts';
 import { SaeFileError } from './errors.ts';
 import { loadSae } from './load.ts';
 import { encodeNpy } from './npz.ts';
-import { encodeSae, reconstruct } from './reference.ts';
+import { encodeSae, reconstruct } from '#testing/sae/reference.ts';
 import type { TensorToWrite } from './safetensors.ts';
 import {
   randomNormal,
@@ -18,7 +18,7 @@ import {
   writeGemmaScopeNpz,
   writeSaeLensFolder,
   writeSparsifyFolder,
-} from './synthetic.ts';
+} from '#testing/sae/synthetic.ts';
 import type { Sae, SaeArchitecture } from './types.ts';
 import { encodeZip } from './zip.ts';
 

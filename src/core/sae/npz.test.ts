@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 
 import { SaeFileError } from './errors.ts';
 import { encodeNpy, parseNpy, readNpz, writeNpz } from './npz.ts';
-import { randomNormal, seededRandom } from './synthetic.ts';
+import { randomNormal, seededRandom } from '#testing/sae/synthetic.ts';
 import { encodeZip } from './zip.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-npz-'));

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { Engine } from '../model/engine.ts';
-import { referenceCases } from '../testing/fixtures.ts';
-import { assertLatentsMatch, saePathOf } from '../testing/reference-asserts.ts';
+import { referenceCases } from '#testing/fixtures.ts';
+import { assertLatentsMatch, saePathOf } from '#testing/reference-asserts.ts';
 import { loadSae } from './load.ts';
-import { encodeSae, reconstruct } from './reference.ts';
+import { encodeSae, reconstruct } from '#testing/sae/reference.ts';
 import { fractionOfVarianceUnexplained } from './metrics.ts';
 
 /**

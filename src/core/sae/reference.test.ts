@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { encodeSae, normalizeTokens, reconstruct } from './reference.ts';
+import { encodeSae, normalizeTokens, reconstruct } from '#testing/sae/reference.ts';
 import type { Sae, SaeConfig, SaeParams } from './types.ts';
 
 const T = (data: number[], shape: number[]): { data: Float32Array; shape: number[] } => ({ data: new Float32Array(data), shape });

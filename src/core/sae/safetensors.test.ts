@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import { SaeFileError } from './errors.ts';
 import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat } from '../util/halffloat.ts';
 import { encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors } from './safetensors.ts';
-import { randomNormal, seededRandom } from './synthetic.ts';
+import { randomNormal, seededRandom } from '#testing/sae/synthetic.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-safetensors-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { repoRoot } from '../testing/fixtures.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 import { SaeFileError } from './errors.ts';
 import { loadSae, type LoadSaeOptions } from './load.ts';
 import { describePreprocessing } from './preprocessing.ts';
-import { saeLensCfg, syntheticSaeTensors, writeGemmaScopeNpz, writeSaeLensFolder } from './synthetic.ts';
+import { saeLensCfg, syntheticSaeTensors, writeGemmaScopeNpz, writeSaeLensFolder } from '#testing/sae/synthetic.ts';
 import { modelKwargsEffect } from './tl-kwargs.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-tlkwargs-'));

@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { repoRoot } from '../testing/fixtures.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 import { SaeFileError } from './errors.ts';
-import { randomNormal, seededRandom } from './synthetic.ts';
+import { randomNormal, seededRandom } from '#testing/sae/synthetic.ts';
 import { parseTorchStateDict, readTorchStateDict } from './torch.ts';
-import { encodeTorchStateDict } from './torch-writer.ts';
+import { encodeTorchStateDict } from '#testing/sae/torch-writer.ts';
 import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat } from '../util/halffloat.ts';
 import { encodeZip, extractZipEntry, readZipEntries } from './zip.ts';
 

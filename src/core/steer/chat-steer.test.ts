@@ -5,9 +5,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PayloadInput } from '../../shared/contract.ts';
 import type { SteerSession } from '../../shared/steer-types.ts';
-import { createCore, type Core } from '../app/core.ts';
+import { createCore, type Core } from '../host/core.ts';
 import { Engine } from '../model/engine.ts';
-import { repoRoot } from '../testing/fixtures.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 import { buildPrompt } from './prompt.ts';
 
 /**

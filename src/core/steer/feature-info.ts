@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import type { SteerFeatureInfo } from '../../shared/steer-types.ts';
 import { AppError } from '../../shared/reply.ts';
-import type { CoreServices } from '../app/services.ts';
-import { IndexReader } from '../index/reader.ts';
+import type { IndexReader } from '../index/reader.ts';
+import type { IndexService } from '../index/service.ts';
+import type { WorkspaceService } from '../workspace/service.ts';
 
 /** The out-of-range message, the same for every request that checks feature ids. */
 export function outOfRange(id: number, dSae: number): AppError {
@@ -11,12 +12,15 @@ export function outOfRange(id: number, dSae: number): AppError {
 
 /**
  * Looks up features for the Steer screen: checks ids against the loaded SAE and reads their
- * max activation and top tokens from the workspace's index (one read-only reader, kept).
+ * max activation and top tokens from the workspace's index (through the index service's readers).
  */
 export class FeatureLookup {
-  #reader: IndexReader | null = null;
-
-  constructor(private readonly core: Pick<CoreServices, 'workspace'>) {}
+  constructor(
+    private readonly core: {
+      readonly workspace: Pick<WorkspaceService, 'info' | 'currentEngine'>;
+      readonly index: Pick<IndexService, 'reader'>;
+    },
+  ) {}
 
   async info(id: number): Promise<SteerFeatureInfo> {
     const engine = await this.core.workspace.currentEngine();
@@ -38,15 +42,9 @@ export class FeatureLookup {
   }
 
   private reader(file: string): IndexReader {
-    if (this.#reader?.file !== file) {
-      this.#reader?.close();
-      this.#reader = new IndexReader(file);
-    }
-    return this.#reader;
+    return this.core.index.reader(file);
   }
 
-  close(): void {
-    this.#reader?.close();
-    this.#reader = null;
-  }
+  /** Nothing to release: the readers belong to the index service. */
+  close(): void {}
 }

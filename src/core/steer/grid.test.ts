@@ -6,11 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import type { PayloadInput } from '../../shared/contract.ts';
 import { rerunPayload } from '../../shared/steer-session.ts';
 import { defaultGenerationSettings, type SteerSession } from '../../shared/steer-types.ts';
-import { createCore, type Core } from '../app/core.ts';
+import { createCore, type Core } from '../host/core.ts';
 import { Engine } from '../model/engine.ts';
 import { logSoftmax } from '../model/sampling.ts';
-import { referenceCases, repoRoot, sharedRealworldDir } from '../testing/fixtures.ts';
-import { saePathOf } from '../testing/reference-asserts.ts';
+import { referenceCases, repoRoot, sharedRealworldDir } from '#testing/fixtures.ts';
+import { saePathOf } from '#testing/reference-asserts.ts';
 import { exportSession, importSession } from './exchange.ts';
 import { runGrid } from './grid.ts';
 

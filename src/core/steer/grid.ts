@@ -1,10 +1,10 @@
-import type { GenerationSettings, GridRun, RunMetrics } from '../../shared/steer-types.ts';
+import type { InterventionInput } from '../../shared/intervention.ts';
+import type { GenerationSettings, GridRun, PromptSegment, RunMetrics } from '../../shared/steer-types.ts';
 import { MAX_GRID_ROWS } from '../../shared/steer-types.ts';
 import type { Engine } from '../model/engine.ts';
 import type { BatchRow } from '../model/generate-batch.ts';
 import type { SamplingOptions } from '../model/sampling.ts';
 import { finite } from './next-tokens.ts';
-import type { Intervention } from './spec.ts';
 
 /** The engine's sampling options for a run's settings (a sample's own seed). */
 export function samplingOf(s: GenerationSettings, seed = s.seed): SamplingOptions {
@@ -79,7 +79,7 @@ export function klFromProbs(probs: Float64Array, lp: Float64Array, lq: Float64Ar
 }
 
 /** Interventions at a sweep factor: every value × the factor. */
-export const scaled = (ivs: readonly Intervention[], factor: number): Intervention[] =>
+export const scaled = (ivs: readonly InterventionInput[], factor: number): InterventionInput[] =>
   ivs.map((iv) => ({ ...iv, value: iv.value * factor }));
 
 /** A grid run's generated token, as it streams. */
@@ -94,8 +94,10 @@ export interface GridToken {
 /** What a grid run needs besides the engine. */
 export interface GridRequest {
   readonly promptIds: readonly number[];
-  /** The interventions at factor 1, positions resolved. */
-  readonly interventions: readonly Intervention[];
+  /** The interventions at factor 1. */
+  readonly interventions: readonly InterventionInput[];
+  /** Where the prompt's message text is, for `user` / `content` positions. */
+  readonly segments?: readonly PromptSegment[];
   readonly settings: GenerationSettings;
   readonly plan: GridPlan;
   readonly signal?: AbortSignal;
@@ -125,7 +127,7 @@ export async function runGrid(engine: Engine, req: GridRequest): Promise<GridRun
   const { settings, plan } = req;
   const layout = gridLayout(plan);
   const seedOf = (sample: number): number => settings.seed + sample;
-  const rows: (BatchRow & { interventions?: readonly Intervention[] })[] = layout.map((r) => ({
+  const rows: (BatchRow & { interventions?: readonly InterventionInput[] })[] = layout.map((r) => ({
     sampling: samplingOf(settings, seedOf(r.sample)),
     ...(r.side === 'steered' ? { interventions: scaled(req.interventions, r.factor!) } : {}),
   }));
@@ -146,6 +148,7 @@ export async function runGrid(engine: Engine, req: GridRequest): Promise<GridRun
 
   const results = await engine.generateBatch(req.promptIds, rows, {
     maxNewTokens: settings.maxNewTokens,
+    segments: req.segments ?? [],
     stopIds: settings.stopAtEos ? engine.tokenizer.eosIds : [],
     ...(req.shouldStop ? { shouldStop: (_row: number, ids: readonly number[]) => req.shouldStop!(ids) } : {}),
     ...(req.signal ? { signal: req.signal } : {}),

@@ -1,17 +1,15 @@
 import type { ContractHandlers } from '../../shared/contract.ts';
 import type { steerRequests } from '../../shared/steer-types.ts';
-import type { CoreServices } from '../app/services.ts';
 import { exportSession, importSession } from './exchange.ts';
-import { SteerService } from './service.ts';
+import type { SteerService } from './service.ts';
 
 export { maxPositions } from './service.ts';
 
 /** Handlers of every request declared in src/shared/steer-types.ts. */
 export type SteerHandlers = Pick<ContractHandlers, keyof typeof steerRequests>;
 
-/** This area's handlers for one core instance: thin adapters over one SteerService. */
-export function steerHandlers(core: CoreServices): SteerHandlers {
-  const steer = new SteerService(core);
+/** This area's handlers for one core instance: thin adapters over the core's SteerService. */
+export function steerHandlers(steer: SteerService): SteerHandlers {
   return {
     'steer.run': (p) => steer.start(p),
     'steer.cancel': ({ run }) => steer.cancel(run),

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { AppError } from '../../shared/reply.ts';
-import type { ChatPrompt, PromptSegment, SessionChat, SteerIntervention } from '../../shared/steer-types.ts';
+import type { Intervention } from '../../shared/intervention.ts';
+import type { ChatPrompt, PromptSegment, SessionChat } from '../../shared/steer-types.ts';
 import type { Engine } from '../model/engine.ts';
-import { ChatTemplate, ChatTemplateError, findChatTemplate, specialTokensMap, type FoundTemplate, type TextSpan } from './chat-template.ts';
-import type { Intervention, PositionRange, PositionSpec } from './spec.ts';
+import { ChatTemplate, ChatTemplateError, findChatTemplate, specialTokensMap, type FoundTemplate, type TextSpan } from '../model/chat-template.ts';
 
 /** A prompt as the model sees it: its text, ids, where each message's text sits, and the chat it came from. */
 export interface BuiltPrompt {
@@ -55,7 +55,7 @@ export function tokenSpans(
   text: string,
   ids: readonly number[],
   spans: readonly TextSpan[],
-): PositionRange[] {
+): { from: number; to: number }[] {
   const memo = new Map<number, { k: number; exact: boolean }>();
   const cut = (c: number): { k: number; exact: boolean } => {
     let r = memo.get(c);
@@ -122,23 +122,15 @@ export function buildPrompt(engine: Engine, p: { readonly prompt: string; readon
 }
 
 /**
- * The engine's positions for an intervention: `user` and `content` become the prompt
- * segments they name (plus, for `content`, every generated position).
+ * Checks that `user` and `content` positions can be placed: they need the prompt segments
+ * that say which tokens hold message text (the engine reads them from the run's segments).
  */
-export function enginePositions(positions: SteerIntervention['positions'], segments: readonly PromptSegment[]): PositionSpec {
-  if (positions !== 'user' && positions !== 'content') return positions;
-  if (!segments.length) {
-    throw new AppError(
-      'bad_request',
-      `positions "${positions}" need to know which prompt tokens hold message text, and this prompt has none recorded ` +
-        '(the chat template rewrites the messages, or the prompt is empty): choose all, prompt, generated or a token range',
-    );
-  }
-  const spans = segments.filter((s) => positions === 'content' || s.role === 'user').map(({ from, to }) => ({ from, to }));
-  return { spans, generated: positions === 'content' };
-}
-
-/** A run's interventions as the engine takes them (positions resolved against the prompt's segments). */
-export function engineInterventions(list: readonly SteerIntervention[], segments: readonly PromptSegment[]): Intervention[] {
-  return list.map((iv) => ({ ...iv, positions: enginePositions(iv.positions, segments) }));
+export function checkPositions(list: readonly Intervention[], segments: readonly PromptSegment[]): void {
+  const named = list.find((iv) => iv.positions === 'user' || iv.positions === 'content');
+  if (!named || segments.length) return;
+  throw new AppError(
+    'bad_request',
+    `positions "${String(named.positions)}" need to know which prompt tokens hold message text, and this prompt has none recorded ` +
+      '(the chat template rewrites the messages, or the prompt is empty): choose all, prompt, generated or a token range',
+  );
 }

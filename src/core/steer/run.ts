@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Intervention } from '../../shared/intervention.ts';
 import type {
   GenerationSettings,
   GridRun,
@@ -8,17 +9,15 @@ import type {
   RunState,
   SessionChat,
   SideOutput,
-  SteerIntervention,
   SteerSession,
   SteerSide,
 } from '../../shared/steer-types.ts';
-import type { EventBus } from '../app/events.ts';
+import type { EventBus } from '../kernel/events.ts';
 import type { Engine } from '../model/engine.ts';
 import { gridLayout, runGrid, samplingOf, type GridPlan } from './grid.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
 import { finite, nextTokenTable } from './next-tokens.ts';
 import type { SessionProgress, SessionStore } from './session-store.ts';
-import type { Intervention } from './spec.ts';
 
 /** How often a running session's tokens are written to the database (a crash loses at most this much). */
 export const FLUSH_MS = 300;
@@ -37,10 +36,8 @@ export interface RunRequest {
   readonly promptIds: readonly number[];
   readonly segments: readonly PromptSegment[];
   readonly chat: SessionChat | null;
-  /** As the user gave them (saved in the session). */
-  readonly interventions: readonly SteerIntervention[];
-  /** The same for the engine, positions resolved against the prompt. */
-  readonly engineInterventions: readonly Intervention[];
+  /** As the user gave them: saved in the session, and applied with `user` / `content` placed by `segments`. */
+  readonly interventions: readonly Intervention[];
   readonly settings: GenerationSettings;
   readonly identity: ModelIdentity;
   /** A sweep and / or several samples: a grid session; null: one default and one steered continuation. */
@@ -54,7 +51,7 @@ function fmt(v: number): string {
 }
 
 /** A session name from the prompt, the interventions and the grid: `"The house was…" · clamp 320=0 · sweep ×6`. */
-export function defaultName(prompt: string, ivs: readonly SteerIntervention[], grid: GridPlan | null = null): string {
+export function defaultName(prompt: string, ivs: readonly Intervention[], grid: GridPlan | null = null): string {
   const p = prompt.replace(/\s+/g, ' ').trim();
   const head = p.length > 32 ? `${p.slice(0, 31)}…` : p;
   const sym = { clamp: '=', add: '+', scale: '×' } as const;
@@ -115,7 +112,7 @@ export class SteerRun {
   /** Resolves with the session as finally saved (never rejects). */
   readonly finished: Promise<SteerSession>;
   readonly #abort = new AbortController();
-  readonly #engineInterventions: readonly Intervention[];
+  readonly #interventions: readonly Intervention[];
   readonly #grid: GridPlan | null;
   #userCancelled = false;
   #dirty = false;
@@ -126,7 +123,7 @@ export class SteerRun {
   ) {
     const now = Date.now();
     const tok = deps.engine.tokenizer;
-    this.#engineInterventions = req.engineInterventions;
+    this.#interventions = req.interventions;
     this.#grid = req.grid;
     this.session = {
       id: crypto.randomUUID(),
@@ -249,6 +246,7 @@ export class SteerRun {
         ...(shouldStop ? { shouldStop } : {}),
         signal: this.#abort.signal,
         interventions,
+        segments: s.segments,
         onToken: (t) => {
           const { text, logprob } = appendToken(o, tok, t.id, t.logprob);
           this.#dirty = true;
@@ -270,9 +268,9 @@ export class SteerRun {
         this.#abort.abort();
       });
     const done = (async () => {
-      if (this.#engineInterventions.length) {
+      if (this.#interventions.length) {
         // base and steer graphs are separate ORT sessions: the two sides may step together
-        await Promise.all([guard(side('default', [])), guard(side('steered', this.#engineInterventions))]);
+        await Promise.all([guard(side('default', [])), guard(side('steered', this.#interventions))]);
       } else {
         // both sides on the base session: one after the other
         await guard(side('default', []));
@@ -311,7 +309,8 @@ export class SteerRun {
     const done = (async () => {
       const results = await runGrid(engine, {
         promptIds: s.promptIds,
-        interventions: this.#engineInterventions,
+        interventions: this.#interventions,
+        segments: s.segments,
         settings: s.settings,
         plan,
         signal: this.#abort.signal,

@@ -1,14 +1,30 @@
 import path from 'node:path';
 import type { Payload } from '../../shared/contract.ts';
 import { AppError } from '../../shared/reply.ts';
-import type { SteerChatInfo, SteerRunStarted, SteerSession, SteerTokenized } from '../../shared/steer-types.ts';
-import type { CoreServices } from '../app/services.ts';
-import type { Engine } from '../model/engine.ts';
+import type { Intervention } from '../../shared/intervention.ts';
+import type {
+  GenerationSettings,
+  PromptSegment,
+  SteerChatInfo,
+  SteerRunStarted,
+  SteerSession,
+  SteerTokenized,
+} from '../../shared/steer-types.ts';
+import type { IndexService } from '../index/service.ts';
+import type { Kernel } from '../kernel/kernel.ts';
+import type { Continuation, Engine } from '../model/engine.ts';
+import type { WorkspaceService } from '../workspace/service.ts';
 import { FeatureLookup, outOfRange } from './feature-info.ts';
-import { gridProblem, type GridPlan } from './grid.ts';
-import { buildPrompt, chatTemplate, engineInterventions, modelChatTemplate } from './prompt.ts';
+import { gridProblem, runGrid, samplingOf, type GridPlan, type GridRequest, type GridRunResult } from './grid.ts';
+import { buildPrompt, chatTemplate, checkPositions, modelChatTemplate, type BuiltPrompt } from './prompt.ts';
 import { SteerRun } from './run.ts';
 import { SessionStore } from './session-store.ts';
+
+/** What the steer service is built from. */
+export type SteerServiceDeps = Pick<Kernel, 'data' | 'bus' | 'onClose'> & {
+  readonly workspace: WorkspaceService;
+  readonly index: Pick<IndexService, 'reader'>;
+};
 
 /** Finished runs remembered so a late `steer.cancel` still finds its session. */
 const KEEP_RUNS = 50;
@@ -33,7 +49,7 @@ export class SteerService {
   #starting = false;
   readonly #runs = new Map<string, string>();
 
-  constructor(private readonly core: CoreServices) {
+  constructor(private readonly core: SteerServiceDeps) {
     this.#features = new FeatureLookup(core);
     core.onClose(async () => {
       this.#closed = true;
@@ -82,7 +98,7 @@ export class SteerService {
             `lower max new tokens to ${Math.max(0, limit - prompt.ids.length)} or shorten the prompt`,
         );
       }
-      const resolved = engineInterventions(p.interventions, prompt.segments);
+      checkPositions(p.interventions, prompt.segments);
       if (p.forkedFrom) this.sessions().get(p.forkedFrom); // not_found when it is gone
       const r = new SteerRun(
         { engine, store: this.sessions(), bus: this.core.bus },
@@ -92,7 +108,6 @@ export class SteerService {
           segments: prompt.segments,
           chat: prompt.chat,
           interventions: p.interventions,
-          engineInterventions: resolved,
           settings: p.settings,
           grid,
           identity: {
@@ -175,5 +190,41 @@ export class SteerService {
       system = false; // a template that does not parse: runs will say so
     }
     return { template: found.template, source: found.source, system };
+  }
+
+  // ---- On an engine of the caller's own (the CLI's `steer`: a model and SAE named outright) ----
+
+  /** A prompt (or chat) as a run on `engine` sees it; a bad template or chat is a `bad_request`. */
+  prompt(engine: Engine, p: Parameters<typeof buildPrompt>[1]): BuiltPrompt {
+    return buildPrompt(engine, p);
+  }
+
+  /** Refuses interventions whose positions the prompt does not have (`user` without a user message, ...). */
+  checkPositions(list: readonly Intervention[], segments: readonly PromptSegment[]): void {
+    checkPositions(list, segments);
+  }
+
+  /** Why a grid cannot run with these settings (samples without sampling, too many rows), or null. */
+  gridProblem(plan: GridPlan, settings: GenerationSettings): string | null {
+    return gridProblem(plan, settings);
+  }
+
+  /** One default and one steered continuation of a prompt on `engine`. */
+  pair(
+    engine: Engine,
+    r: Pick<GridRequest, 'promptIds' | 'segments' | 'settings' | 'signal'> & { readonly interventions: readonly Intervention[] },
+  ): Promise<{ baseline: Continuation; steered: Continuation }> {
+    return engine.compare(r.promptIds, {
+      maxNewTokens: r.settings.maxNewTokens,
+      sampling: samplingOf(r.settings),
+      interventions: r.interventions,
+      segments: r.segments ?? [],
+      ...(r.signal ? { signal: r.signal } : {}),
+    });
+  }
+
+  /** A sweep and / or several samples on `engine`, with each steered run's KL and coherence. */
+  grid(engine: Engine, r: GridRequest): Promise<GridRunResult[]> {
+    return runGrid(engine, r);
   }
 }

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/reply.ts';
 import { steerSessionSchema, type SessionSummary, type SteerSession } from '../../shared/steer-types.ts';
-import { closeOnError, openStore } from '../app/open-store.ts';
-import { STORE_KINDS } from '../app/store-kinds.ts';
+import { closeOnError, openStore } from '../kernel/open-store.ts';
+import { STORE_KINDS } from '../kernel/store-kinds.ts';
 import { migrations } from './migrations/index.ts';
 
 /** The parts of a session a list row shows, checked like a whole session. */

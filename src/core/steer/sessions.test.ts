@@ -7,10 +7,10 @@ import readline from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import type { PayloadInput } from '../../shared/contract.ts';
 import type { SideOutput, SteerSession } from '../../shared/steer-types.ts';
-import { openDatabase } from '../app/sqlite.ts';
-import { createCore, type Core } from '../app/core.ts';
-import { writeStandInDemo } from '../testing/demo.ts';
-import { repoRoot } from '../testing/fixtures.ts';
+import { openDatabase } from '../kernel/sqlite.ts';
+import { createCore, type Core } from '../host/core.ts';
+import { writeStandInDemo } from '#testing/demo.ts';
+import { repoRoot } from '#testing/fixtures.ts';
 
 /**
  * Steering runs and sessions on the embedded demo (GPT-2 2.6M + TopK SAE 1536 latents):
@@ -313,7 +313,7 @@ describe('a crash mid-run', () => {
     const data = path.join(tmp, 'crash');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(import.meta.dirname, 'test-support', 'crash-child.ts'), data, model, sae],
+      ['--import', 'tsx', path.join(repoRoot, 'src', 'testing', 'steer', 'crash-child.ts'), data, model, sae],
       {
         cwd: repoRoot,
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -368,7 +368,7 @@ describe('feature figures from the index', () => {
       assert.equal((await indexed).state, 'done');
       const ws = await core.request('workspace.get');
       assert.ok(ws.ok && ws.value.db);
-      const enc = await core.request('prompt.encode', { text: 'the cat sat', top: 1 });
+      const enc = await core.request('prompt.rank', { text: 'the cat sat', top: 1 });
       assert.ok(enc.ok);
       const id = enc.value.tokens[1]!.latents[0]![0];
       const f = await core.request('steer.feature', { id });

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { createCore } from '../app/core.ts';
-import { referenceCases, repoRoot } from '../testing/fixtures.ts';
-import { assertLogprobsClose, saePathOf } from '../testing/reference-asserts.ts';
+import { createCore } from '../host/core.ts';
+import { referenceCases, repoRoot } from '#testing/fixtures.ts';
+import { assertLogprobsClose, saePathOf } from '#testing/reference-asserts.ts';
 
 /**
  * Steering through the contract (`workspace.open`, `steer.run`, events, `session.get`)

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { hashCacheDir, saeHash } from '../annotations/identity.ts';
-import { annotationStore } from '../annotations/service.ts';
-import { resolveDataDir } from '../app/data-dir.ts';
+import { AnnotationService, type AnnotationServiceDeps } from '../annotations/service.ts';
+import { resolveDataDir } from '../kernel/data-dir.ts';
 import { findResources } from './demo.ts';
 import { DEMO_TAG, seedDemoLabels } from './demo-labels.ts';
 
@@ -18,12 +18,18 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
+/** A data folder with its annotation service (seeding needs neither the file policy nor the workspace). */
+function withAnnotations<T extends Pick<AnnotationServiceDeps, 'data' | 'onClose'>>(base: T): T & { annotations: AnnotationService } {
+  return { ...base, annotations: new AnnotationService({ ...base, files: null as never, workspace: null as never }) };
+}
+
 test('the demo features documented in features.json are labelled once per data folder', { skip: !resources && 'no embedded demo' }, () => {
-  const core = { data: resolveDataDir({ flag: tmp }), onClose: (fn: () => void | Promise<void>) => void closers.push(fn) };
+  const core = withAnnotations({ data: resolveDataDir({ flag: tmp }), onClose: (fn: () => void | Promise<void>) => void closers.push(fn) });
+  const { annotations } = core;
   const documented = JSON.parse(fs.readFileSync(path.join(resources!, 'demo', 'features.json'), 'utf8')) as { id: number; label: string }[];
   assert.equal(seedDemoLabels(core, resources), documented.length);
 
-  const store = annotationStore(core);
+  const store = annotations.store();
   const hash = saeHash(path.join(resources!, 'demo', 'sae'), hashCacheDir(core));
   for (const f of documented) {
     const a = store.get(hash, f.id);
@@ -42,7 +48,7 @@ test('the demo features documented in features.json are labelled once per data f
 });
 
 test('without features.json (a stand-in demo) nothing is added', () => {
-  const core = { data: resolveDataDir({ flag: path.join(tmp, 'other') }), onClose: () => {} };
+  const core = withAnnotations({ data: resolveDataDir({ flag: path.join(tmp, 'other') }), onClose: () => {} });
   assert.equal(seedDemoLabels(core, path.join(tmp, 'no-resources')), 0);
   assert.equal(seedDemoLabels(core, undefined), 0);
 });

@@ -5,9 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { hashCacheDir, saeHash } from '../annotations/identity.ts';
-import { annotationStore } from '../annotations/service.ts';
-import type { CoreServices } from '../app/services.ts';
+import type { AnnotationService } from '../annotations/service.ts';
+import type { Kernel } from '../kernel/kernel.ts';
 import { readSettings, writeSettings } from './settings.ts';
 
 const documented = z.array(z.object({ id: z.number().int().nonnegative(), label: z.string(), description: z.string() }));
@@ -21,15 +20,18 @@ export const DEMO_TAG = 'demo';
  * changed or cleared later stays as they left it; labels already there are kept. Returns how
  * many were added or filled in (0 when done before, or when there is no features.json).
  */
-export function seedDemoLabels(core: Pick<CoreServices, 'data' | 'onClose'>, resources: string | undefined): number {
+export function seedDemoLabels(
+  core: Pick<Kernel, 'data'> & { readonly annotations: AnnotationService },
+  resources: string | undefined,
+): number {
   const demo = resources && path.join(resources, 'demo');
   const file = demo && path.join(demo, 'features.json');
   if (!demo || !file || !fs.existsSync(file)) return 0;
-  const hash = saeHash(path.join(demo, 'sae'), hashCacheDir(core));
+  const hash = core.annotations.saeKey(path.join(demo, 'sae'));
   const settings = readSettings(core.data.dir);
   if (settings.demoLabels?.includes(hash)) return 0;
   const features = documented.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
-  const merged = annotationStore(core).merge(
+  const merged = core.annotations.store().merge(
     hash,
     features.map((f) => ({ feature: f.id, label: f.label, notes: f.description, tags: [DEMO_TAG] })),
   );

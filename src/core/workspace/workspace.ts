@@ -5,17 +5,22 @@ import type { JobRemedy } from '../../shared/contract.ts';
 import type { IndexStartResult, IndexStatus } from '../../shared/index-types.ts';
 import { AppError } from '../../shared/reply.ts';
 import type { Selection, WorkspaceInfo } from '../../shared/workspace-types.ts';
-import { graphCacheDir } from '../app/data-dir.ts';
-import type { CoreServices } from '../app/services.ts';
-import { indexesDir } from '../index/db-path.ts';
+import { graphCacheDir } from '../kernel/data-dir.ts';
+import type { EngineLease } from '../index/service.ts';
+import { indexesDir } from '../kernel/index-path.ts';
+import type { Kernel } from '../kernel/kernel.ts';
 import { Engine } from '../model/engine.ts';
 import { describePreprocessing } from '../sae/preprocessing.ts';
 import { demoSelection, findResources } from './demo.ts';
 import { readSettings, writeSettings } from './settings.ts';
 
-/** How the workspace reaches the index module (through core's own handlers, so it is one code path). */
+/** What the workspace uses of the index service (src/core/index/service.ts), called directly. */
 export interface IndexAccess {
-  start(p: { model: string; sae: string; hook?: string; corpus: string; db: string; invalidUtf8?: 'replace' }): Promise<IndexStartResult>;
+  /** Starts the index job; with `lease`, it captures on that engine and releases it at its end. */
+  start(
+    p: { model: string; sae: string; hook?: string; corpus: string; db: string; invalidUtf8?: 'replace' },
+    lease?: EngineLease,
+  ): Promise<IndexStartResult>;
   status(db: string): Promise<IndexStatus>;
 }
 
@@ -44,9 +49,12 @@ export class Workspace {
   private error: string | null = null;
   /** The folder holding the embedded demo, once boot has looked for it. */
   private resources: string | undefined;
+  /** Index jobs capturing on each engine: one replaced meanwhile is closed when the last lets go. */
+  readonly #users = new Map<Engine, number>();
+  readonly #retired = new Set<Engine>();
 
   constructor(
-    private readonly core: Omit<CoreServices, 'workspace' | 'onClose'>,
+    private readonly core: Omit<Kernel, 'onClose'>,
     private readonly index: IndexAccess,
   ) {
     this.selection = readSettings(core.data.dir).selection ?? null;
@@ -95,23 +103,60 @@ export class Workspace {
       const st = await this.index.status(db).catch(() => null);
       if (st?.state === 'complete') return;
     }
+    // The job captures on the workspace's engine: one copy of the model per process. When it
+    // cannot load, the job opens its own and fails with the same error in the job's log.
+    const lease = await this.leaseEngine();
     try {
-      const started = await this.index.start({
-        model: sel.model,
-        sae: sel.sae,
-        corpus: sel.corpus,
-        db,
-        ...(sel.hook ? { hook: sel.hook } : {}),
-        ...(sel.invalidUtf8 ? { invalidUtf8: sel.invalidUtf8 } : {}),
-      });
+      const started = await this.index.start(
+        {
+          model: sel.model,
+          sae: sel.sae,
+          corpus: sel.corpus,
+          db,
+          ...(sel.hook ? { hook: sel.hook } : {}),
+          ...(sel.invalidUtf8 ? { invalidUtf8: sel.invalidUtf8 } : {}),
+        },
+        lease,
+      );
       this.indexJob = started.job;
-      this.error = null;
+      // (an engine that failed to load keeps its error)
+      if (lease) this.error = null;
       // Retry (Jobs, Features, Models) goes through the workspace, so it follows the new job
       // and remembers a remedy for the next start of the app.
       this.core.jobs.setRetry(started.job, (remedy) => this.retryIndex(db, remedy));
     } catch (e) {
+      lease?.release();
       this.error = `indexing ${path.basename(sel.corpus)} could not start: ${words(e)}`;
     }
+  }
+
+  /** The current engine for an index job, held open until released; undefined when it does not load. */
+  private async leaseEngine(): Promise<EngineLease | undefined> {
+    let engine: Engine;
+    try {
+      engine = await this.currentEngine();
+    } catch {
+      return undefined;
+    }
+    this.#users.set(engine, (this.#users.get(engine) ?? 0) + 1);
+    let released = false;
+    return {
+      engine,
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (this.#users.get(engine) ?? 1) - 1;
+        if (left > 0) return void this.#users.set(engine, left);
+        this.#users.delete(engine);
+        if (this.#retired.delete(engine)) void engine.close().catch(() => undefined);
+      },
+    };
+  }
+
+  /** Closes an engine the workspace no longer holds, now or when its last index job lets go. */
+  private async retire(engine: Engine): Promise<void> {
+    if (this.#users.has(engine)) this.#retired.add(engine);
+    else await engine.close();
   }
 
   /** Runs the index job of `db` again (a `jobs.retry` of it), with the remedy chosen; answers the new job. */
@@ -192,7 +237,7 @@ export class Workspace {
     this.indexJob = null;
     this.error = null;
     this.select(sel);
-    if (old) void old.then((e) => e.close()).catch(() => undefined);
+    if (old) void old.then((e) => this.retire(e)).catch(() => undefined);
     await this.ensureIndex();
     return this.info();
   }
@@ -225,6 +270,6 @@ export class Workspace {
     const e = this.engine;
     this.engine = null;
     this.loaded = null;
-    if (e) await e.then((x) => x.close()).catch(() => undefined);
+    if (e) await e.then((x) => this.retire(x)).catch(() => undefined);
   }
 }

@@ -1,4 +1,4 @@
-import type { Api } from '../../shared/api.ts';
+import type { Api } from '#shared/api.ts';
 
 declare global {
   interface Window {

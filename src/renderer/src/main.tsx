@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createApi } from '../../shared/api.ts';
+import { createApi } from '#shared/api.ts';
 import { ApiProvider } from './api/api-context.tsx';
 import { createHttpTransport } from './api/http-transport.ts';
 import { App } from './App.tsx';

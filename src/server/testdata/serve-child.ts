@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCore } from '../../core/app/core.ts';
+import { createCore } from '../../core/host/core.ts';
 import { startServeHost } from '../server.ts';
 
 const [data] = process.argv.slice(2);

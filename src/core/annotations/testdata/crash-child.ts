@@ -3,7 +3,7 @@
  * reply, then idles until the parent kills it with SIGKILL (no close, no cleanup).
  * Arguments: data folder, feature id, label.
  */
-import { createCore } from '../../app/core.ts';
+import { createCore } from '../../host/core.ts';
 
 const [dataDir, feature, label] = process.argv.slice(2);
 const core = createCore({ host: 'cli', data: { flag: dataDir } });

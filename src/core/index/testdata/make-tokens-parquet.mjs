@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { parquetWriteFile } from 'hyparquet-writer';
 
-const demo = new URL('../../../../resources/demo/model/', import.meta.url);
+const demo = new URL('../../../../resources/demo/model', import.meta.url);
 const json = (name) => JSON.parse(fs.readFileSync(new URL(name, demo), 'utf8'));
 const tokenizer = new Tokenizer(json('tokenizer.json'), json('tokenizer_config.json'));
 const BOS = 4095;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { referenceCases } from '../../testing/fixtures.ts';
+import { referenceCases } from '#testing/fixtures.ts';
 import { GraphBuilder, valueInfo } from './builder.ts';
 import { HookNotFoundError, MergedDecoderError, locateHook, locateHooks } from './hooks.ts';
 import { DataType, readModel } from './proto.ts';

@@ -45,6 +45,18 @@ const once = <T>(f: () => T): (() => T) => {
     return v as T;
   };
 };
+/** The SAE's tensors as initializers, each emitted once on first use; throws naming a missing one. */
+type SaeTensor = (name: keyof Sae['params']) => string;
+
+/** The SAE's config. */
+type SaeCfg = Sae['config'];
+
+/** The latents in the forms the variants read them. */
+interface Latents {
+  readonly sparse: SparseLatents | undefined;
+  readonly dense: () => string;
+  readonly selected: (ids: string) => string;
+}
 
 /**
  * Emits the SAE after a float32 hook tensor [B, T, d_in]: (centre, with `center`) → normalise
@@ -52,15 +64,8 @@ const once = <T>(f: () => T): (() => T) => {
  */
 export function emitSae(ops: Ops, sae: Sae, hook: string, opts: { readonly center?: boolean } = {}): SaeNodes {
   const { b } = ops;
-  const { config: c, params: p } = sae;
-  const cache = new Map<string, string>();
-  const T = (name: keyof Sae['params']): string => {
-    const t = p[name];
-    if (!t) throw new Error(`${sae.source.weightsFile}: ${c.architecture} SAE is missing tensor ${name}`);
-    let n = cache.get(name);
-    if (!n) cache.set(name, (n = b.floats(`sae.${name}`, t.data, t.shape)));
-    return n;
-  };
+  const { config: c } = sae;
+  const T = saeTensors(ops, sae);
   const zero = once(() => b.scalar('zero', 0));
 
   // ---- TransformerLens preprocessing: with center_writing_weights every write to the
@@ -68,94 +73,18 @@ export function emitSae(ops: Ops, sae: Sae, hook: string, opts: { readonly cente
   const mean0 = opts.center ? ops.reduceMean(hook, [-1]) : undefined;
   const x = mean0 ? ops.sub(hook, mean0) : hook;
 
-  // ---- normalisation
-  let xn = x;
-  let denormScale: string | undefined; // multiply a model-space delta by this
-  let mu: string | undefined;
-  if (c.normalize === 'constant_norm_rescale') {
-    // sc = sqrt(d_in) / ||x||; x_n = x · sc; undo: y / sc
-    const norm = b.op('Sqrt', [ops.reduceSum(ops.mul(x, x), [-1])]);
-    const inv = ops.div(norm, b.scalar('sqrt_d', Math.sqrt(c.dIn))); // = 1 / sc
-    xn = ops.div(x, inv);
-    denormScale = inv;
-  } else if (c.normalize === 'layer_norm') {
-    // (x − μ) / (std + 1e-5) with the unbiased std; undo: y · std + μ
-    mu = ops.reduceMean(x, [-1]);
-    const xc = ops.sub(x, mu);
-    const ss = ops.reduceSum(ops.mul(xc, xc), [-1]);
-    const std = b.op('Sqrt', [ops.div(ss, b.scalar('d_minus_1', c.dIn - 1))]);
-    xn = ops.div(xc, ops.add(std, b.scalar('eps', 1e-5)));
-    denormScale = std;
-  }
+  const { xn, denormScale, mu } = normalise(ops, c, x);
 
   const W_dec = T('W_dec');
   const xc = once(() => (c.applyBDecToInput ? ops.sub(xn, T('b_dec')) : xn));
 
-  /** Per-latent vectors the elementwise activations read ([d_sae], or gathered to [S]). */
-  type LatentVec = 'b_enc' | 'threshold' | 'b_gate' | 'b_mag' | 'exp_r_mag';
-  /** Elementwise activation of h = xc·W_enc, reading per-latent vectors through `pick`. */
-  const elementwise = (h: string, pick: (name: LatentVec) => string): string => {
-    switch (c.architecture) {
-      case 'standard':
-        return ops.relu(ops.add(h, pick('b_enc')));
-      case 'jumprelu': {
-        const pre = ops.add(h, pick('b_enc'));
-        return ops.relu(b.op('Where', [b.op('Greater', [pre, pick('threshold')]), pre, zero()]));
-      }
-      case 'gated': {
-        // one MatMul serves both paths: xc·(W_enc ⊙ exp(r_mag)) = (xc·W_enc) ⊙ exp(r_mag)
-        const gate = b.op('Greater', [ops.add(h, pick('b_gate')), zero()]);
-        const mag = ops.relu(ops.add(ops.mul(h, pick('exp_r_mag')), pick('b_mag')));
-        return b.op('Where', [gate, mag, zero()]);
-      }
-      default:
-        throw new Error(`not an elementwise architecture: ${c.architecture}`);
-    }
-  };
-  const expRMag = once(() => b.floats('sae.exp_r_mag', Float32Array.from(p.r_mag?.data ?? [], Math.exp), [c.dSae]));
-  const full = (name: LatentVec): string => (name === 'exp_r_mag' ? expRMag() : T(name));
-
-  let sparse: SparseLatents | undefined;
-  let denseFn: () => string;
-  let selected: (ids: string) => string;
-
-  if (c.architecture === 'topk' || c.architecture === 'switch') {
-    let scores: string;
-    let relu: boolean;
-    if (c.architecture === 'topk') {
-      scores = ops.add(ops.matmul(xc(), T('W_enc')), T('b_enc'));
-      relu = true; // keep the k largest pre-activations, then ReLU
-    } else {
-      const nE = c.nExperts ?? 1;
-      const per = c.dSae / nE;
-      const z = ops.relu(ops.matmul(ops.sub(xn, T('b_dec')), T('W_enc')));
-      const probs = b.op('Softmax', [ops.matmul(ops.sub(xn, T('b_router')), T('W_router'))], { axis: attr.int(-1) });
-      const pmax = ops.reduceMax(probs, [-1]);
-      const pidx = b.op('ArgMax', [probs], { axis: attr.int(-1), keepdims: attr.int(1) });
-      const expertOf = b.int64s(
-        'expert_of_latent',
-        Array.from({ length: c.dSae }, (_, j) => Math.floor(j / per)),
-      );
-      const chosen = b.op('Equal', [expertOf, pidx]);
-      scores = b.op('Where', [chosen, ops.mul(z, pmax), zero()]);
-      relu = false;
-    }
-    const [v, i] = ops.topk(scores, b.int64s('k', [c.k ?? 1]));
-    sparse = { values: relu ? ops.relu(v) : v, indices: i };
-    const sp = sparse;
-    denseFn = once(() =>
-      b.op('ScatterElements', [b.op('ConstantOfShape', [b.op('Shape', [scores])]), sp.indices, sp.values], { axis: attr.int(-1) }),
-    );
-    selected = (ids) => {
-      // a_sel[b,t,s] = Σ_j values[b,t,j] · [indices[b,t,j] = ids[s]]
-      const hit = ops.cast(b.op('Equal', [ops.unsqueeze(sp.indices, [-1]), ids]), 1 /* FLOAT */);
-      return ops.reduceSum(ops.mul(hit, ops.unsqueeze(sp.values, [-1])), [2], false);
-    };
-  } else {
-    denseFn = once(() => elementwise(ops.matmul(xc(), T('W_enc')), full));
-    // only the selected columns: steering costs S dot products per token, not d_sae
-    selected = (ids) => elementwise(ops.matmul(xc(), ops.gather(T('W_enc'), ids, 1)), (name) => ops.gather(full(name), ids, 0));
-  }
+  const {
+    sparse,
+    dense: denseFn,
+    selected,
+  } = c.architecture === 'topk' || c.architecture === 'switch'
+    ? sparseLatents(ops, c, T, xn, xc, zero)
+    : elementwiseLatents(ops, sae, T, xc, zero);
 
   const decodeNorm = once(() => {
     if (sparse) {
@@ -182,4 +111,120 @@ export function emitSae(ops: Ops, sae: Sae, hook: string, opts: { readonly cente
     },
     denormDelta: (delta) => (denormScale ? ops.mul(delta, denormScale) : delta),
   };
+}
+
+/** The SAE's tensors as initializers (see {@link SaeTensor}). */
+function saeTensors(ops: Ops, sae: Sae): SaeTensor {
+  const { b } = ops;
+  const { config: c, params: p } = sae;
+  const cache = new Map<string, string>();
+  return (name) => {
+    const t = p[name];
+    if (!t) throw new Error(`${sae.source.weightsFile}: ${c.architecture} SAE is missing tensor ${name}`);
+    let n = cache.get(name);
+    if (!n) cache.set(name, (n = b.floats(`sae.${name}`, t.data, t.shape)));
+    return n;
+  };
+}
+
+/**
+ * The SAE's input normalisation: x_n, and what undoes it (a model-space delta is multiplied by
+ * `denormScale`; layer_norm also adds `mu` back).
+ */
+function normalise(ops: Ops, c: SaeCfg, x: string): { xn: string; denormScale: string | undefined; mu: string | undefined } {
+  const { b } = ops;
+  let xn = x;
+  let denormScale: string | undefined; // multiply a model-space delta by this
+  let mu: string | undefined;
+  if (c.normalize === 'constant_norm_rescale') {
+    // sc = sqrt(d_in) / ||x||; x_n = x · sc; undo: y / sc
+    const norm = b.op('Sqrt', [ops.reduceSum(ops.mul(x, x), [-1])]);
+    const inv = ops.div(norm, b.scalar('sqrt_d', Math.sqrt(c.dIn))); // = 1 / sc
+    xn = ops.div(x, inv);
+    denormScale = inv;
+  } else if (c.normalize === 'layer_norm') {
+    // (x − μ) / (std + 1e-5) with the unbiased std; undo: y · std + μ
+    mu = ops.reduceMean(x, [-1]);
+    const xc = ops.sub(x, mu);
+    const ss = ops.reduceSum(ops.mul(xc, xc), [-1]);
+    const std = b.op('Sqrt', [ops.div(ss, b.scalar('d_minus_1', c.dIn - 1))]);
+    xn = ops.div(xc, ops.add(std, b.scalar('eps', 1e-5)));
+    denormScale = std;
+  }
+  return { xn, denormScale, mu };
+}
+
+/**
+ * TopK-style latents (topk, switch): the k largest scores per token, so readers never need
+ * the dense [B, T, d_sae] tensor.
+ */
+function sparseLatents(ops: Ops, c: SaeCfg, T: SaeTensor, xn: string, xc: () => string, zero: () => string): Latents {
+  const { b } = ops;
+  let scores: string;
+  let relu: boolean;
+  if (c.architecture === 'topk') {
+    scores = ops.add(ops.matmul(xc(), T('W_enc')), T('b_enc'));
+    relu = true; // keep the k largest pre-activations, then ReLU
+  } else {
+    const nE = c.nExperts ?? 1;
+    const per = c.dSae / nE;
+    const z = ops.relu(ops.matmul(ops.sub(xn, T('b_dec')), T('W_enc')));
+    const probs = b.op('Softmax', [ops.matmul(ops.sub(xn, T('b_router')), T('W_router'))], { axis: attr.int(-1) });
+    const pmax = ops.reduceMax(probs, [-1]);
+    const pidx = b.op('ArgMax', [probs], { axis: attr.int(-1), keepdims: attr.int(1) });
+    const expertOf = b.int64s(
+      'expert_of_latent',
+      Array.from({ length: c.dSae }, (_, j) => Math.floor(j / per)),
+    );
+    const chosen = b.op('Equal', [expertOf, pidx]);
+    scores = b.op('Where', [chosen, ops.mul(z, pmax), zero()]);
+    relu = false;
+  }
+  const [v, i] = ops.topk(scores, b.int64s('k', [c.k ?? 1]));
+  const sparse: SparseLatents = { values: relu ? ops.relu(v) : v, indices: i };
+  const sp = sparse;
+  const denseFn = once(() =>
+    b.op('ScatterElements', [b.op('ConstantOfShape', [b.op('Shape', [scores])]), sp.indices, sp.values], { axis: attr.int(-1) }),
+  );
+  const selected = (ids: string): string => {
+    // a_sel[b,t,s] = Σ_j values[b,t,j] · [indices[b,t,j] = ids[s]]
+    const hit = ops.cast(b.op('Equal', [ops.unsqueeze(sp.indices, [-1]), ids]), 1 /* FLOAT */);
+    return ops.reduceSum(ops.mul(hit, ops.unsqueeze(sp.values, [-1])), [2], false);
+  };
+  return { sparse, dense: denseFn, selected };
+}
+
+/** Per-latent vectors the elementwise activations read ([d_sae], or gathered to [S]). */
+type LatentVec = 'b_enc' | 'threshold' | 'b_gate' | 'b_mag' | 'exp_r_mag';
+
+/** Elementwise latents (standard, jumprelu, gated): each latent from its own column of W_enc. */
+function elementwiseLatents(ops: Ops, sae: Sae, T: SaeTensor, xc: () => string, zero: () => string): Latents {
+  const { b } = ops;
+  const { config: c, params: p } = sae;
+  /** Elementwise activation of h = xc·W_enc, reading per-latent vectors through `pick`. */
+  const elementwise = (h: string, pick: (name: LatentVec) => string): string => {
+    switch (c.architecture) {
+      case 'standard':
+        return ops.relu(ops.add(h, pick('b_enc')));
+      case 'jumprelu': {
+        const pre = ops.add(h, pick('b_enc'));
+        return ops.relu(b.op('Where', [b.op('Greater', [pre, pick('threshold')]), pre, zero()]));
+      }
+      case 'gated': {
+        // one MatMul serves both paths: xc·(W_enc ⊙ exp(r_mag)) = (xc·W_enc) ⊙ exp(r_mag)
+        const gate = b.op('Greater', [ops.add(h, pick('b_gate')), zero()]);
+        const mag = ops.relu(ops.add(ops.mul(h, pick('exp_r_mag')), pick('b_mag')));
+        return b.op('Where', [gate, mag, zero()]);
+      }
+      default:
+        throw new Error(`not an elementwise architecture: ${c.architecture}`);
+    }
+  };
+  const expRMag = once(() => b.floats('sae.exp_r_mag', Float32Array.from(p.r_mag?.data ?? [], Math.exp), [c.dSae]));
+  const full = (name: LatentVec): string => (name === 'exp_r_mag' ? expRMag() : T(name));
+  const denseFn = once(() => elementwise(ops.matmul(xc(), T('W_enc')), full));
+  // only the selected columns: steering costs S dot products per token, not d_sae
+  const selected = (ids: string): string =>
+    elementwise(ops.matmul(xc(), ops.gather(T('W_enc'), ids, 1)), (name) => ops.gather(full(name), ids, 0));
+  return { sparse: undefined, dense: denseFn, selected };
 }

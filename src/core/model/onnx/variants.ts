@@ -1,10 +1,11 @@
+import type { SteerMode } from '../../../shared/intervention.ts';
 import type { Sae } from '../../sae/types.ts';
 import { GraphBuilder, attr, graphNames, pruneDead, toposort, valueInfo } from './builder.ts';
 import { elemTypeOf } from './elem-type.ts';
 import { locateHookAmong, residualNormKind, type HookSite } from './hooks.ts';
 import { Ops } from './ops.ts';
 import { DataType, type GraphProto, type ModelProto, type NodeProto } from './proto.ts';
-import { emitSae } from './sae-graph.ts';
+import { emitSae, type SaeNodes } from './sae-graph.ts';
 
 /**
  * The graph variants built from one (model, SAE, hook):
@@ -36,8 +37,8 @@ export const SaeIO = {
   steerMask: 'steer_mask',
 } as const;
 
-/** Codes fed in `steer_modes`. */
-export const SteerModeCode = { clamp: 0, add: 1, scale: 2 } as const;
+/** Codes fed in `steer_modes`: the graph's compiled form of each SteerMode. */
+export const SteerModeCode = { clamp: 0, add: 1, scale: 2 } as const satisfies Record<SteerMode, number>;
 
 export interface VariantOptions {
   readonly kind: VariantKind;
@@ -174,97 +175,24 @@ export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions):
   const opset = defaultOpset(model);
   const b = new GraphBuilder('sae/', graphNames(graph));
   const ops = new Ops(b, opset);
-  const width = hookWidth(graph, site);
-  if (width && width.width !== sae.config.dIn) {
-    throw new Error(
-      `${sae.source.weightsFile}: SAE d_in=${sae.config.dIn} (W_enc [${sae.params.W_enc.shape.join(', ')}]) does not match ` +
-        `the model's width ${width.width} at ${opts.hook} (from ${width.from})`,
-    );
-  }
+  checkWidth(graph, site, sae, opts.hook);
   const elem = elemTypeOf(graph, site.tensor);
   const halfish = elem !== DataType.FLOAT;
 
   const edits = opts.kind !== 'capture';
-  let h = site.tensor;
-  const branchHook = site.kind === 'hook_attn_out' || site.kind === 'hook_mlp_out';
-  if (site.fusedNode && branchHook && skipBias(site.fusedNode)) {
-    // the sub-block's bias is folded into the skip norm: split it out so the hook holds branch + bias
-    h = unfuse(graph, site.fusedNode, b, site.tensor)!;
-    b.commit(graph);
-  } else if (edits && site.fusedNode && !branchHook) {
-    unfuse(graph, site.fusedNode, b);
-    b.commit(graph); // the split norm joins the model's nodes: it must read the edited stream
-  }
-
-  let x = halfish ? ops.cast(h, DataType.FLOAT) : h;
-  // hook_z may be [B·T, H·D] (Conv1D exports) or [B, T, H, D]: the SAE reads [B, T, H·D]
-  let restore = (t: string): string => t;
-  if (site.kind === 'attn.hook_z') {
-    const ids = (graph.input ?? []).find((v) => v.name === 'input_ids')?.name ?? graph.input?.[0]?.name ?? 'input_ids';
-    const bt = ops.gather(b.op('Shape', [ids]), b.int64s('bt_axes', [0, 1]), 0);
-    x = b.op('Reshape', [x, b.op('Concat', [bt, b.int64s('minus_one', [-1])], { axis: attr.int(0) })]);
-    const hShape = b.op('Shape', [h]);
-    restore = (t) => b.op('Reshape', [t, hShape]);
-  }
+  const h = unfuseAtHook(graph, site, b, edits);
+  const { x, restore } = saeInput(graph, site, b, ops, h, halfish);
   // TransformerLens centres writing weights only when the model uses LayerNorm (it skips RMSNorm models)
   const center = sae.config.centerWritingWeights === true && residualNormKind(graph, sites) !== 'rmsnorm';
   const nodes = emitSae(ops, sae, x, { center });
-  const outputs = [];
 
   if (opts.kind === 'capture') {
-    // top-K per token; for TopK-style SAEs from the k candidates (K is clamped to k at run time)
-    const source = nodes.sparse?.values ?? nodes.dense();
-    const kIn = nodes.sparse ? b.op('Min', [SaeIO.topK, b.int64s('k_max', [sae.config.k ?? 1])]) : SaeIO.topK;
-    const [v, i] = ops.topk(source, kIn);
-    const ids = nodes.sparse ? b.op('GatherElements', [nodes.sparse.indices, i], { axis: attr.int(-1) }) : i;
-    b.node('Identity', [v], [SaeIO.topValues]);
-    b.node('Identity', [ids], [SaeIO.topIndices]);
-    outputs.push(
-      valueInfo(SaeIO.topValues, DataType.FLOAT, ['batch', 'sequence', 'k']),
-      valueInfo(SaeIO.topIndices, DataType.INT64, ['batch', 'sequence', 'k']),
-    );
-    if (opts.reconstruction) {
-      b.node('Identity', [nodes.input], [SaeIO.hookInput]);
-      b.node('Identity', [nodes.reconstruction()], [SaeIO.reconstruction]);
-      outputs.push(
-        valueInfo(SaeIO.hookInput, DataType.FLOAT, ['batch', 'sequence', 'd_in']),
-        valueInfo(SaeIO.reconstruction, DataType.FLOAT, ['batch', 'sequence', 'd_in']),
-      );
-    }
-    if (opts.dense) {
-      b.node('Identity', [nodes.dense()], [SaeIO.latents]);
-      outputs.push(valueInfo(SaeIO.latents, DataType.FLOAT, ['batch', 'sequence', 'd_sae']));
-    }
-    graph.input = [...(graph.input ?? []), valueInfo(SaeIO.topK, DataType.INT64, [1])];
-    graph.output = outputs;
+    emitCapture(graph, b, ops, sae, nodes, opts);
   } else {
     let edited: string;
-    if (opts.kind === 'steer') {
-      const ids = SaeIO.steerIds;
-      const vals = SaeIO.steerValues;
-      const modes = SaeIO.steerModes;
-      const maskT = b.op('Transpose', [SaeIO.steerMask], { perm: attr.ints([0, 2, 1]) }); // [B, T, S]: each batch row its own steering
-      const isMode = (code: number): string => ops.cast(b.op('Equal', [modes, b.int64s(`mode${code}`, [code], [])]), DataType.FLOAT);
-      const aSel = nodes.selected(ids); // [B, T, S]
-      const clampD = ops.mul(isMode(SteerModeCode.clamp), ops.sub(vals, aSel));
-      const scaleD = ops.mul(ops.mul(isMode(SteerModeCode.scale), ops.sub(vals, b.scalar('one', 1))), aSel);
-      const coef = ops.mul(maskT, ops.add(clampD, scaleD));
-      const wSel = ops.gather(nodes.W_dec, ids, 0); // [S, d_in]
-      const dx = nodes.denormDelta(ops.matmul(coef, wSel));
-      const addCoef = ops.mul(maskT, ops.mul(isMode(SteerModeCode.add), vals)); // [B, T, S]
-      edited = ops.add(ops.add(x, dx), ops.matmul(addCoef, wSel));
-      graph.input = [
-        ...(graph.input ?? []),
-        valueInfo(ids, DataType.INT64, ['n_steer']),
-        valueInfo(vals, DataType.FLOAT, ['n_steer']),
-        valueInfo(modes, DataType.INT64, ['n_steer']),
-        valueInfo(SaeIO.steerMask, DataType.FLOAT, ['steer_batch', 'n_steer', 'sequence']),
-      ];
-    } else if (opts.kind === 'replace') {
-      edited = nodes.toHook(nodes.reconstruction());
-    } else {
-      edited = b.op('ConstantOfShape', [b.op('Shape', [x])]);
-    }
+    if (opts.kind === 'steer') edited = emitSteer(graph, b, ops, nodes, x);
+    else if (opts.kind === 'replace') edited = nodes.toHook(nodes.reconstruction());
+    else edited = b.op('ConstantOfShape', [b.op('Shape', [x])]);
     const hNew = halfish ? ops.cast(restore(edited), elem) : restore(edited);
     const ours = new Set(b.nodes);
     // readers of h other than the SAE get the edited stream
@@ -279,4 +207,113 @@ export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions):
   toposort(graph);
   if (opts.kind === 'capture') pruneDead(graph);
   return site;
+}
+
+/** Throws when the graph shows the hook's width and it is not the SAE's d_in. */
+function checkWidth(graph: GraphProto, site: HookSite, sae: Sae, hook: string): void {
+  const width = hookWidth(graph, site);
+  if (width && width.width !== sae.config.dIn) {
+    throw new Error(
+      `${sae.source.weightsFile}: SAE d_in=${sae.config.dIn} (W_enc [${sae.params.W_enc.shape.join(', ')}]) does not match ` +
+        `the model's width ${width.width} at ${hook} (from ${width.from})`,
+    );
+  }
+}
+
+/**
+ * Splits the fused Skip*Norm at the hook where the SAE needs it (see {@link unfuse}); returns
+ * the tensor that holds the hook's value afterwards.
+ */
+function unfuseAtHook(graph: GraphProto, site: HookSite, b: GraphBuilder, edits: boolean): string {
+  let h = site.tensor;
+  const branchHook = site.kind === 'hook_attn_out' || site.kind === 'hook_mlp_out';
+  if (site.fusedNode && branchHook && skipBias(site.fusedNode)) {
+    // the sub-block's bias is folded into the skip norm: split it out so the hook holds branch + bias
+    h = unfuse(graph, site.fusedNode, b, site.tensor)!;
+    b.commit(graph);
+  } else if (edits && site.fusedNode && !branchHook) {
+    unfuse(graph, site.fusedNode, b);
+    b.commit(graph); // the split norm joins the model's nodes: it must read the edited stream
+  }
+  return h;
+}
+
+/**
+ * The SAE's input x: the hook tensor `h` as float32 [B, T, d_in], and `restore`, which maps
+ * a tensor shaped like x back to h's shape.
+ */
+function saeInput(
+  graph: GraphProto,
+  site: HookSite,
+  b: GraphBuilder,
+  ops: Ops,
+  h: string,
+  halfish: boolean,
+): { x: string; restore: (t: string) => string } {
+  let x = halfish ? ops.cast(h, DataType.FLOAT) : h;
+  // hook_z may be [B·T, H·D] (Conv1D exports) or [B, T, H, D]: the SAE reads [B, T, H·D]
+  let restore = (t: string): string => t;
+  if (site.kind === 'attn.hook_z') {
+    const ids = (graph.input ?? []).find((v) => v.name === 'input_ids')?.name ?? graph.input?.[0]?.name ?? 'input_ids';
+    const bt = ops.gather(b.op('Shape', [ids]), b.int64s('bt_axes', [0, 1]), 0);
+    x = b.op('Reshape', [x, b.op('Concat', [bt, b.int64s('minus_one', [-1])], { axis: attr.int(0) })]);
+    const hShape = b.op('Shape', [h]);
+    restore = (t) => b.op('Reshape', [t, hShape]);
+  }
+  return { x, restore };
+}
+
+/** capture: the top-K latents per token (and with the options the hook input, reconstruction and dense latents) as the graph's only outputs. */
+function emitCapture(graph: GraphProto, b: GraphBuilder, ops: Ops, sae: Sae, nodes: SaeNodes, opts: VariantOptions): void {
+  const outputs = [];
+  // top-K per token; for TopK-style SAEs from the k candidates (K is clamped to k at run time)
+  const source = nodes.sparse?.values ?? nodes.dense();
+  const kIn = nodes.sparse ? b.op('Min', [SaeIO.topK, b.int64s('k_max', [sae.config.k ?? 1])]) : SaeIO.topK;
+  const [v, i] = ops.topk(source, kIn);
+  const ids = nodes.sparse ? b.op('GatherElements', [nodes.sparse.indices, i], { axis: attr.int(-1) }) : i;
+  b.node('Identity', [v], [SaeIO.topValues]);
+  b.node('Identity', [ids], [SaeIO.topIndices]);
+  outputs.push(
+    valueInfo(SaeIO.topValues, DataType.FLOAT, ['batch', 'sequence', 'k']),
+    valueInfo(SaeIO.topIndices, DataType.INT64, ['batch', 'sequence', 'k']),
+  );
+  if (opts.reconstruction) {
+    b.node('Identity', [nodes.input], [SaeIO.hookInput]);
+    b.node('Identity', [nodes.reconstruction()], [SaeIO.reconstruction]);
+    outputs.push(
+      valueInfo(SaeIO.hookInput, DataType.FLOAT, ['batch', 'sequence', 'd_in']),
+      valueInfo(SaeIO.reconstruction, DataType.FLOAT, ['batch', 'sequence', 'd_in']),
+    );
+  }
+  if (opts.dense) {
+    b.node('Identity', [nodes.dense()], [SaeIO.latents]);
+    outputs.push(valueInfo(SaeIO.latents, DataType.FLOAT, ['batch', 'sequence', 'd_sae']));
+  }
+  graph.input = [...(graph.input ?? []), valueInfo(SaeIO.topK, DataType.INT64, [1])];
+  graph.output = outputs;
+}
+
+/** steer: x + decode(a') − decode(a) for clamp / scale, plus s·W_dec[i] for add, all driven by the steer inputs; returns the edited x. */
+function emitSteer(graph: GraphProto, b: GraphBuilder, ops: Ops, nodes: SaeNodes, x: string): string {
+  const ids = SaeIO.steerIds;
+  const vals = SaeIO.steerValues;
+  const modes = SaeIO.steerModes;
+  const maskT = b.op('Transpose', [SaeIO.steerMask], { perm: attr.ints([0, 2, 1]) }); // [B, T, S]: each batch row its own steering
+  const isMode = (code: number): string => ops.cast(b.op('Equal', [modes, b.int64s(`mode${code}`, [code], [])]), DataType.FLOAT);
+  const aSel = nodes.selected(ids); // [B, T, S]
+  const clampD = ops.mul(isMode(SteerModeCode.clamp), ops.sub(vals, aSel));
+  const scaleD = ops.mul(ops.mul(isMode(SteerModeCode.scale), ops.sub(vals, b.scalar('one', 1))), aSel);
+  const coef = ops.mul(maskT, ops.add(clampD, scaleD));
+  const wSel = ops.gather(nodes.W_dec, ids, 0); // [S, d_in]
+  const dx = nodes.denormDelta(ops.matmul(coef, wSel));
+  const addCoef = ops.mul(maskT, ops.mul(isMode(SteerModeCode.add), vals)); // [B, T, S]
+  const edited = ops.add(ops.add(x, dx), ops.matmul(addCoef, wSel));
+  graph.input = [
+    ...(graph.input ?? []),
+    valueInfo(ids, DataType.INT64, ['n_steer']),
+    valueInfo(vals, DataType.FLOAT, ['n_steer']),
+    valueInfo(modes, DataType.INT64, ['n_steer']),
+    valueInfo(SaeIO.steerMask, DataType.FLOAT, ['steer_batch', 'n_steer', 'sequence']),
+  ];
+  return edited;
 }

@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
-import type { Api, PayloadArgs } from '../../../shared/api.ts';
-import type { EventData, EventName, RequestName, ResultOf } from '../../../shared/contract.ts';
-import type { ReplyError } from '../../../shared/reply.ts';
+import type { Api, PayloadArgs } from '#shared/api.ts';
+import type { EventData, EventName, RequestName, ResultOf } from '#shared/contract.ts';
+import type { ReplyError } from '#shared/reply.ts';
 
 const ApiContext = createContext<Api | undefined>(undefined);
 

@@ -1,6 +1,6 @@
-import type { Transport } from '../../../shared/api.ts';
-import type { AppEvent } from '../../../shared/contract.ts';
-import type { Reply } from '../../../shared/reply.ts';
+import type { Transport } from '#shared/api.ts';
+import type { AppEvent } from '#shared/contract.ts';
+import type { Reply } from '#shared/reply.ts';
 
 /**
  * The contract over the serve host: `POST /api/<request>` with a JSON body, and one

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { JobInfo, JobRemedy } from '../../../shared/contract.ts';
+import type { JobInfo, JobRemedy } from '#shared/contract.ts';
 import { useApi } from '../api/api-context.tsx';
 import { Checkbox } from './Checkbox.tsx';
 import { Button } from './ui.tsx';

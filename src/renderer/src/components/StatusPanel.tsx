@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { AppStatus, ProviderName, ProviderStatus } from '../../../shared/contract.ts';
+import type { AppStatus, ProviderName, ProviderStatus } from '#shared/contract.ts';
 import { useRequest } from '../api/api-context.tsx';
 import { icons } from './icons.tsx';
 import { Badge, Button, Card, ErrorNote } from './ui.tsx';

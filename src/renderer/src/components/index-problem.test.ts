@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { JobInfo } from '../../../shared/contract.ts';
-import type { IndexStatus } from '../../../shared/index-types.ts';
-import type { WorkspaceInfo } from '../../../shared/workspace-types.ts';
+import type { JobInfo } from '#shared/contract.ts';
+import type { IndexStatus } from '#shared/index-types.ts';
+import type { WorkspaceInfo } from '#shared/workspace-types.ts';
 import { indexProblem } from './index-problem.ts';
 
 const job = (over: Partial<JobInfo>): JobInfo => ({

@@ -1,6 +1,6 @@
 /** Whether the workspace's index stopped short of complete with nothing at work on it, and why. Pure. */
-import type { JobInfo } from '../../../shared/contract.ts';
-import type { WorkspaceInfo } from '../../../shared/workspace-types.ts';
+import type { JobInfo } from '#shared/contract.ts';
+import type { WorkspaceInfo } from '#shared/workspace-types.ts';
 
 /** An index that is not complete and that no job is building. */
 export interface IndexProblem {

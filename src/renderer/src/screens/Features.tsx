@@ -1,13 +1,13 @@
 import { ScreenHeader } from '../components/ui.tsx';
 import { useRouteParams } from '../routes.ts';
-import { AnnotationsView } from './features/AnnotationsView.tsx';
-import { FeaturePage } from './features/FeaturePage.tsx';
-import { FeatureTabs, type FeaturesTab } from './features/FeatureTabs.tsx';
-import { Notice } from './features/explorer-ui.tsx';
-import { PromptInspector } from './features/PromptInspector.tsx';
-import { SearchView } from './features/SearchView.tsx';
-import { IndexGate, EngineGate } from './features/WorkspaceGate.tsx';
-import { useExplorerWorkspace } from './features/use-explorer-workspace.ts';
+import { AnnotationsView } from './features/annotations/AnnotationsView.tsx';
+import { FeaturePage } from './features/feature-page/FeaturePage.tsx';
+import { FeatureTabs, type FeaturesTab } from './features/shell/FeatureTabs.tsx';
+import { Notice } from './features/common/explorer-ui.tsx';
+import { PromptInspector } from './features/prompt/PromptInspector.tsx';
+import { SearchView } from './features/search/SearchView.tsx';
+import { IndexGate, EngineGate } from './features/shell/WorkspaceGate.tsx';
+import { useExplorerWorkspace } from './features/shell/use-explorer-workspace.ts';
 
 /** Which view `#/features/...` names: search, a feature page, the prompt inspector or annotations. */
 function viewOf(path: readonly string[]): { tab: FeaturesTab | null; feature: number | null } {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { JobInfo } from '../../../shared/contract.ts';
-import { formatDuration, formatProgress } from '../../../shared/format.ts';
+import type { JobInfo } from '#shared/contract.ts';
+import { formatDuration, formatProgress } from '#shared/format.ts';
 import { useApi, useEvent, useRequest } from '../api/api-context.tsx';
 import { RetryJob } from '../components/RetryJob.tsx';
 import { Badge, Button, Card, ErrorNote, ScreenHeader } from '../components/ui.tsx';

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { JobProgress, WorkspaceInfo } from '../../../shared/contract.ts';
-import { formatProgress } from '../../../shared/format.ts';
+import type { JobProgress, WorkspaceInfo } from '#shared/contract.ts';
+import { formatProgress } from '#shared/format.ts';
 import { useApi, useEvent, useRequest } from '../api/api-context.tsx';
 import { indexProblem } from '../components/index-problem.ts';
 import { IndexProblemNote } from '../components/IndexProblemNote.tsx';

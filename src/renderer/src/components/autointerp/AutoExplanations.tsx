@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AutoExplanation, BalancedScore } from '../../../../shared/autointerp-types.ts';
+import type { AutoExplanation, BalancedScore } from '#shared/autointerp-types.ts';
 import { useApi, useRequest } from '../../api/api-context.tsx';
 import { Button } from '../ui.tsx';
 import { useAutointerpJob } from './use-autointerp-job.ts';

@@ -1,6 +1,6 @@
 import { useCallback, useRef, useState } from 'react';
-import type { AutoExplanation } from '../../../../shared/autointerp-types.ts';
-import type { JobProgress, JobState, PayloadInput } from '../../../../shared/contract.ts';
+import type { AutoExplanation } from '#shared/autointerp-types.ts';
+import type { JobProgress, JobState, PayloadInput } from '#shared/contract.ts';
 import { useApi, useEvent } from '../../api/api-context.tsx';
 
 /** What the UI knows of one autointerp job, from its events. */

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { formatShare } from '../../../../shared/format.ts';
-import type { CompareOrder, HealthComparison, HealthPair } from '../../../../shared/health-types.ts';
+import { formatShare } from '#shared/format.ts';
+import type { CompareOrder, HealthComparison, HealthPair } from '#shared/health-types.ts';
 import { useApi } from '../../api/api-context.tsx';
 import { bindTextFields, SubmitRow } from '../../components/TextField.tsx';
 import { Button, Card } from '../../components/ui.tsx';

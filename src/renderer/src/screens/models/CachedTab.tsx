@@ -1,4 +1,4 @@
-import { formatBytes } from '../../../../shared/format.ts';
+import { formatBytes } from '#shared/format.ts';
 import { useRequest } from '../../api/api-context.tsx';
 import { Badge, Button } from '../../components/ui.tsx';
 import type { UsePath } from './format.ts';

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { JobProgress } from '../../../../shared/contract.ts';
-import { formatBytes, formatEta } from '../../../../shared/format.ts';
-import type { HubPull, HubPullFile } from '../../../../shared/hub-types.ts';
+import type { JobProgress } from '#shared/contract.ts';
+import { formatBytes, formatEta } from '#shared/format.ts';
+import type { HubPull, HubPullFile } from '#shared/hub-types.ts';
 import { useApi, useEvent } from '../../api/api-context.tsx';
 import { Badge, Button, Card } from '../../components/ui.tsx';
 import type { UsePath } from './format.ts';

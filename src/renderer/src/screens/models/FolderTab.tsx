@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useApi, useRequest } from '../../api/api-context.tsx';
-import { Badge, Button } from '../../components/ui.tsx';
+import { Button } from '../../components/ui.tsx';
 import { textInputClass } from '../../components/TextField.tsx';
+import { FolderListing } from './FolderListing.tsx';
 import type { UsePath } from './format.ts';
 import { UseButtons } from './UseButtons.tsx';
 
@@ -62,55 +63,7 @@ export function FolderTab({ use }: { use: UsePath }) {
       )}
       {pickError && <p className="mt-2 text-sm text-rose-600 dark:text-rose-400">{pickError}</p>}
       {state.status === 'error' && <p className="mt-2 text-sm text-rose-600 dark:text-rose-400">{state.error.message}</p>}
-      {listing && (
-        <>
-          <div className="mt-3 flex flex-wrap items-center gap-2 text-xs">
-            <span className="min-w-0 flex-1 break-all font-mono" data-testid="folder-current">
-              {listing.dir ?? 'Folders the app may reach'}
-            </span>
-            {listing.dir !== null && <Button onClick={() => setDir(listing.parent ?? undefined)}>Up</Button>}
-            {listing.dir !== null && <UseButtons kind={null} path={listing.dir} use={use} />}
-          </div>
-          {listing.dir === null && (
-            <p className="mt-2 text-xs text-zinc-500" data-testid="folder-roots-hint">
-              {listing.canPick
-                ? 'To open something elsewhere, choose its folder above.'
-                : 'To reach another folder, restart the server with --allow-dir DIR (repeatable).'}
-            </p>
-          )}
-          <ul className="mt-2 max-h-80 divide-y divide-zinc-200 overflow-y-auto text-xs dark:divide-zinc-800">
-            {listing.entries.map((e) => (
-              <li
-                key={e.path}
-                className="flex items-center gap-2 py-1.5"
-                data-testid="folder-entry"
-                data-kind={e.kind ?? ''}
-                data-root={e.root ?? ''}
-              >
-                {e.dir ? (
-                  <button
-                    type="button"
-                    className="min-w-0 flex-1 truncate text-left font-mono text-violet-700 hover:underline dark:text-violet-300"
-                    onClick={() => setDir(e.path)}
-                  >
-                    {e.root ? e.name : `${e.name}/`}
-                  </button>
-                ) : (
-                  <span className="min-w-0 flex-1 truncate font-mono text-zinc-600 dark:text-zinc-400">{e.name}</span>
-                )}
-                {e.kind && <Badge tone="accent">{e.kind === 'sae' ? 'SAE' : 'model'}</Badge>}
-                {e.problem && (
-                  <span className="max-w-[50%] truncate text-rose-600 dark:text-rose-400" title={e.problem} data-testid="folder-problem">
-                    not an SAE: {e.problem}
-                  </span>
-                )}
-                {e.kind && <UseButtons kind={e.kind} path={e.path} use={use} />}
-              </li>
-            ))}
-            {listing.entries.length === 0 && <li className="py-2 text-zinc-500">Empty folder.</li>}
-          </ul>
-        </>
-      )}
+      {listing && <FolderListing listing={listing} use={use} open={setDir} />}
     </div>
   );
 }

@@ -1,9 +1,8 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import type { NeuronpediaIdInfo } from '../../../../shared/annotation-types.ts';
-import { formatNeuronpediaId, NEURONPEDIA_ID_PATTERN } from '../../../../shared/neuronpedia.ts';
-import { useApi, useRequest } from '../../api/api-context.tsx';
+import type { FormEvent } from 'react';
+import { formatNeuronpediaId } from '#shared/neuronpedia.ts';
 import { textInputClass } from '../../components/TextField.tsx';
 import { Button } from '../../components/ui.tsx';
+import { useNeuronpediaId } from './use-neuronpedia-id.ts';
 
 /**
  * The open SAE's Neuronpedia ids (`MODEL/LAYER`): what its cfg.json or the catalog says, or
@@ -11,16 +10,7 @@ import { Button } from '../../components/ui.tsx';
  * pages link to Neuronpedia with them; Neuronpedia exports and imports are matched by them.
  */
 export function NeuronpediaIdField() {
-  const api = useApi();
-  const { state, reload } = useRequest('annotation.neuronpediaId', {});
-  const [info, setInfo] = useState<NeuronpediaIdInfo | null>(null);
-  const [text, setText] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const current = info ?? (state.status === 'ready' ? state.value : null);
-  useEffect(() => {
-    if (state.status === 'ready') setText(state.value.id ? formatNeuronpediaId(state.value.id) : '');
-  }, [state]);
+  const { state, reload, current, text, setText, error, busy, save } = useNeuronpediaId();
 
   if (state.status === 'error') {
     return (
@@ -31,19 +21,6 @@ export function NeuronpediaIdField() {
   }
   if (!current) return null;
 
-  const save = async (value: string | null): Promise<void> => {
-    if (value !== null && !NEURONPEDIA_ID_PATTERN.test(value.trim())) {
-      setError('MODEL/LAYER, e.g. gpt2-small/8-res-jb');
-      return;
-    }
-    setBusy(true);
-    const reply = await api.request('annotation.setNeuronpediaId', { neuronpediaId: value === null ? null : value.trim() });
-    setBusy(false);
-    if (!reply.ok) return setError(reply.error.message);
-    setError(null);
-    setInfo(reply.value);
-    setText(reply.value.id ? formatNeuronpediaId(reply.value.id) : '');
-  };
   const where =
     current.source === 'user'
       ? 'set here'

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { HubSettings } from '../../../../shared/hub-types.ts';
+import type { HubSettings } from '#shared/hub-types.ts';
 import { useApi, useRequest } from '../../api/api-context.tsx';
 import { bindTextFields, SubmitRow, textInputClass } from '../../components/TextField.tsx';
 import { Button } from '../../components/ui.tsx';

@@ -1,4 +1,4 @@
-import type { HubKind } from '../../../../shared/hub-types.ts';
+import type { HubKind } from '#shared/hub-types.ts';
 import { Button } from '../../components/ui.tsx';
 import type { UsePath } from './format.ts';
 

@@ -11,6 +11,44 @@ const setChat = (change: (c: DraftChat) => DraftChat): void => updateDraft((d) =
 const setTurn = (i: number, change: Partial<DraftTurn>): void =>
   setChat((c) => ({ ...c, turns: c.turns.map((t, j) => (j === i ? { ...t, ...change } : t)) }));
 
+/** The chat's turns: each with its role, its text and a way to remove it (the last one stays). */
+function ChatTurns({ turns }: { turns: readonly DraftTurn[] }) {
+  return (
+    <ol className="space-y-2" aria-label="Turns">
+      {turns.map((t, i) => (
+        <li key={i} className="flex items-start gap-2">
+          <select
+            value={t.role}
+            onChange={(e) => setTurn(i, { role: e.target.value === 'assistant' ? 'assistant' : 'user' })}
+            aria-label={`Role of turn ${i + 1}`}
+            className="mt-1 rounded-md border border-zinc-300 bg-white px-1.5 py-1 text-xs dark:border-zinc-700 dark:bg-zinc-950"
+          >
+            <option value="user">user</option>
+            <option value="assistant">assistant</option>
+          </select>
+          <textarea
+            value={t.content}
+            onChange={(e) => setTurn(i, { content: e.target.value })}
+            rows={2}
+            aria-label={`Turn ${i + 1} (${t.role})`}
+            placeholder={t.role === 'user' ? 'What the user says' : 'What the assistant said'}
+            className={area}
+          />
+          <button
+            type="button"
+            onClick={() => setChat((c) => ({ ...c, turns: c.turns.filter((_, j) => j !== i) }))}
+            disabled={turns.length === 1}
+            aria-label={`Remove turn ${i + 1}`}
+            className="mt-1 rounded px-1.5 text-zinc-400 hover:bg-zinc-100 hover:text-zinc-700 disabled:opacity-30 dark:hover:bg-zinc-800 dark:hover:text-zinc-200"
+          >
+            ×
+          </button>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
 /**
  * A chat prompt: a system message (where the template takes one), turns of user and
  * assistant, and whether the assistant's turn is opened for the model to answer. Rendered
@@ -48,38 +86,7 @@ export function ChatEditor({ chat, info }: { chat: DraftChat; info: SteerChatInf
           className={cx(area, 'mt-1')}
         />
       </label>
-      <ol className="space-y-2" aria-label="Turns">
-        {chat.turns.map((t, i) => (
-          <li key={i} className="flex items-start gap-2">
-            <select
-              value={t.role}
-              onChange={(e) => setTurn(i, { role: e.target.value === 'assistant' ? 'assistant' : 'user' })}
-              aria-label={`Role of turn ${i + 1}`}
-              className="mt-1 rounded-md border border-zinc-300 bg-white px-1.5 py-1 text-xs dark:border-zinc-700 dark:bg-zinc-950"
-            >
-              <option value="user">user</option>
-              <option value="assistant">assistant</option>
-            </select>
-            <textarea
-              value={t.content}
-              onChange={(e) => setTurn(i, { content: e.target.value })}
-              rows={2}
-              aria-label={`Turn ${i + 1} (${t.role})`}
-              placeholder={t.role === 'user' ? 'What the user says' : 'What the assistant said'}
-              className={area}
-            />
-            <button
-              type="button"
-              onClick={() => setChat((c) => ({ ...c, turns: c.turns.filter((_, j) => j !== i) }))}
-              disabled={chat.turns.length === 1}
-              aria-label={`Remove turn ${i + 1}`}
-              className="mt-1 rounded px-1.5 text-zinc-400 hover:bg-zinc-100 hover:text-zinc-700 disabled:opacity-30 dark:hover:bg-zinc-800 dark:hover:text-zinc-200"
-            >
-              ×
-            </button>
-          </li>
-        ))}
-      </ol>
+      <ChatTurns turns={chat.turns} />
       <div className="flex flex-wrap items-center gap-4 text-xs">
         <button
           type="button"

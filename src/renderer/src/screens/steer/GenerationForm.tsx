@@ -63,8 +63,39 @@ function Group({ children }: { children: ReactNode }) {
   return <div className="flex flex-wrap items-end gap-3">{children}</div>;
 }
 
-/** Max new tokens, greedy or sampling (temperature, top-k, top-p, seed), stop sequences, stop at end of text. */
-export function GenerationForm({ settings, maxTokens }: { settings: GenerationSettings; maxTokens: number | null }) {
+/** Greedy or sampling: two radio buttons. */
+function Decoding({ greedy }: { greedy: boolean }) {
+  return (
+    <fieldset className="flex flex-col gap-1 text-xs">
+      <legend className="mb-1 text-zinc-600 dark:text-zinc-400">Decoding</legend>
+      <div className="flex items-center gap-3 py-1">
+        <label className="flex items-center gap-1">
+          <input
+            type="radio"
+            name="decoding"
+            checked={greedy}
+            onChange={() => set({ greedy: true })}
+            className="accent-violet-600"
+          />
+          greedy
+        </label>
+        <label className="flex items-center gap-1">
+          <input
+            type="radio"
+            name="decoding"
+            checked={!greedy}
+            onChange={() => set({ greedy: false })}
+            className="accent-violet-600"
+          />
+          sample
+        </label>
+      </div>
+    </fieldset>
+  );
+}
+
+/** Stop sequences (typed, Enter adds; a typed \\n is a line break), stop at end of text, and a reset of every setting. */
+function StopRow({ settings }: { settings: GenerationSettings }) {
   const [stop, setStop] = useState('');
   const addStop = (): void => {
     // "\n" typed as two characters means a line break
@@ -73,6 +104,51 @@ export function GenerationForm({ settings, maxTokens }: { settings: GenerationSe
     set({ stopSequences: [...settings.stopSequences, s].slice(0, 16) });
     setStop('');
   };
+  return (
+    <div className="flex flex-wrap items-center gap-2 text-xs">
+      <span className="text-zinc-600 dark:text-zinc-400">Stop at</span>
+      {settings.stopSequences.map((s) => (
+        <span key={s} className="inline-flex items-center gap-1 rounded-full bg-zinc-100 px-2 py-0.5 font-mono dark:bg-zinc-800">
+          {visibleToken(s)}
+          <button
+            type="button"
+            aria-label={`Remove stop sequence ${visibleToken(s)}`}
+            onClick={() => set({ stopSequences: settings.stopSequences.filter((x) => x !== s) })}
+            className="text-zinc-400 hover:text-zinc-700 dark:hover:text-zinc-200"
+          >
+            ×
+          </button>
+        </span>
+      ))}
+      <input
+        value={stop}
+        onChange={(e) => setStop(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            addStop();
+          }
+        }}
+        aria-label="Add a stop sequence"
+        placeholder='text, e.g. "." or \n, then Enter'
+        className={cx(inputClass, 'w-44 font-mono')}
+      />
+      <Checkbox checked={settings.stopAtEos} onChange={(stopAtEos) => set({ stopAtEos })} className="ml-2 gap-1">
+        end of text
+      </Checkbox>
+      <button
+        type="button"
+        onClick={() => set({ ...defaultGenerationSettings, stopSequences: [] })}
+        className="ml-auto text-zinc-500 underline-offset-2 hover:underline"
+      >
+        reset to defaults
+      </button>
+    </div>
+  );
+}
+
+/** Max new tokens, greedy or sampling (temperature, top-k, top-p, seed), stop sequences, stop at end of text. */
+export function GenerationForm({ settings, maxTokens }: { settings: GenerationSettings; maxTokens: number | null }) {
   return (
     <div className="space-y-3" aria-label="Generation settings" role="group">
       <Group>
@@ -85,31 +161,7 @@ export function GenerationForm({ settings, maxTokens }: { settings: GenerationSe
           step={1}
           integer
         />
-        <fieldset className="flex flex-col gap-1 text-xs">
-          <legend className="mb-1 text-zinc-600 dark:text-zinc-400">Decoding</legend>
-          <div className="flex items-center gap-3 py-1">
-            <label className="flex items-center gap-1">
-              <input
-                type="radio"
-                name="decoding"
-                checked={settings.greedy}
-                onChange={() => set({ greedy: true })}
-                className="accent-violet-600"
-              />
-              greedy
-            </label>
-            <label className="flex items-center gap-1">
-              <input
-                type="radio"
-                name="decoding"
-                checked={!settings.greedy}
-                onChange={() => set({ greedy: false })}
-                className="accent-violet-600"
-              />
-              sample
-            </label>
-          </div>
-        </fieldset>
+        <Decoding greedy={settings.greedy} />
         <NumberField
           label="Temperature"
           value={settings.temperature}
@@ -150,45 +202,7 @@ export function GenerationForm({ settings, maxTokens }: { settings: GenerationSe
           hint="Both sides use the same seed, so they differ only by the steering."
         />
       </Group>
-      <div className="flex flex-wrap items-center gap-2 text-xs">
-        <span className="text-zinc-600 dark:text-zinc-400">Stop at</span>
-        {settings.stopSequences.map((s) => (
-          <span key={s} className="inline-flex items-center gap-1 rounded-full bg-zinc-100 px-2 py-0.5 font-mono dark:bg-zinc-800">
-            {visibleToken(s)}
-            <button
-              type="button"
-              aria-label={`Remove stop sequence ${visibleToken(s)}`}
-              onClick={() => set({ stopSequences: settings.stopSequences.filter((x) => x !== s) })}
-              className="text-zinc-400 hover:text-zinc-700 dark:hover:text-zinc-200"
-            >
-              ×
-            </button>
-          </span>
-        ))}
-        <input
-          value={stop}
-          onChange={(e) => setStop(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') {
-              e.preventDefault();
-              addStop();
-            }
-          }}
-          aria-label="Add a stop sequence"
-          placeholder='text, e.g. "." or \n, then Enter'
-          className={cx(inputClass, 'w-44 font-mono')}
-        />
-        <Checkbox checked={settings.stopAtEos} onChange={(stopAtEos) => set({ stopAtEos })} className="ml-2 gap-1">
-          end of text
-        </Checkbox>
-        <button
-          type="button"
-          onClick={() => set({ ...defaultGenerationSettings, stopSequences: [] })}
-          className="ml-auto text-zinc-500 underline-offset-2 hover:underline"
-        >
-          reset to defaults
-        </button>
-      </div>
+      <StopRow settings={settings} />
     </div>
   );
 }

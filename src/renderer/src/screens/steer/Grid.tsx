@@ -1,9 +1,10 @@
-import type { RunMetrics, SteerIntervention } from '../../../../shared/steer-types.ts';
+import type { Intervention } from '../../../../shared/intervention.ts';
+import type { RunMetrics } from '../../../../shared/steer-types.ts';
 import { Badge, cx } from '../../components/ui.tsx';
 import { divergence, percent, short } from './format.ts';
 import { NextTokens } from './NextTokens.tsx';
 import { RunFailed } from './RunFailed.tsx';
-import type { GridRunView, RunView } from './use-run.ts';
+import type { GridRunView, RunView } from './run-view.ts';
 
 const finishWords = { length: 'max tokens', stop: 'stopped', cancelled: 'cancelled' } as const;
 
@@ -28,9 +29,46 @@ function statusLine(view: RunView, runs: readonly GridRunView[]): { text: string
 }
 
 /** "add 320 = 26.3, clamp 444 = 12" at a factor. */
-function values(ivs: readonly SteerIntervention[], factor: number): string {
+function values(ivs: readonly Intervention[], factor: number): string {
   const sym = { clamp: '=', add: '+', scale: '×' } as const;
   return ivs.map((iv) => `${iv.mode} ${iv.feature}${sym[iv.mode]}${short(iv.value * factor)}`).join(', ');
+}
+
+/** One row (a sweep) or column (samples) of the grid: its title, what it steers, and its runs. */
+interface GridGroup {
+  readonly key: string;
+  readonly title: string;
+  readonly detail: string;
+  readonly runs: GridRunView[];
+}
+
+/** Rows: the default, then each factor (a sweep); or the two sides (samples only). */
+function gridGroups(runs: readonly GridRunView[], sweep: readonly number[] | null, ivs: readonly Intervention[]): GridGroup[] {
+  const defaults = { key: 'default', title: 'Default', detail: 'no steering', runs: runs.filter((r) => r.side === 'default') };
+  if (!sweep)
+    return [defaults, { key: 'steered', title: 'Steered', detail: values(ivs, 1), runs: runs.filter((r) => r.side === 'steered') }];
+  return [
+    defaults,
+    ...sweep.map((f) => ({
+      key: `f${f}`,
+      title: `× ${short(f)}`,
+      detail: values(ivs, f),
+      runs: runs.filter((r) => r.side === 'steered' && r.factor === f),
+    })),
+  ];
+}
+
+/** What KL and coherence mean, and what is highlighted. */
+function GridLegend() {
+  return (
+    <p className="mb-3 text-xs text-zinc-600 dark:text-zinc-400" data-testid="grid-legend">
+      <b className="font-medium">KL</b> is KL(default ‖ steered) of the next-token distribution in nats:{' '}
+      <b className="font-medium">first</b> at the first generated position (the prompt’s next token), <b className="font-medium">mean</b>{' '}
+      averaged over the run’s generated positions, the default model reading the steered text. <b className="font-medium">Coherence</b> is
+      the default model’s mean log-probability of the generated text (closer to 0 reads more like the model’s own text). Highlighted: from
+      the first token that differs from the default of the same sample.
+    </p>
+  );
 }
 
 /**
@@ -56,22 +94,7 @@ export function Grid({ view, runs }: { view: RunView; runs: readonly GridRunView
       samples={samples}
     />
   );
-  // rows: the default, then each factor (a sweep); or the two sides (samples only)
-  const groups: { key: string; title: string; detail: string; runs: GridRunView[] }[] = sweep
-    ? [
-        { key: 'default', title: 'Default', detail: 'no steering', runs: runs.filter((r) => r.side === 'default') },
-        ...sweep.map((f) => ({
-          key: `f${f}`,
-          title: `× ${short(f)}`,
-          detail: values(s?.interventions ?? [], f),
-          runs: runs.filter((r) => r.side === 'steered' && r.factor === f),
-        })),
-      ]
-    : [
-        { key: 'default', title: 'Default', detail: 'no steering', runs: runs.filter((r) => r.side === 'default') },
-        { key: 'steered', title: 'Steered', detail: values(s?.interventions ?? [], 1), runs: runs.filter((r) => r.side === 'steered') },
-      ];
-
+  const groups = gridGroups(runs, sweep, s?.interventions ?? []);
   return (
     <section
       aria-label={sweep ? 'Strength sweep' : 'Samples'}
@@ -91,13 +114,7 @@ export function Grid({ view, runs }: { view: RunView; runs: readonly GridRunView
         </span>
       </div>
       {view.status === 'failed' && view.error && <RunFailed error={view.error} />}
-      <p className="mb-3 text-xs text-zinc-600 dark:text-zinc-400" data-testid="grid-legend">
-        <b className="font-medium">KL</b> is KL(default ‖ steered) of the next-token distribution in nats:{' '}
-        <b className="font-medium">first</b> at the first generated position (the prompt’s next token), <b className="font-medium">mean</b>{' '}
-        averaged over the run’s generated positions, the default model reading the steered text. <b className="font-medium">Coherence</b> is
-        the default model’s mean log-probability of the generated text (closer to 0 reads more like the model’s own text). Highlighted: from
-        the first token that differs from the default of the same sample.
-      </p>
+      <GridLegend />
       {sweep ? (
         <div className="space-y-3">
           {groups.map((g) => (

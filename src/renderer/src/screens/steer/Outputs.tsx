@@ -4,7 +4,7 @@ import { Badge, cx } from '../../components/ui.tsx';
 import { divergence, percent, visibleToken } from './format.ts';
 import { RunFailed } from './RunFailed.tsx';
 import { NextTokens } from './NextTokens.tsx';
-import type { RunView, ShownToken } from './use-run.ts';
+import type { RunView, ShownToken } from './run-view.ts';
 
 const sideTitle: Record<SteerSide, string> = { default: 'Default', steered: 'Steered' };
 

@@ -1,21 +1,13 @@
 import { useSyncExternalStore } from 'react';
-import {
-  defaultGenerationSettings,
-  type GenerationSettings,
-  type Positions,
-  type SteerFeatureInfo,
-  type SteerModeName,
-} from '../../../../shared/steer-types.ts';
+import type { Intervention, SteerMode } from '../../../../shared/intervention.ts';
+import { defaultGenerationSettings, type GenerationSettings, type SteerFeatureInfo } from '../../../../shared/steer-types.ts';
 
 /** One intervention as edited: the value as typed, and what the app knows about the feature. */
-export interface DraftFeature {
+export interface DraftFeature extends Omit<Intervention, 'value'> {
   /** Stable React key. */
   readonly key: string;
-  readonly feature: number;
-  readonly mode: SteerModeName;
   /** As typed, so "-" or "1." can be on the way to a number. */
   readonly value: string;
-  readonly positions: Positions;
   /** From `steer.feature` (max activation, top tokens); null until it answers. */
   readonly info: SteerFeatureInfo | null;
   /** Why the open SAE cannot steer it (e.g. its id is out of range), when it cannot. */
@@ -125,7 +117,7 @@ export function useDraft(): Draft {
 let seq = 0;
 
 /** A new draft feature with clamp to the feature's max (or 0 until it is known). */
-export function newDraftFeature(feature: number, info: SteerFeatureInfo | null, mode: SteerModeName = 'clamp'): DraftFeature {
+export function newDraftFeature(feature: number, info: SteerFeatureInfo | null, mode: SteerMode = 'clamp'): DraftFeature {
   const max = info?.max ?? null;
   return {
     key: `${Date.now().toString(36)}-${++seq}`,
