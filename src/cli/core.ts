@@ -5,8 +5,8 @@
  */
 import { createCore } from '../core/host/core.ts';
 import { InputFileError, type Core } from '../core/host/cli.ts';
-import type { PayloadInput, RequestName, ResultOf } from '../shared/contract.ts';
-import { AppError } from '../shared/reply.ts';
+import type { PayloadInput, RequestName, ResultOf } from '#shared/contract.ts';
+import { AppError } from '#shared/reply.ts';
 import { CliError } from './command.ts';
 
 /** How a command opens core. */

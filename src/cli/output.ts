@@ -15,9 +15,9 @@ import type {
   PullState,
   ShardSpec,
 } from '../core/host/cli.ts';
-import type { FeatureDashboard, FeatureExample, FeatureSample } from '../shared/index-types.ts';
-import type { HubPullResult } from '../shared/hub-types.ts';
-import { formatBytes, formatShare } from '../shared/format.ts';
+import type { FeatureDashboard, FeatureExample, FeatureSample } from '#shared/index-types.ts';
+import type { HubPullResult } from '#shared/hub-types.ts';
+import { formatBytes, formatShare } from '#shared/format.ts';
 
 /** What a data-returning command hands back: the data (for --json) and its human rendering. */
 export interface CommandOutput {

@@ -4,7 +4,7 @@
  * refusal names the option as the user typed it.
  */
 import type { z } from 'zod';
-import { generationSettingsSchema, type GenerationSettings } from '../shared/steer-types.ts';
+import { generationSettingsSchema, type GenerationSettings } from '#shared/steer-types.ts';
 import { CliError } from './command.ts';
 
 const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i;

@@ -1,8 +1,8 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import type { Core } from '../core/host/core.ts';
-import { requestNames } from '../shared/contract.ts';
-import { EVENT_CHANNEL, requestChannel } from '../shared/ipc.ts';
-import { fail } from '../shared/reply.ts';
+import { requestNames } from '#shared/contract.ts';
+import { EVENT_CHANNEL, requestChannel } from '#shared/ipc.ts';
+import { fail } from '#shared/reply.ts';
 import { isTrustedSender } from './trusted-sender.ts';
 
 /**

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { protocol } from 'electron';
-import { rendererCsp } from '../shared/csp.ts';
-import { contentType } from '../shared/mime.ts';
+import { rendererCsp } from '#shared/csp.ts';
+import { contentType } from '#shared/mime.ts';
 import { APP_HOST, APP_SCHEME } from './app-url.ts';
 import { resolveRendererPath } from './renderer-path.ts';
 

@@ -3,9 +3,9 @@
  * nothing else. Runs sandboxed, so it is bundled as CommonJS with only `electron`.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { createApi, type Transport } from '../shared/api.ts';
-import type { AppEvent } from '../shared/contract.ts';
-import { EVENT_CHANNEL, requestChannel } from '../shared/ipc.ts';
+import { createApi, type Transport } from '#shared/api.ts';
+import type { AppEvent } from '#shared/contract.ts';
+import { EVENT_CHANNEL, requestChannel } from '#shared/ipc.ts';
 
 const ipcTransport: Transport = {
   request: (name, payload) => ipcRenderer.invoke(requestChannel(name), payload),

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { createCore, type Core } from '../core/host/core.ts';
 import { seededRandom } from '../core/util/random.ts';
-import { requests } from '../shared/contract.ts';
+import { requests } from '#shared/contract.ts';
 import { startServeHost, type ServeHost } from './server.ts';
 
 const SEED = Number(process.env['SAE_FUZZ_SEED'] ?? 20250115);

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createCore, type Core } from '../core/host/core.ts';
 import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
-import type { IndexStartResult } from '../shared/index-types.ts';
-import type { FeatureDashboard } from '../shared/contract.ts';
-import type { LocalFolder } from '../shared/hub-types.ts';
+import type { IndexStartResult } from '#shared/index-types.ts';
+import type { FeatureDashboard } from '#shared/contract.ts';
+import type { LocalFolder } from '#shared/hub-types.ts';
 import { startServeHost, type ServeHost } from './server.ts';
 
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sae-grants-')));

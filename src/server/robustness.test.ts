@@ -14,8 +14,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createCore, type Core } from '../core/host/core.ts';
 import { openDatabase } from '../core/kernel/sqlite.ts';
-import { STEER_VALUE_MAX } from '../shared/steer-bounds.ts';
-import type { SteerSession } from '../shared/steer-types.ts';
+import { STEER_VALUE_MAX } from '#shared/steer-bounds.ts';
+import type { SteerSession } from '#shared/steer-types.ts';
 import { largeBodyLimits, startServeHost, type ServeHost } from './server.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createCore, type Core } from '../core/host/core.ts';
 import { referenceCase } from '#testing/index/test-support.ts';
-import type { Annotation, AnnotationExport, AnnotationImportResult } from '../shared/annotation-types.ts';
+import type { Annotation, AnnotationExport, AnnotationImportResult } from '#shared/annotation-types.ts';
 import { DEFAULT_MAX_BODY_BYTES, startServeHost, type ServeHost, type ServeOptions } from './server.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-serve-'));

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { contentType } from '../shared/mime.ts';
+import { contentType } from '#shared/mime.ts';
 
 /**
  * Sends a file of the built renderer. Paths are resolved inside `root` only; `/` is

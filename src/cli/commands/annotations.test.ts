@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, test } from 'node:test';
-import type { AnnotationImportResult } from '../../shared/annotation-types.ts';
+import type { AnnotationImportResult } from '#shared/annotation-types.ts';
 import { referenceCase } from '#testing/index/test-support.ts';
 import { runCliCaptured } from '#testing/cli/testing.ts';
 

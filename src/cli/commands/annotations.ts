@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ANNOTATION_IMPORT_MAX_CHARS, annotationExportFormats, type AnnotationImportResult } from '../../shared/annotation-types.ts';
-import type { PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
-import { NEURONPEDIA_ID_PATTERN } from '../../shared/neuronpedia.ts';
+import { ANNOTATION_IMPORT_MAX_CHARS, annotationExportFormats, type AnnotationImportResult } from '#shared/annotation-types.ts';
+import type { PayloadInput, RequestName, ResultOf } from '#shared/contract.ts';
+import { NEURONPEDIA_ID_PATTERN } from '#shared/neuronpedia.ts';
 import { CliError, dataOption, defineCommand } from '../command.ts';
 import { request as send, withCore } from '../core.ts';
 

@@ -17,8 +17,8 @@ import { fuzzingRound } from '../../core/autointerp/score.ts';
 import { autoExplanations } from '../../core/autointerp/store.ts';
 import { answer, demoIndex, mockServer, oracleAnswer, type MockServer } from '#testing/autointerp/test-support.ts';
 import { IndexReader } from '../../core/index/reader.ts';
-import { defaultAutointerpSettings, type AutoExplanation } from '../../shared/autointerp-types.ts';
-import { parseFeatureSpec } from '../../shared/feature-spec.ts';
+import { defaultAutointerpSettings, type AutoExplanation } from '#shared/autointerp-types.ts';
+import { parseFeatureSpec } from '#shared/feature-spec.ts';
 import { runCliCaptured } from '#testing/cli/testing.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-autointerp-oracle-'));

@@ -13,7 +13,7 @@ import { latestAutoExplanations } from '../../core/autointerp/store.ts';
 import { answer, demoDir, demoIndex, mockServer, roundItems, type MockServer } from '#testing/autointerp/test-support.ts';
 import { IndexReader } from '../../core/index/reader.ts';
 import { repoRoot } from '#testing/fixtures.ts';
-import { defaultAutointerpSettings, type AutoExplanation, type BalancedScore } from '../../shared/autointerp-types.ts';
+import { defaultAutointerpSettings, type AutoExplanation, type BalancedScore } from '#shared/autointerp-types.ts';
 import { runCliCaptured } from '#testing/cli/testing.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-autointerp-'));

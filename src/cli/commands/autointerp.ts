@@ -6,9 +6,9 @@ import {
   type AutoExplanation,
   type BalancedScore,
   type ExplainerChoice,
-} from '../../shared/autointerp-types.ts';
-import type { EventData, PayloadInput } from '../../shared/contract.ts';
-import { formatProgress } from '../../shared/format.ts';
+} from '#shared/autointerp-types.ts';
+import type { EventData, PayloadInput } from '#shared/contract.ts';
+import { formatProgress } from '#shared/format.ts';
 import { CliError, dataOption, defineCommand } from '../command.ts';
 import { countOption } from './index-options.ts';
 

@@ -1,5 +1,5 @@
 import type { Core, Engine, EngineChoice } from '../../core/host/cli.ts';
-import { isProviderName, providerNames, type ProviderName } from '../../shared/providers.ts';
+import { isProviderName, providerNames, type ProviderName } from '#shared/providers.ts';
 import { CliError, dataOption, type OptionSpec } from '../command.ts';
 import { withCore } from '../core.ts';
 

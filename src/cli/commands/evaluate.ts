@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { DEFAULT_EVAL_CONTEXT } from '../../core/host/cli.ts';
-import { DEFAULT_EVAL_TOKENS, healthEvaluatePayload } from '../../shared/health-types.ts';
+import { DEFAULT_EVAL_TOKENS, healthEvaluatePayload } from '#shared/health-types.ts';
 import { CliError, defineCommand } from '../command.ts';
 import { cliErrors, withCore } from '../core.ts';
 import { engineChoice, engineOptions, positiveInt } from './engine-options.ts';

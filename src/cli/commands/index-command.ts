@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { RateMeter, type Core, type IndexProgress } from '../../core/host/cli.ts';
-import { etaSeconds } from '../../shared/format.ts';
-import { indexStartPayload } from '../../shared/index-types.ts';
+import { etaSeconds } from '#shared/format.ts';
+import { indexStartPayload } from '#shared/index-types.ts';
 import { CliError, defineCommand, type CliIo, type OptionSpecs, type OptionValues } from '../command.ts';
 import { cliErrors, withCore } from '../core.ts';
 import { indexOutput, indexProgressLine, type CommandOutput } from '../output.ts';

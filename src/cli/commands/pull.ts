@@ -1,8 +1,8 @@
 import type { Core, PullState } from '../../core/host/cli.ts';
-import type { Payload } from '../../shared/contract.ts';
-import { hubKinds, hubPullPayload, type HubKind } from '../../shared/hub-types.ts';
-import { etaSeconds } from '../../shared/format.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { Payload } from '#shared/contract.ts';
+import { hubKinds, hubPullPayload, type HubKind } from '#shared/hub-types.ts';
+import { etaSeconds } from '#shared/format.ts';
+import { AppError } from '#shared/reply.ts';
 import { CliError, dataOption, defineCommand, type CliIo } from '../command.ts';
 import { withCore } from '../core.ts';
 import { pullOutput, pullProgressLine, type CommandOutput } from '../output.ts';

@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../core/kernel/sqlite.ts';
 import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
-import { STEER_VALUE_MAX } from '../../shared/steer-bounds.ts';
+import { STEER_VALUE_MAX } from '#shared/steer-bounds.ts';
 import { joinNegativeValues } from '../command.ts';
 import { runCliCaptured as cli } from '#testing/cli/testing.ts';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { referenceCase } from '#testing/index/test-support.ts';
 import { writeSettings } from '../../core/workspace/settings.ts';
-import type { LocalFolder } from '../../shared/hub-types.ts';
+import type { LocalFolder } from '#shared/hub-types.ts';
 import { serveRecordFile } from '../../server/serve-record.ts';
 import type { CliIo } from '../command.ts';
 import { runCli } from '../main.ts';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCore, type Core } from '../../core/host/core.ts';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { runningServeHost, removeServeRecord, serveRecordFile, writeServeRecord } from '../../server/serve-record.ts';
 import { DEFAULT_PORT, defaultRendererDir, startServeHost } from '../../server/server.ts';
 import { CliError, dataOption, defineCommand, parsePort } from '../command.ts';

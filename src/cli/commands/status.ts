@@ -1,4 +1,4 @@
-import type { AppStatus } from '../../shared/contract.ts';
+import type { AppStatus } from '#shared/contract.ts';
 import { dataOption, defineCommand } from '../command.ts';
 import { request, withCore } from '../core.ts';
 

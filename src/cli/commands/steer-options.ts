@@ -1,6 +1,6 @@
 import type { Core, GridPlan } from '../../core/host/cli.ts';
-import { interventionSchema, positionsSchema, type Intervention, type Positions, type SteerMode } from '../../shared/intervention.ts';
-import { defaultGenerationSettings, sweepSchema, type GenerationSettings } from '../../shared/steer-types.ts';
+import { interventionSchema, positionsSchema, type Intervention, type Positions, type SteerMode } from '#shared/intervention.ts';
+import { defaultGenerationSettings, sweepSchema, type GenerationSettings } from '#shared/steer-types.ts';
 import { CliError } from '../command.ts';
 import { generationSettingsOption, parseWith } from '../schema-options.ts';
 import { positiveInt } from './engine-options.ts';

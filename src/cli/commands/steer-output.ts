@@ -1,5 +1,5 @@
-import type { Intervention } from '../../shared/intervention.ts';
-import type { GenerationSettings } from '../../shared/steer-types.ts';
+import type { Intervention } from '#shared/intervention.ts';
+import type { GenerationSettings } from '#shared/steer-types.ts';
 import type { BuiltPrompt, Core, Engine, GridPlan, GridRunResult } from '../../core/host/cli.ts';
 import { CliError } from '../command.ts';
 import type { CommandOutput as SteerOutput } from '../output.ts';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import type { BuiltPrompt, Core, Engine } from '../../core/host/cli.ts';
 import { CliError } from '../command.ts';
 import { promptIds } from './engine-options.ts';

@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { CliError, defineCommand } from '../command.ts';
 import { withCore } from '../core.ts';
 import { engineOptions, openEngine, promptOptions } from './engine-options.ts';

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Core } from '../../core/host/cli.ts';
-import type { IndexStatus } from '../../shared/index-types.ts';
-import { formatBytes } from '../../shared/format.ts';
+import type { IndexStatus } from '#shared/index-types.ts';
+import { formatBytes } from '#shared/format.ts';
 import { CliError, type CommandOutput } from '../command.ts';
 import { request } from '../core.ts';
 

@@ -3,7 +3,7 @@
  * `Explanation` kept per (SAE hash, feature), beside the user's own annotation.
  */
 import type Database from 'better-sqlite3';
-import type { ImportedExplanation } from '../../shared/annotation-types.ts';
+import type { ImportedExplanation } from '#shared/annotation-types.ts';
 
 /** An explanation about to be stored: an imported one before it has a source and an import time. */
 export interface NewExplanation extends Omit<ImportedExplanation, 'source' | 'importedAt'> {

@@ -4,9 +4,9 @@
  * Neuronpedia's explanation dataset exports, see neuronpedia-rows.ts). File names come from
  * the SAE's Neuronpedia ids (see exportStem).
  */
-import type { Annotation, AnnotationExport, ImportedExplanation, SaeIdentity } from '../../shared/annotation-types.ts';
-import { formatNeuronpediaId, type NeuronpediaId } from '../../shared/neuronpedia.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { Annotation, AnnotationExport, ImportedExplanation, SaeIdentity } from '#shared/annotation-types.ts';
+import { formatNeuronpediaId, type NeuronpediaId } from '#shared/neuronpedia.ts';
+import { AppError } from '#shared/reply.ts';
 import type { StoredExplanation } from './explanation-store.ts';
 import { explanationRow, labelRow, type NeuronpediaExplanationRow } from './neuronpedia-rows.ts';
 import { exportStem } from './target.ts';

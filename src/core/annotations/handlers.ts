@@ -1,5 +1,5 @@
-import type { ContractHandlers } from '../../shared/contract.ts';
-import type { annotationRequests } from '../../shared/annotation-types.ts';
+import type { ContractHandlers } from '#shared/contract.ts';
+import type { annotationRequests } from '#shared/annotation-types.ts';
 import type { AnnotationService } from './service.ts';
 
 /** Handlers of every request declared in src/shared/annotation-types.ts. */

@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SaeIdentity } from '../../shared/annotation-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { SaeIdentity } from '#shared/annotation-types.ts';
+import { AppError } from '#shared/reply.ts';
 import { graphCacheDir } from '../kernel/data-dir.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import type { WorkspaceService } from '../workspace/service.ts';

@@ -3,8 +3,8 @@
  * explanation rows), and an exported JSON file validated with zod before the store merges it.
  */
 import { z } from 'zod';
-import type { SaeIdentity } from '../../shared/annotation-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { SaeIdentity } from '#shared/annotation-types.ts';
+import { AppError } from '#shared/reply.ts';
 import type { NewExplanation } from './explanation-store.ts';
 import { EXPORT_FORMAT } from './export.ts';
 import type { ImportedAnnotation } from './store.ts';

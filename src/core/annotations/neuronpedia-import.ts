@@ -3,9 +3,9 @@
  * `modelId`/`layer` (the SAE's Neuronpedia ids, or an explicit mapping), then each is added
  * as an explanation or left out with a reason. The user's own labels are never touched.
  */
-import type { AnnotationImportResult, ImportSkip, ImportSource } from '../../shared/annotation-types.ts';
-import { formatNeuronpediaId, type NeuronpediaId } from '../../shared/neuronpedia.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { AnnotationImportResult, ImportSkip, ImportSource } from '#shared/annotation-types.ts';
+import { formatNeuronpediaId, type NeuronpediaId } from '#shared/neuronpedia.ts';
+import { AppError } from '#shared/reply.ts';
 import type { NewExplanation } from './explanation-store.ts';
 import type { ParsedExplanationRow } from './neuronpedia-rows.ts';
 

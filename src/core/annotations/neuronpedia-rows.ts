@@ -13,8 +13,8 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { z } from 'zod';
-import { AppError } from '../../shared/reply.ts';
-import type { NeuronpediaId } from '../../shared/neuronpedia.ts';
+import { AppError } from '#shared/reply.ts';
+import type { NeuronpediaId } from '#shared/neuronpedia.ts';
 import type { StoredExplanation } from './explanation-store.ts';
 
 /** One row of a Neuronpedia explanation dataset export, field for field. */

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import type { PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
+import type { PayloadInput, RequestName, ResultOf } from '#shared/contract.ts';
 import { createCore, type Core } from '../host/core.ts';
 import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 

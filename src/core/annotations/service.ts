@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { AnnotationExport, AnnotationImportResult, ImportedExplanation, SaeIdentity } from '../../shared/annotation-types.ts';
-import type { Payload } from '../../shared/contract.ts';
-import { parseNeuronpediaId } from '../../shared/neuronpedia.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { AnnotationExport, AnnotationImportResult, ImportedExplanation, SaeIdentity } from '#shared/annotation-types.ts';
+import type { Payload } from '#shared/contract.ts';
+import { parseNeuronpediaId } from '#shared/neuronpedia.ts';
+import { AppError } from '#shared/reply.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { hashCacheDir, saeHash, workspaceIdentity, workspaceSaePath, type AnnotationCore } from './identity.ts';
 import { AnnotationStore } from './store.ts';

@@ -4,9 +4,9 @@
  * on disk before the request that made it resolves.
  */
 import type Database from 'better-sqlite3';
-import type { Annotation, AnnotationConflict, AnnotationImportResult, AnnotationList, SaeIdentity } from '../../shared/annotation-types.ts';
-import type { NeuronpediaId } from '../../shared/neuronpedia.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { Annotation, AnnotationConflict, AnnotationImportResult, AnnotationList, SaeIdentity } from '#shared/annotation-types.ts';
+import type { NeuronpediaId } from '#shared/neuronpedia.ts';
+import { AppError } from '#shared/reply.ts';
 import { openStore } from '../kernel/open-store.ts';
 import { STORE_KINDS } from '../kernel/store-kinds.ts';
 import { ExplanationStore } from './explanation-store.ts';

@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { NeuronpediaIdInfo, SaeIdentity } from '../../shared/annotation-types.ts';
-import { parseNeuronpediaId, type NeuronpediaId } from '../../shared/neuronpedia.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { NeuronpediaIdInfo, SaeIdentity } from '#shared/annotation-types.ts';
+import { parseNeuronpediaId, type NeuronpediaId } from '#shared/neuronpedia.ts';
+import { AppError } from '#shared/reply.ts';
 import { hfCacheLocation, releaseFactsForSaePath } from '../hub/release-facts.ts';
 import { loadSae } from '../sae/load.ts';
 import { folderName, hashCacheDir, saeHash, saeWeightsFile, workspaceIdentity, type AnnotationCore } from './identity.ts';

@@ -3,9 +3,9 @@
  * detected on import (SAE Explorer JSON, or Neuronpedia explanation rows, gzip or not), and
  * Neuronpedia rows are matched by the SAE's Neuronpedia ids or an explicit mapping.
  */
-import type { AnnotationExport, AnnotationImportResult } from '../../shared/annotation-types.ts';
-import type { Payload } from '../../shared/contract.ts';
-import { parseNeuronpediaId } from '../../shared/neuronpedia.ts';
+import type { AnnotationExport, AnnotationImportResult } from '#shared/annotation-types.ts';
+import type { Payload } from '#shared/contract.ts';
+import { parseNeuronpediaId } from '#shared/neuronpedia.ts';
 import type { AnnotationCore } from './identity.ts';
 import { exportAnnotations } from './export.ts';
 import { checkSameSae, importFormat, importWarning, parseImport } from './import.ts';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { defaultAutointerpSettings, type AutointerpSettings, type ExplainerMessage } from '../../shared/autointerp-types.ts';
+import { defaultAutointerpSettings, type AutointerpSettings, type ExplainerMessage } from '#shared/autointerp-types.ts';
 import { AnnotationStore } from '../annotations/store.ts';
 import { IndexReader } from '../index/reader.ts';
 import { seededRandom } from '../util/random.ts';

@@ -1,4 +1,4 @@
-import type { BalancedScore } from '../../shared/autointerp-types.ts';
+import type { BalancedScore } from '#shared/autointerp-types.ts';
 
 /**
  * Balanced accuracy of yes/no verdicts against the truth: (TPR + TNR) / 2, with the counts

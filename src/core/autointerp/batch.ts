@@ -3,8 +3,8 @@
  * it with a bound on features in flight. Each step is stored as it lands, so a run killed at
  * any point loses at most the answers in flight; nothing stored is asked again.
  */
-import type { AutoExplanation, AutointerpSettings } from '../../shared/autointerp-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { AutoExplanation, AutointerpSettings } from '#shared/autointerp-types.ts';
+import { AppError } from '#shared/reply.ts';
 import type { AnnotationStore } from '../annotations/store.ts';
 import type { IndexReader } from '../index/reader.ts';
 import { explainFeature } from './explain.ts';

@@ -1,6 +1,6 @@
-import type { AutointerpSettings } from '../../shared/autointerp-types.ts';
-import type { FeatureExample } from '../../shared/index-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { AutointerpSettings } from '#shared/autointerp-types.ts';
+import type { FeatureExample } from '#shared/index-types.ts';
+import { AppError } from '#shared/reply.ts';
 import { featureActivations, type IndexReader } from '../index/reader.ts';
 import { seededRandom } from '../util/random.ts';
 

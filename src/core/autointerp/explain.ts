@@ -1,5 +1,5 @@
-import type { AutoExplanation, AutointerpSettings } from '../../shared/autointerp-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { AutoExplanation, AutointerpSettings } from '#shared/autointerp-types.ts';
+import { AppError } from '#shared/reply.ts';
 import type { IndexReader } from '../index/reader.ts';
 import type { CompleteOptions, Explainer } from './explainer.ts';
 import { featureContexts } from './examples.ts';

@@ -1,4 +1,4 @@
-import type { ExplainerMessage } from '../../shared/autointerp-types.ts';
+import type { ExplainerMessage } from '#shared/autointerp-types.ts';
 
 /** Options of one completion. */
 export interface CompleteOptions {

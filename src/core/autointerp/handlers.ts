@@ -1,5 +1,5 @@
-import type { autointerpRequests } from '../../shared/autointerp-types.ts';
-import type { ContractHandlers } from '../../shared/contract.ts';
+import type { autointerpRequests } from '#shared/autointerp-types.ts';
+import type { ContractHandlers } from '#shared/contract.ts';
 import type { AutointerpService } from './service.ts';
 
 /** Handlers of every request declared in src/shared/autointerp-types.ts. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { defaultAutointerpSettings } from '../../shared/autointerp-types.ts';
+import { defaultAutointerpSettings } from '#shared/autointerp-types.ts';
 import { IndexReader } from '../index/reader.ts';
 import { explainFeature } from './explain.ts';
 import { OnnxExplainer, plainPrompt } from './onnx.ts';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ExplainerMessage } from '../../shared/autointerp-types.ts';
+import type { ExplainerMessage } from '#shared/autointerp-types.ts';
 import { generate } from '../model/generate.ts';
 import { openModelFolder, type ModelFolder } from '../model/model-folder.ts';
 import { chooseProviders } from '../model/providers.ts';

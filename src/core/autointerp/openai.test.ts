@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { OpenAiExplainer } from './openai.ts';
 import { answer, mockServer, type MockServer } from '#testing/autointerp/test-support.ts';
 

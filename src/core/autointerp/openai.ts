@@ -1,5 +1,5 @@
-import type { ExplainerMessage } from '../../shared/autointerp-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { ExplainerMessage } from '#shared/autointerp-types.ts';
+import { AppError } from '#shared/reply.ts';
 import type { CompleteOptions, Explainer } from './explainer.ts';
 import { Limiter } from './limit.ts';
 

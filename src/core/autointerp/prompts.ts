@@ -4,8 +4,8 @@
  * consecutive activating tokens shares one pair, and each example is followed by its
  * activating tokens with their activations on a 0–10 scale (relative to the feature's max).
  */
-import type { ExplainerMessage } from '../../shared/autointerp-types.ts';
-import type { FeatureExample } from '../../shared/index-types.ts';
+import type { ExplainerMessage } from '#shared/autointerp-types.ts';
+import type { FeatureExample } from '#shared/index-types.ts';
 
 /** Recorded with every explanation; bump it whenever a prompt below changes. */
 export const PROMPT_VERSION = 'autointerp-v1';

@@ -1,5 +1,5 @@
-import type { AutointerpSettings, BalancedScore } from '../../shared/autointerp-types.ts';
-import type { FeatureExample } from '../../shared/index-types.ts';
+import type { AutointerpSettings, BalancedScore } from '#shared/autointerp-types.ts';
+import type { FeatureExample } from '#shared/index-types.ts';
 import { seededRandom } from '../util/random.ts';
 import { balancedAccuracy } from './balanced.ts';
 import type { CompleteOptions, Explainer } from './explainer.ts';

@@ -8,7 +8,7 @@ import { IndexReader } from '../index/reader.ts';
 import { featureContexts, type FeatureContexts } from './examples.ts';
 import { AUTOINTERP_SETTINGS_FILE } from './settings-file.ts';
 import { answer, demoDir, demoIndex, mockServer, oracleAnswer, type MockServer } from '#testing/autointerp/test-support.ts';
-import { defaultAutointerpSettings } from '../../shared/autointerp-types.ts';
+import { defaultAutointerpSettings } from '#shared/autointerp-types.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'autointerp-core-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

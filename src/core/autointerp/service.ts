@@ -5,11 +5,11 @@ import type {
   AutointerpStartResult,
   ExplainerChoice,
   ExplainerSettings,
-} from '../../shared/autointerp-types.ts';
-import { defaultAutointerpSettings } from '../../shared/autointerp-types.ts';
-import type { Payload } from '../../shared/contract.ts';
-import { parseFeatureSpec } from '../../shared/feature-spec.ts';
-import { AppError } from '../../shared/reply.ts';
+} from '#shared/autointerp-types.ts';
+import { defaultAutointerpSettings } from '#shared/autointerp-types.ts';
+import type { Payload } from '#shared/contract.ts';
+import { parseFeatureSpec } from '#shared/feature-spec.ts';
+import { AppError } from '#shared/reply.ts';
 import type { AnnotationService } from '../annotations/service.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { IndexReader } from '../index/reader.ts';

@@ -6,7 +6,7 @@
  * written here.
  */
 import type Database from 'better-sqlite3';
-import type { AutoExplanation, AutointerpSettings, BalancedScore } from '../../shared/autointerp-types.ts';
+import type { AutoExplanation, AutointerpSettings, BalancedScore } from '#shared/autointerp-types.ts';
 
 interface Row {
   feature: number;

@@ -4,9 +4,9 @@
  * through the steer graph with the latent clamped to 0 at that one position (the SAE's error
  * term kept, so nothing else changes); both next-token distributions are compared.
  */
-import type { AblatedToken, FeatureAblation } from '../../shared/explorer-types.ts';
-import type { Intervention } from '../../shared/intervention.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { AblatedToken, FeatureAblation } from '#shared/explorer-types.ts';
+import type { Intervention } from '#shared/intervention.ts';
+import { AppError } from '#shared/reply.ts';
 import { decodeTokens } from '../index/codec.ts';
 import { featureActivations, type IndexReader } from '../index/reader.ts';
 import type { Engine } from '../model/engine.ts';

@@ -1,5 +1,5 @@
 /** `feature.cooccurring`: a feature's co-occurring features from its index's stored row, ranked. */
-import type { CooccurringFeature, FeatureCooccurrence } from '../../shared/explorer-types.ts';
+import type { CooccurringFeature, FeatureCooccurrence } from '#shared/explorer-types.ts';
 import type { CooccurrenceMeta, CooccurrenceRow } from '../index/cooccurrence.ts';
 import type { FeatureTable } from './feature-table.ts';
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
+import type { PayloadInput, RequestName, ResultOf } from '#shared/contract.ts';
 import { createCore, type Core } from '../host/core.ts';
 import { decodeTokens } from '../index/codec.ts';
 import { IndexReader } from '../index/reader.ts';

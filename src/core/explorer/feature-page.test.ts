@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import type { PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
+import type { PayloadInput, RequestName, ResultOf } from '#shared/contract.ts';
 import { createCore, type Core } from '../host/core.ts';
 import { decodeChunk, decodeTokens } from '../index/codec.ts';
 import { IndexReader } from '../index/reader.ts';

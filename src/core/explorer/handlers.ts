@@ -1,5 +1,5 @@
-import type { ContractHandlers } from '../../shared/contract.ts';
-import type { explorerRequests } from '../../shared/explorer-types.ts';
+import type { ContractHandlers } from '#shared/contract.ts';
+import type { explorerRequests } from '#shared/explorer-types.ts';
 import type { ExplorerService } from './service.ts';
 
 /** Handlers of every request declared in src/shared/explorer-types.ts. */

@@ -1,5 +1,5 @@
 /** The histogram of a feature's logit effects over the vocabulary (SAEDashboard's "logits histogram"). */
-import type { LogitHistogram } from '../../shared/explorer-types.ts';
+import type { LogitHistogram } from '#shared/explorer-types.ts';
 
 /** Bins of the logit histogram (as SAEDashboard draws it). */
 export const LOGIT_HISTOGRAM_BINS = 40;

@@ -5,7 +5,7 @@
  * projection: W_dec[i] · W_O · diag(γ) · W_U (see attn-projection.ts).
  */
 import fs from 'node:fs';
-import type { FeatureLogits, LogitEffect } from '../../shared/explorer-types.ts';
+import type { FeatureLogits, LogitEffect } from '#shared/explorer-types.ts';
 import type { Engine } from '../model/engine.ts';
 import { locateHooks } from '../model/onnx/hooks.ts';
 import { readModel, type ModelProto } from '../model/onnx/proto.ts';

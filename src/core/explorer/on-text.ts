@@ -1,6 +1,6 @@
 /** `feature.onText`: one feature's activation at every token of typed text (the capture graph). */
-import type { FeatureOnText } from '../../shared/explorer-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { FeatureOnText } from '#shared/explorer-types.ts';
+import { AppError } from '#shared/reply.ts';
 import { modelMaxPositions } from '../model/config-facts.ts';
 import type { Engine } from '../model/engine.ts';
 import { captureAll } from './prompt-rank.ts';

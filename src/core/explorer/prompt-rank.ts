@@ -4,8 +4,8 @@
  * architectures are captured with K = 64, doubled while some token fills all K slots, up to
  * MAX_CAPTURE_K (then `truncatedAt` says where the per-token lists were cut).
  */
-import type { PromptRanking, RankedFeature, RankedToken } from '../../shared/explorer-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { PromptRanking, RankedFeature, RankedToken } from '#shared/explorer-types.ts';
+import { AppError } from '#shared/reply.ts';
 import { modelMaxPositions } from '../model/config-facts.ts';
 import type { Engine } from '../model/engine.ts';
 

@@ -3,9 +3,9 @@
  * annotations, sorting, paging and the rows' shape. Pure (no I/O), so it is cheap to test
  * and fast: one pass over at most d_sae candidates.
  */
-import type { Annotation } from '../../shared/annotation-types.ts';
-import type { AutoExplanationSummary } from '../../shared/autointerp-types.ts';
-import type { FeatureFilters, FeatureRow, FeatureSearchResult, featureSortKeys, TopToken } from '../../shared/explorer-types.ts';
+import type { Annotation } from '#shared/annotation-types.ts';
+import type { AutoExplanationSummary } from '#shared/autointerp-types.ts';
+import type { FeatureFilters, FeatureRow, FeatureSearchResult, featureSortKeys, TopToken } from '#shared/explorer-types.ts';
 import type { FeatureTable } from './feature-table.ts';
 
 /** A feature a query matched, with its score when the query has one. */

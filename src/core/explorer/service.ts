@@ -1,9 +1,9 @@
 import path from 'node:path';
-import type { Annotation } from '../../shared/annotation-types.ts';
-import type { AutoExplanationSummary } from '../../shared/autointerp-types.ts';
-import type { Payload } from '../../shared/contract.ts';
-import type { FeatureCooccurrence, FeatureSearchResult, NearFeature } from '../../shared/explorer-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { Annotation } from '#shared/annotation-types.ts';
+import type { AutoExplanationSummary } from '#shared/autointerp-types.ts';
+import type { Payload } from '#shared/contract.ts';
+import type { FeatureCooccurrence, FeatureSearchResult, NearFeature } from '#shared/explorer-types.ts';
+import { AppError } from '#shared/reply.ts';
 import type { AnnotationService } from '../annotations/service.ts';
 import { latestAutoExplanations } from '../autointerp/store.ts';
 import { releaseFactsForSaePath } from '../hub/release-facts.ts';

@@ -4,7 +4,7 @@
  * per loaded feature table.
  */
 import type Database from 'better-sqlite3';
-import type { TopToken } from '../../shared/explorer-types.ts';
+import type { TopToken } from '#shared/explorer-types.ts';
 import type { FeatureTable } from './feature-table.ts';
 
 /** Top tokens per list row. */

@@ -9,7 +9,7 @@
  *   reconstructed / zero-ablated; per position (last included, as SAELens): mean KL;
  * - per latent: how many tokens it is active on (dead, dense, density histogram).
  */
-import type { HealthMetrics } from '../../shared/health-types.ts';
+import type { HealthMetrics } from '#shared/health-types.ts';
 import { DENSE_DENSITY } from '../index/bins.ts';
 import { densityHistogram } from '../index/finalize.ts';
 

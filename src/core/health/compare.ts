@@ -4,8 +4,8 @@
  * B (the nA × nB matrix is never held), on the engine's providers through a tiny Gemm +
  * ReduceMax + ArgMax graph (kernels.ts).
  */
-import type { CompareOrder, HealthCompareSide, HealthComparison, HealthPair } from '../../shared/health-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { CompareOrder, HealthCompareSide, HealthComparison, HealthPair } from '#shared/health-types.ts';
+import { AppError } from '#shared/reply.ts';
 import type { ProviderName } from '../model/providers.ts';
 import type { Sae } from '../sae/types.ts';
 import { maxDot } from './kernels.ts';

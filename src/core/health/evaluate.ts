@@ -6,8 +6,8 @@
  * kernel on the same providers. Windows of a batch are right-padded to one length: in a
  * causal model later tokens change nothing before them, and padded positions count nowhere.
  */
-import { DEFAULT_EVAL_TOKENS, type BosHandling, type HealthMetrics } from '../../shared/health-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import { DEFAULT_EVAL_TOKENS, type BosHandling, type HealthMetrics } from '#shared/health-types.ts';
+import { AppError } from '#shared/reply.ts';
 import type { Engine } from '../model/engine.ts';
 import { openCorpus } from '../index/corpus.ts';
 import { initialProgress } from '../index/store.ts';

@@ -1,5 +1,5 @@
-import type { ContractHandlers } from '../../shared/contract.ts';
-import type { healthRequests } from '../../shared/health-types.ts';
+import type { ContractHandlers } from '#shared/contract.ts';
+import type { healthRequests } from '#shared/health-types.ts';
 import type { HealthService } from './service.ts';
 
 /** Handlers of every request declared in src/shared/health-types.ts. */

@@ -1,6 +1,6 @@
 /** A stored evaluation as a JSON file and as text (CLI). */
 import path from 'node:path';
-import type { HealthExport, HealthMetrics, HealthReport } from '../../shared/health-types.ts';
+import type { HealthExport, HealthMetrics, HealthReport } from '#shared/health-types.ts';
 
 /** The report as pretty JSON with a file name naming the SAE, corpus and budget. */
 export function exportReport(r: HealthReport): HealthExport {

@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Payload } from '../../shared/contract.ts';
+import type { Payload } from '#shared/contract.ts';
 import {
   DEFAULT_EVAL_TOKENS,
   type HealthComparison,
   type HealthEvaluateResult,
   type HealthExport,
   type HealthReport,
-} from '../../shared/health-types.ts';
-import type { ProviderName } from '../../shared/providers.ts';
-import { AppError } from '../../shared/reply.ts';
+} from '#shared/health-types.ts';
+import type { ProviderName } from '#shared/providers.ts';
+import { AppError } from '#shared/reply.ts';
 import { graphCacheDir } from '../kernel/data-dir.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import type { WorkspaceService } from '../workspace/service.ts';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import type { HealthReport } from '../../shared/health-types.ts';
+import type { HealthReport } from '#shared/health-types.ts';
 import { openStore } from '../kernel/open-store.ts';
 import { STORE_KINDS } from '../kernel/store-kinds.ts';
 import { migrations } from './migrations/index.ts';

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../../shared/providers.ts';
+import type { ProviderName } from '#shared/providers.ts';
 import type { WorkerEnd } from '../kernel/worker-thread.ts';
 import type { EngineOptions } from '../model/engine.ts';
 import type { SaeArchitecture } from '../sae/types.ts';

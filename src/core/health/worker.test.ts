@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { createCore } from '../host/core.ts';
 import { Engine } from '../model/engine.ts';
 import { evaluateSae, type EvaluationOutcome } from './evaluate.ts';

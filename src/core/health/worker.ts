@@ -6,7 +6,7 @@
  * The parent is src/core/health/worker-client.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { workerError } from '../kernel/worker-thread.ts';
 import { Engine } from '../model/engine.ts';
 import { ModelFileError } from '../model/onnx/proto.ts';

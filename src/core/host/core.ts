@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HostKind, PayloadInput, RequestName, ResultOf } from '../../shared/contract.ts';
-import type { Reply } from '../../shared/reply.ts';
+import type { HostKind, PayloadInput, RequestName, ResultOf } from '#shared/contract.ts';
+import type { Reply } from '#shared/reply.ts';
 import { createHandlers, type Handlers } from './handlers.ts';
 import { resolveDataDir, type DataDirInputs } from '../kernel/data-dir.ts';
 import { dispatch } from './dispatch.ts';

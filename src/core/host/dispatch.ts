@@ -1,6 +1,6 @@
-import type { ContractHandlers, RequestName } from '../../shared/contract.ts';
-import { fail, ok, stripAnsi, toReplyError, type Reply } from '../../shared/reply.ts';
-import { validateRequest } from '../../shared/validate.ts';
+import type { ContractHandlers, RequestName } from '#shared/contract.ts';
+import { fail, ok, stripAnsi, toReplyError, type Reply } from '#shared/reply.ts';
+import { validateRequest } from '#shared/validate.ts';
 
 /**
  * The one generic adapter step both transports run for every request: look the name up

@@ -1,6 +1,6 @@
-import type { ContractHandlers } from '../../shared/contract.ts';
-import type { fileRequests } from '../../shared/file-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { ContractHandlers } from '#shared/contract.ts';
+import type { fileRequests } from '#shared/file-types.ts';
+import { AppError } from '#shared/reply.ts';
 import type { CoreServices } from './services.ts';
 
 /** Handlers of every request declared in src/shared/file-types.ts. */

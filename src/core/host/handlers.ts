@@ -3,7 +3,7 @@
  * the services record. To add an area, import its handler factory and type here and add one
  * entry to each of the two lists.
  */
-import type { ContractHandlers, RequestName } from '../../shared/contract.ts';
+import type { ContractHandlers, RequestName } from '#shared/contract.ts';
 import { annotationHandlers, type AnnotationHandlers } from '../annotations/handlers.ts';
 import { appHandlers, type AppHandlers } from './app-handlers.ts';
 import { autointerpHandlers, type AutointerpHandlers } from '../autointerp/handlers.ts';

@@ -1,4 +1,4 @@
-import type { ContractHandlers } from '../../shared/contract.ts';
+import type { ContractHandlers } from '#shared/contract.ts';
 import type { CoreServices } from './services.ts';
 
 /** Requests about jobs. */

@@ -1,5 +1,5 @@
 import { chooseProviders, onnxruntimeVersion, probeProviders } from '../model/providers.ts';
-import type { AppStatus, HostKind } from '../../shared/contract.ts';
+import type { AppStatus, HostKind } from '#shared/contract.ts';
 import type { DataDirChoice } from '../kernel/data-dir.ts';
 import { sqliteInfo } from '../kernel/sqlite.ts';
 import { appVersion } from '../kernel/version.ts';

@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FileRootKind } from '../../shared/file-types.ts';
-import type { HubKind, LocalFolder } from '../../shared/hub-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { FileRootKind } from '#shared/file-types.ts';
+import type { HubKind, LocalFolder } from '#shared/hub-types.ts';
+import { AppError } from '#shared/reply.ts';
 import type { FileAccess } from '../kernel/file-access.ts';
 import { parseSaeLensCfg, parseSparsifyCfg, readCfgJson } from '../sae/cfg.ts';
 import { folderKind } from './scan.ts';

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { BLOB_ETAG, COMMIT_HASH, repoPathProblem, revisionProblem } from './safe-names.ts';
 import { filesUnder } from './walk.ts';
 

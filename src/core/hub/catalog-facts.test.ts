@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import type { CatalogEntry } from '../../shared/hub-types.ts';
+import type { CatalogEntry } from '#shared/hub-types.ts';
 import { catalog, catalogSaes, findCatalogSae } from './catalog.ts';
 
 const kwargs = z.record(z.string(), z.union([z.boolean(), z.number(), z.string()]));

@@ -4,7 +4,7 @@
  * each release's SAEs, so a folder of a release's repo can be told apart from any other.
  */
 import { z } from 'zod';
-import type { CatalogEntry, CatalogSae } from '../../shared/hub-types.ts';
+import type { CatalogEntry, CatalogSae } from '#shared/hub-types.ts';
 import raw from './catalog.json' with { type: 'json' };
 
 const entrySchema = z

@@ -5,7 +5,7 @@
  * without following the redirect to the CDN, to read `X-Repo-Commit`, `X-Linked-Etag`,
  * `X-Linked-Size` and `Location`.
  */
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import type { HubConfig } from './env.ts';
 import { hubHttpError, networkError, type HubAsk } from './errors.ts';
 import { checkCommit, checkEtag, checkListedPath } from './safe-names.ts';

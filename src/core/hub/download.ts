@@ -6,7 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import type { HubClient } from './client.ts';
 import { HubUnreachableError } from './errors.ts';
 import { lock } from '../kernel/process-lock.ts';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { HubSettings } from '../../shared/hub-types.ts';
+import type { HubSettings } from '#shared/hub-types.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 
 /** The public hub. */

@@ -3,7 +3,7 @@
  * `X-Error-Code` / `X-Error-Message` headers (RepoNotFound, GatedRepo, EntryNotFound,
  * RevisionNotFound), as huggingface_hub's `hf_raise_for_status` reads them.
  */
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import type { HubConfig } from './env.ts';
 
 /** The hub could not be reached at all (or answered 5xx): the cache may answer instead. */

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { AppEvent, JobProgress } from '../../shared/contract.ts';
+import type { AppEvent, JobProgress } from '#shared/contract.ts';
 import { createCore, type Core } from '../host/core.ts';
 import { referenceCases } from '#testing/fixtures.ts';
 import { fixtureRepos, TestHub } from '#testing/hub/test-hub-server.ts';

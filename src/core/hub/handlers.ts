@@ -1,5 +1,5 @@
-import type { ContractHandlers } from '../../shared/contract.ts';
-import type { hubRequests } from '../../shared/hub-types.ts';
+import type { ContractHandlers } from '#shared/contract.ts';
+import type { hubRequests } from '#shared/hub-types.ts';
 import type { HubService } from './service.ts';
 
 /** Handlers of every request declared in src/shared/hub-types.ts. */

@@ -4,7 +4,7 @@
  * per-file progress for the pull's hooks.
  */
 import fs from 'node:fs';
-import type { HubKind, HubPullFile } from '../../shared/hub-types.ts';
+import type { HubKind, HubPullFile } from '#shared/hub-types.ts';
 import type { RepoCache } from './cache.ts';
 import type { FileMetadata, HubClient, TreeEntry } from './client.ts';
 import { blobMatches, downloadBlob } from './download.ts';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { loadSae } from '../sae/load.ts';
 import { referenceCases } from '#testing/fixtures.ts';
 import { repoFolderName } from './cache.ts';

@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HubKind, HubPullFile, HubPullResult } from '../../shared/hub-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { HubKind, HubPullFile, HubPullResult } from '#shared/hub-types.ts';
+import { AppError } from '#shared/reply.ts';
 import { externalFiles, readModel } from '../model/onnx/proto.ts';
 import { RepoCache } from './cache.ts';
 import { HubClient, type TreeEntry } from './client.ts';

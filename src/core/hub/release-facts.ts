@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CatalogEntry, ModelKwargValue } from '../../shared/hub-types.ts';
+import type { CatalogEntry, ModelKwargValue } from '#shared/hub-types.ts';
 import { COMMIT_HASH, repoFromFolderName } from './cache.ts';
 import { catalog, findCatalogSae } from './catalog.ts';
 

@@ -5,7 +5,7 @@
  * disk: an etag like `../../../.bashrc` or a tree entry `../../x` must not write outside the
  * cache.
  */
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 
 /** A 40-hex git commit id. */
 export const COMMIT_HASH = /^[0-9a-f]{40}$/;

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HubCachedItem, HubKind } from '../../shared/hub-types.ts';
+import type { HubCachedItem, HubKind } from '#shared/hub-types.ts';
 import { COMMIT_HASH, RepoCache, repoFromFolderName } from './cache.ts';
 
 /** How deep inside a snapshot folders are looked at. */

@@ -1,7 +1,7 @@
 /** Which files of a repo listing a pull takes, for each SAE format and for ONNX model repos. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { detectKind, externalDataByName, selectFiles, type ListedFile } from './select.ts';
 
 const listing = (...paths: string[]): ListedFile[] => paths.map((p) => ({ path: p, size: 1 }));

@@ -4,8 +4,8 @@
  * listing (the hub's tree, or a snapshot folder on disk), so online and offline pulls
  * choose the same files.
  */
-import { AppError } from '../../shared/reply.ts';
-import type { HubKind } from '../../shared/hub-types.ts';
+import { AppError } from '#shared/reply.ts';
+import type { HubKind } from '#shared/hub-types.ts';
 
 /** A file in a listing: its path inside the repo. */
 export interface ListedFile {

@@ -1,6 +1,6 @@
-import type { Payload, ResultOf } from '../../shared/contract.ts';
-import type { HubPull, HubPullResult } from '../../shared/hub-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { Payload, ResultOf } from '#shared/contract.ts';
+import type { HubPull, HubPullResult } from '#shared/hub-types.ts';
+import { AppError } from '#shared/reply.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { browseFolder } from './browse.ts';
 import { searchCatalog } from './catalog.ts';

@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { fileLines } from './line-reader.ts';
 import { readLongJsonLine } from './long-jsonl.ts';
 import { TOKEN_COLUMNS, TokenIdCheck } from './token-ids.ts';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { openStore } from '../kernel/open-store.ts';
 import { openDatabase } from '../kernel/sqlite.ts';
 import { checkOwnership, sqliteCall, STORE_KINDS } from '../kernel/store-kinds.ts';

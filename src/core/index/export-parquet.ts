@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileWriter, ParquetWriter, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { decodeChunk, decodeTokens, decodeVarints } from './codec.ts';
 import { decodeStats } from './finalize.ts';
 import { IndexReader } from './reader.ts';

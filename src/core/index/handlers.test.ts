@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { RequestName, ResultOf } from '../../shared/contract.ts';
+import type { RequestName, ResultOf } from '#shared/contract.ts';
 import { createCore } from '../host/core.ts';
 import { IndexReader } from './reader.ts';
 import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';

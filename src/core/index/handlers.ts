@@ -1,4 +1,4 @@
-import type { ContractHandlers } from '../../shared/contract.ts';
+import type { ContractHandlers } from '#shared/contract.ts';
 import type { IndexService } from './service.ts';
 
 /** Requests about activation indexes and their features. */

@@ -1,5 +1,5 @@
 /** The indexing job's own failures: a full disk, and a corpus with nothing to index. */
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { InputFileError } from '../kernel/input-file-error.ts';
 import type { Progress } from './types.ts';
 

@@ -3,7 +3,7 @@
  * options, then against the index database the run resumes, or written to a new one.
  */
 import path from 'node:path';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { openCorpus, type Corpus } from './corpus.ts';
 import { diskFull } from './index-errors.ts';
 import type { IndexHooks, IndexJobOptions, IndexModel } from './indexer.ts';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { openDatabase } from '../kernel/sqlite.ts';
 import { Engine } from '../model/engine.ts';
 import { runIndex, type IndexJobOptions } from './indexer.ts';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { FeatureExample } from '../../shared/index-types.ts';
+import type { FeatureExample } from '#shared/index-types.ts';
 import { Engine } from '../model/engine.ts';
 import { binOf, HISTOGRAM_BINS, INTERVAL_SAMPLES, INTERVALS, TOP_EXAMPLES } from './bins.ts';
 import { runIndex, type IndexJobOptions } from './indexer.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JobFailure } from '../kernel/jobs.ts';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { indexJobFailure } from './job-failure.ts';
 import { decodeUtf8 } from './utf8.ts';
 

@@ -23,7 +23,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { indexBytes, openIndexForRead } from './db.ts';
 import { finishIndex } from './finalize.ts';
 import { mergeChunks } from './merge-chunks.ts';

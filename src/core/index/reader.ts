@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { FeatureDashboard, FeatureExample, FeatureSample, IndexStatus } from '../../shared/index-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { FeatureDashboard, FeatureExample, FeatureSample, IndexStatus } from '#shared/index-types.ts';
+import { AppError } from '#shared/reply.ts';
 import { TextTokenizer } from '../model/tokenizer.ts';
 import { binBounds, HISTOGRAM_BINS, INTERVALS, sampleIndices } from './bins.ts';
 import { decodeChunk, decodeTokens, decodeVarints } from './codec.ts';

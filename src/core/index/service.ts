@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobInfo, JobRemedy, Payload } from '../../shared/contract.ts';
-import type { FeatureDashboard, FeatureSample, IndexStartResult, IndexStatus } from '../../shared/index-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { JobInfo, JobRemedy, Payload } from '#shared/contract.ts';
+import type { FeatureDashboard, FeatureSample, IndexStartResult, IndexStatus } from '#shared/index-types.ts';
+import { AppError } from '#shared/reply.ts';
 import { graphCacheDir } from '../kernel/data-dir.ts';
 import { indexesDir } from '../kernel/index-path.ts';
 import type { Kernel } from '../kernel/kernel.ts';

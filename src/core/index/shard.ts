@@ -13,7 +13,7 @@
  *   `0-14:2` are refused). Without SLURM_ARRAY_TASK_MIN (very old Slurm) the ids are taken as
  *   0-based: submit with `--array=0-(N-1)`.
  */
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import type { ShardSpec } from './types.ts';
 
 /** Does shard `s` own the corpus record with this ordinal? */

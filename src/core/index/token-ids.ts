@@ -3,7 +3,7 @@
  * them against the model's vocabulary, so a corpus tokenized for another model is refused
  * with the file, the row and the offending id rather than indexed as nonsense.
  */
-import type { AppError } from '../../shared/reply.ts';
+import type { AppError } from '#shared/reply.ts';
 import { InputFileError } from '../kernel/input-file-error.ts';
 
 /** The columns a pre-tokenized corpus is recognised by, in SAELens's order. */

@@ -1,5 +1,5 @@
 /** Shapes shared by the index's writer, finalize phase and reader. */
-import type { DensityBin, IndexStatusSummary } from '../../shared/index-types.ts';
+import type { DensityBin, IndexStatusSummary } from '#shared/index-types.ts';
 
 export type { DensityBin };
 

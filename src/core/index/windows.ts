@@ -5,7 +5,7 @@
  * but not towards token statistics); pre-tokenized documents keep their ids as given
  * (doc-windows.ts). Resumes exactly from a progress row.
  */
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { BadRecordError } from './bad-record.ts';
 import type { Corpus } from './corpus.ts';
 import { cutDocument } from './doc-windows.ts';

@@ -6,7 +6,7 @@
  * The parent is src/core/index/worker-client.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { useSqliteNativeBinding } from '../kernel/sqlite.ts';
 import { workerError } from '../kernel/worker-thread.ts';
 import { TextTokenizer } from '../model/tokenizer.ts';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { createCore } from '../host/core.ts';
 import { repoRoot } from '#testing/fixtures.ts';
 import { runIndex } from './indexer.ts';

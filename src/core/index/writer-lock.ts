@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { tryLock, type HeldLock, type LockHolder } from '../kernel/process-lock.ts';
 import { openDatabase } from '../kernel/sqlite.ts';
 import { checkOwnership, STORE_KINDS } from '../kernel/store-kinds.ts';

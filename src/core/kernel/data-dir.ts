@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { DataDirSource } from '../../shared/contract.ts';
+import type { DataDirSource } from '#shared/contract.ts';
 
 /** The folder name under the OS app-data folder. */
 export const APP_DIR_NAME = 'sae-explorer';

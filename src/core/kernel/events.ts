@@ -1,4 +1,4 @@
-import type { AppEvent, EventData, EventName } from '../../shared/contract.ts';
+import type { AppEvent, EventData, EventName } from '#shared/contract.ts';
 
 /**
  * The typed event bus of one core instance. Jobs and other core code emit into it; each

@@ -9,8 +9,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FileRootKind } from '../../shared/file-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { FileRootKind } from '#shared/file-types.ts';
+import { AppError } from '#shared/reply.ts';
 import { indexesDir, resolveIndexPath } from './index-path.ts';
 
 /** A folder (or a single granted file) the API may reach. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 
 /** The folder of a data folder's named indexes. */
 export function indexesDir(dataDir: string): string {

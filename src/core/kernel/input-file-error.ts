@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 
 /**
  * A problem in the content of an input file (a broken JSONL line, a Parquet row that cannot

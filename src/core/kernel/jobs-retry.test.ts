@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { EventBus } from './events.ts';
 import { JobFailure, JobRegistry } from './jobs.ts';
 

@@ -1,6 +1,6 @@
-import type { JobInfo, JobProgress, JobRemedy, JobState } from '../../shared/contract.ts';
-import { etaSeconds } from '../../shared/format.ts';
-import { AppError, stripAnsi, type ErrorCode } from '../../shared/reply.ts';
+import type { JobInfo, JobProgress, JobRemedy, JobState } from '#shared/contract.ts';
+import { etaSeconds } from '#shared/format.ts';
+import { AppError, stripAnsi, type ErrorCode } from '#shared/reply.ts';
 import type { EventBus } from './events.ts';
 import { RateMeter } from './rate-meter.ts';
 

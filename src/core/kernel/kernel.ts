@@ -1,4 +1,4 @@
-import type { HostKind } from '../../shared/contract.ts';
+import type { HostKind } from '#shared/contract.ts';
 import type { DataDirChoice } from './data-dir.ts';
 import type { EventBus } from './events.ts';
 import type { FileAccess } from './file-access.ts';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 
 /**
  * Brings `db` up to `migrations.length`: entry i takes `PRAGMA user_version` from i to i + 1,

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { closeOnError, DEFAULT_BUSY_TIMEOUT_MS, openStore } from './open-store.ts';
 import { openDatabase } from './sqlite.ts';
 import { testStoreKind } from './testdata/test-store-kind.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { JobProgress } from '../../shared/contract.ts';
+import type { JobProgress } from '#shared/contract.ts';
 import { EventBus } from './events.ts';
 import { JobRegistry } from './jobs.ts';
 import { RateMeter } from './rate-meter.ts';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { AnnotationStore } from '../annotations/store.ts';
 import { HealthStore } from '../health/store.ts';
 import { openIndexForRead, openIndexForWrite } from '../index/db.ts';

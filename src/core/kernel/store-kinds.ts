@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { InputFileError } from './input-file-error.ts';
 
 /** A kind of SQLite file the app makes. */

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AppError, type ErrorCode } from '../../shared/reply.ts';
+import { AppError, type ErrorCode } from '#shared/reply.ts';
 import { InputFileError } from './input-file-error.ts';
 
 /**

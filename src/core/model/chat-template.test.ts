@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { ChatMessage } from '../../shared/steer-types.ts';
+import type { ChatMessage } from '#shared/steer-types.ts';
 import { repoRoot } from '#testing/fixtures.ts';
 import { ChatTemplate, ChatTemplateError, findChatTemplate, specialTokensMap } from './chat-template.ts';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Template } from '@huggingface/jinja';
-import type { ChatMessage } from '../../shared/steer-types.ts';
+import type { ChatMessage } from '#shared/steer-types.ts';
 
 /** The named special tokens a template sees (`bos_token`, `eos_token`, …), as transformers' `special_tokens_map`. */
 export type SpecialTokens = Record<string, string | string[]>;

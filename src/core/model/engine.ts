@@ -1,9 +1,9 @@
 import ort from 'onnxruntime-node';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import { releaseFactsForSaePath } from '../hub/release-facts.ts';
 import { loadSae } from '../sae/load.ts';
 import type { Sae } from '../sae/types.ts';
-import type { InterventionInput } from '../../shared/intervention.ts';
+import type { InterventionInput } from '#shared/intervention.ts';
 import { rowSteerFeeds, steerFeeds, validateInterventions, type PromptSpans } from './steer-feeds.ts';
 import { hiddenSize, modelMaxPositions } from './config-facts.ts';
 import { generate, type GenerateArgs, type GenerateResult } from './generate.ts';

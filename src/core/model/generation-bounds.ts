@@ -3,8 +3,8 @@
  * CLI): the prompt plus the new tokens fit the model's positions, steering values are finite
  * and bounded, and the logits the model returns are numbers.
  */
-import { STEER_VALUE_MAX } from '../../shared/steer-bounds.ts';
-import { AppError } from '../../shared/reply.ts';
+import { STEER_VALUE_MAX } from '#shared/steer-bounds.ts';
+import { AppError } from '#shared/reply.ts';
 
 /**
  * Refuses a generation whose prompt plus `maxNewTokens` would pass the model's `limit`

@@ -4,7 +4,7 @@ import ort from 'onnxruntime-node';
 import { GraphBuilder, valueInfo } from './onnx/builder.ts';
 import { DataType, encodeModel } from './onnx/proto.ts';
 
-import type { ProviderName } from '../../shared/providers.ts';
+import type { ProviderName } from '#shared/providers.ts';
 
 export type { ProviderName };
 

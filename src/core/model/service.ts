@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ProviderName } from '../../shared/providers.ts';
+import type { ProviderName } from '#shared/providers.ts';
 import { graphCacheDir } from '../kernel/data-dir.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { Engine, type EngineOptions } from './engine.ts';

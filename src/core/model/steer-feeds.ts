@@ -1,6 +1,6 @@
 import ort from 'onnxruntime-node';
-import type { InterventionInput, Positions } from '../../shared/intervention.ts';
-import type { PromptSegment } from '../../shared/steer-types.ts';
+import type { InterventionInput, Positions } from '#shared/intervention.ts';
+import type { PromptSegment } from '#shared/steer-types.ts';
 import { SaeIO, SteerModeCode } from './onnx/variants.ts';
 
 /** The prompt positions a run's `user` / `content` interventions cover: [from, to) ranges of message text. */

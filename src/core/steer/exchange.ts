@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
-import { AppError } from '../../shared/reply.ts';
+import { AppError } from '#shared/reply.ts';
 import {
   SESSION_EXPORT_FORMAT,
   SESSION_EXPORT_VERSION,
   sessionExportSchema,
   type SessionExport,
   type SteerSession,
-} from '../../shared/steer-types.ts';
-import { describeIssues } from '../../shared/validate.ts';
+} from '#shared/steer-types.ts';
+import { describeIssues } from '#shared/validate.ts';
 
 /** A session as a self-contained JSON document: everything needed to read it again or rerun it (prompt ids, chat template, settings, seed, sweep, samples). */
 export function exportSession(session: SteerSession): SessionExport {

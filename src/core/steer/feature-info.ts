@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import type { SteerFeatureInfo } from '../../shared/steer-types.ts';
-import { AppError } from '../../shared/reply.ts';
+import type { SteerFeatureInfo } from '#shared/steer-types.ts';
+import { AppError } from '#shared/reply.ts';
 import type { IndexReader } from '../index/reader.ts';
 import type { IndexService } from '../index/service.ts';
 import type { WorkspaceService } from '../workspace/service.ts';

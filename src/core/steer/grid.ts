@@ -1,6 +1,6 @@
-import type { InterventionInput } from '../../shared/intervention.ts';
-import type { GenerationSettings, GridRun, PromptSegment, RunMetrics } from '../../shared/steer-types.ts';
-import { MAX_GRID_ROWS } from '../../shared/steer-types.ts';
+import type { InterventionInput } from '#shared/intervention.ts';
+import type { GenerationSettings, GridRun, PromptSegment, RunMetrics } from '#shared/steer-types.ts';
+import { MAX_GRID_ROWS } from '#shared/steer-types.ts';
 import type { Engine } from '../model/engine.ts';
 import type { BatchRow } from '../model/generate-batch.ts';
 import type { SamplingOptions } from '../model/sampling.ts';

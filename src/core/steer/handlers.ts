@@ -1,5 +1,5 @@
-import type { ContractHandlers } from '../../shared/contract.ts';
-import type { steerRequests } from '../../shared/steer-types.ts';
+import type { ContractHandlers } from '#shared/contract.ts';
+import type { steerRequests } from '#shared/steer-types.ts';
 import { exportSession, importSession } from './exchange.ts';
 import type { SteerService } from './service.ts';
 

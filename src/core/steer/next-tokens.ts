@@ -1,4 +1,4 @@
-import type { NextTokenRow, NextTokenTable } from '../../shared/steer-types.ts';
+import type { NextTokenRow, NextTokenTable } from '#shared/steer-types.ts';
 
 /** Rows in each list of the next-token table. */
 export const NEXT_TOKENS = 10;

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { AppError } from '../../shared/reply.ts';
-import type { Intervention } from '../../shared/intervention.ts';
-import type { ChatPrompt, PromptSegment, SessionChat } from '../../shared/steer-types.ts';
+import { AppError } from '#shared/reply.ts';
+import type { Intervention } from '#shared/intervention.ts';
+import type { ChatPrompt, PromptSegment, SessionChat } from '#shared/steer-types.ts';
 import type { Engine } from '../model/engine.ts';
 import { ChatTemplate, ChatTemplateError, findChatTemplate, specialTokensMap, type FoundTemplate, type TextSpan } from '../model/chat-template.ts';
 

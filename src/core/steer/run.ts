@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Intervention } from '../../shared/intervention.ts';
+import type { Intervention } from '#shared/intervention.ts';
 import type {
   GenerationSettings,
   GridRun,
@@ -11,7 +11,7 @@ import type {
   SideOutput,
   SteerSession,
   SteerSide,
-} from '../../shared/steer-types.ts';
+} from '#shared/steer-types.ts';
 import type { EventBus } from '../kernel/events.ts';
 import type { Engine } from '../model/engine.ts';
 import { gridLayout, runGrid, samplingOf, type GridPlan } from './grid.ts';

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { Payload } from '../../shared/contract.ts';
-import { AppError } from '../../shared/reply.ts';
-import type { Intervention } from '../../shared/intervention.ts';
+import type { Payload } from '#shared/contract.ts';
+import { AppError } from '#shared/reply.ts';
+import type { Intervention } from '#shared/intervention.ts';
 import type {
   GenerationSettings,
   PromptSegment,
@@ -9,7 +9,7 @@ import type {
   SteerRunStarted,
   SteerSession,
   SteerTokenized,
-} from '../../shared/steer-types.ts';
+} from '#shared/steer-types.ts';
 import type { IndexService } from '../index/service.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import type { Continuation, Engine } from '../model/engine.ts';

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { AppError } from '../../shared/reply.ts';
-import { steerSessionSchema, type SessionSummary, type SteerSession } from '../../shared/steer-types.ts';
+import { AppError } from '#shared/reply.ts';
+import { steerSessionSchema, type SessionSummary, type SteerSession } from '#shared/steer-types.ts';
 import { closeOnError, openStore } from '../kernel/open-store.ts';
 import { STORE_KINDS } from '../kernel/store-kinds.ts';
 import { migrations } from './migrations/index.ts';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Selection } from '../../shared/workspace-types.ts';
+import type { Selection } from '#shared/workspace-types.ts';
 
 /** Environment variable naming the folder that holds `demo/` (packaged apps set it from their resources path). */
 export const RESOURCES_ENV = 'SAE_EXPLORER_RESOURCES';

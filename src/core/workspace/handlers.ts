@@ -1,4 +1,4 @@
-import type { ContractHandlers } from '../../shared/contract.ts';
+import type { ContractHandlers } from '#shared/contract.ts';
 import type { WorkspaceService } from './service.ts';
 
 /** Requests about what the app works on, and the engine's answers for it. */

@@ -1,5 +1,5 @@
-import type { Payload } from '../../shared/contract.ts';
-import type { WorkspaceInfo } from '../../shared/workspace-types.ts';
+import type { Payload } from '#shared/contract.ts';
+import type { WorkspaceInfo } from '#shared/workspace-types.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { Workspace, type IndexAccess } from './workspace.ts';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Selection } from '../../shared/workspace-types.ts';
+import type { Selection } from '#shared/workspace-types.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 
 /** What the app remembers between runs. */

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobRemedy } from '../../shared/contract.ts';
-import type { IndexStartResult, IndexStatus } from '../../shared/index-types.ts';
-import { AppError } from '../../shared/reply.ts';
-import type { Selection, WorkspaceInfo } from '../../shared/workspace-types.ts';
+import type { JobRemedy } from '#shared/contract.ts';
+import type { IndexStartResult, IndexStatus } from '#shared/index-types.ts';
+import { AppError } from '#shared/reply.ts';
+import type { Selection, WorkspaceInfo } from '#shared/workspace-types.ts';
 import { graphCacheDir } from '../kernel/data-dir.ts';
 import type { EngineLease } from '../index/service.ts';
 import { indexesDir } from '../kernel/index-path.ts';

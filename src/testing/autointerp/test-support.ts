@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
-import type { ExplainerMessage } from '../../shared/autointerp-types.ts';
+import type { ExplainerMessage } from '#shared/autointerp-types.ts';
 import { runIndex } from '../../core/index/indexer.ts';
 import { repoRoot } from '../fixtures.ts';
 import type { FeatureContexts } from '../../core/autointerp/examples.ts';

@@ -4,7 +4,7 @@
  * within 1e-4 relative, and the 40-bin histogram of every token's value.
  */
 import assert from 'node:assert/strict';
-import type { FeatureLogits } from '../../shared/explorer-types.ts';
+import type { FeatureLogits } from '#shared/explorer-types.ts';
 
 export function assertLogitEffects(got: FeatureLogits, expected: readonly number[], k: number): void {
   assert.ok(got.available, got.available ? '' : got.reason);

@@ -1,4 +1,4 @@
-import type { SteerMode } from '../../../shared/intervention.ts';
+import type { SteerMode } from '#shared/intervention.ts';
 import type { Sae } from '../../sae/types.ts';
 import { GraphBuilder, attr, graphNames, pruneDead, toposort, valueInfo } from './builder.ts';
 import { elemTypeOf } from './elem-type.ts';

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { FeatureRow } from '../../../../shared/explorer-types.ts';
-import type { WorkspaceInfo } from '../../../../shared/workspace-types.ts';
+import type { FeatureRow } from '#shared/explorer-types.ts';
+import type { WorkspaceInfo } from '#shared/workspace-types.ts';
 import { useApi } from '../../api/api-context.tsx';
 import { Button, cx } from '../../components/ui.tsx';
 import { href } from '../../routes.ts';

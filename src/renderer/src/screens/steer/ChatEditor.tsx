@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { SteerChatInfo } from '../../../../shared/steer-types.ts';
+import type { SteerChatInfo } from '#shared/steer-types.ts';
 import { Checkbox } from '../../components/Checkbox.tsx';
 import { cx } from '../../components/ui.tsx';
 import { updateDraft, type DraftChat, type DraftTurn } from './draft.ts';

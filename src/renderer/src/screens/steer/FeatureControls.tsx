@@ -1,4 +1,4 @@
-import type { Positions, SteerMode } from '../../../../shared/intervention.ts';
+import type { Positions, SteerMode } from '#shared/intervention.ts';
 import { cx } from '../../components/ui.tsx';
 import { roundValue, type DraftFeature } from './draft.ts';
 import { patch } from './feature-patch.ts';

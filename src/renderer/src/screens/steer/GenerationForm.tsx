@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { defaultGenerationSettings, type GenerationSettings } from '../../../../shared/steer-types.ts';
+import { defaultGenerationSettings, type GenerationSettings } from '#shared/steer-types.ts';
 import { Checkbox } from '../../components/Checkbox.tsx';
 import { cx } from '../../components/ui.tsx';
 import { updateDraft } from './draft.ts';

@@ -1,5 +1,5 @@
-import type { Intervention } from '../../../../shared/intervention.ts';
-import type { RunMetrics } from '../../../../shared/steer-types.ts';
+import type { Intervention } from '#shared/intervention.ts';
+import type { RunMetrics } from '#shared/steer-types.ts';
 import { Badge, cx } from '../../components/ui.tsx';
 import { divergence, percent, short } from './format.ts';
 import { NextTokens } from './NextTokens.tsx';

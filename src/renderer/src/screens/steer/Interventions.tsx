@@ -1,4 +1,4 @@
-import type { WorkspaceInfo } from '../../../../shared/workspace-types.ts';
+import type { WorkspaceInfo } from '#shared/workspace-types.ts';
 import { AddFeature } from './AddFeature.tsx';
 import type { DraftFeature } from './draft.ts';
 import { FeatureEditor } from './FeatureEditor.tsx';

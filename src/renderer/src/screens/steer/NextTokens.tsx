@@ -1,4 +1,4 @@
-import type { NextTokenRow, NextTokenTable } from '../../../../shared/steer-types.ts';
+import type { NextTokenRow, NextTokenTable } from '#shared/steer-types.ts';
 import { cx } from '../../components/ui.tsx';
 import { percent, visibleToken } from './format.ts';
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { SteerSide } from '../../../../shared/steer-types.ts';
+import type { SteerSide } from '#shared/steer-types.ts';
 import { Badge, cx } from '../../components/ui.tsx';
 import { divergence, percent, visibleToken } from './format.ts';
 import { RunFailed } from './RunFailed.tsx';

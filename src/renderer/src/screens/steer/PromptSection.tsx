@@ -1,5 +1,5 @@
 import type { RefObject } from 'react';
-import type { SteerChatInfo, SteerTokenized } from '../../../../shared/steer-types.ts';
+import type { SteerChatInfo, SteerTokenized } from '#shared/steer-types.ts';
 import { Badge } from '../../components/ui.tsx';
 import { ChatEditor } from './ChatEditor.tsx';
 import { updateDraft, type Draft } from './draft.ts';

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { PayloadInput } from '../../../../shared/contract.ts';
-import type { ChatRole, PromptSegment, SteerTokenized } from '../../../../shared/steer-types.ts';
+import type { PayloadInput } from '#shared/contract.ts';
+import type { ChatRole, PromptSegment, SteerTokenized } from '#shared/steer-types.ts';
 import { useApi } from '../../api/api-context.tsx';
 import { cx } from '../../components/ui.tsx';
 import { visibleToken } from './format.ts';

@@ -1,5 +1,5 @@
-import type { SteerSession } from '../../../../shared/steer-types.ts';
-import type { WorkspaceInfo } from '../../../../shared/workspace-types.ts';
+import type { SteerSession } from '#shared/steer-types.ts';
+import type { WorkspaceInfo } from '#shared/workspace-types.ts';
 import { baseName, when } from './format.ts';
 
 /** The shown session: its name and time, and a warning when it ran on another model than the open one. */

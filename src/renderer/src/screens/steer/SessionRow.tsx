@@ -1,4 +1,4 @@
-import type { SessionSummary, SteerSession } from '../../../../shared/steer-types.ts';
+import type { SessionSummary, SteerSession } from '#shared/steer-types.ts';
 import { Badge, cx } from '../../components/ui.tsx';
 import { baseName, when } from './format.ts';
 import type { SessionActions } from './use-session-actions.ts';

@@ -1,5 +1,5 @@
 import { useRef } from 'react';
-import type { SessionSummary, SteerSession } from '../../../../shared/steer-types.ts';
+import type { SessionSummary, SteerSession } from '#shared/steer-types.ts';
 import type { Loadable } from '../../api/api-context.tsx';
 import { SessionRow } from './SessionRow.tsx';
 import { useSessionActions } from './use-session-actions.ts';

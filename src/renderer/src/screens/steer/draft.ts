@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from 'react';
-import type { Intervention, SteerMode } from '../../../../shared/intervention.ts';
-import { defaultGenerationSettings, type GenerationSettings, type SteerFeatureInfo } from '../../../../shared/steer-types.ts';
+import type { Intervention, SteerMode } from '#shared/intervention.ts';
+import { defaultGenerationSettings, type GenerationSettings, type SteerFeatureInfo } from '#shared/steer-types.ts';
 
 /** One intervention as edited: the value as typed, and what the app knows about the feature. */
 export interface DraftFeature extends Omit<Intervention, 'value'> {

@@ -1,4 +1,4 @@
-import type { PayloadInput } from '../../../../shared/contract.ts';
+import type { PayloadInput } from '#shared/contract.ts';
 import { chatMessages, parseFactors, type Draft } from './draft.ts';
 
 /** The prompt part of a request: the text, or the chat (with a pasted template when there is one). */

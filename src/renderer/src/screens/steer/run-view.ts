@@ -1,5 +1,5 @@
-import type { EventData } from '../../../../shared/contract.ts';
-import type { GridRun, NextTokenTable, SideOutput, SteerSession, SteerSide } from '../../../../shared/steer-types.ts';
+import type { EventData } from '#shared/contract.ts';
+import type { GridRun, NextTokenTable, SideOutput, SteerSession, SteerSide } from '#shared/steer-types.ts';
 
 /** One generated token as shown. */
 export interface ShownToken {

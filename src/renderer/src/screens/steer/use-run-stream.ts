@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, type Dispatch, type RefObject, type SetStateAction } from 'react';
-import type { EventData } from '../../../../shared/contract.ts';
-import type { SteerSession } from '../../../../shared/steer-types.ts';
+import type { EventData } from '#shared/contract.ts';
+import type { SteerSession } from '#shared/steer-types.ts';
 import { useApi, useEvent } from '../../api/api-context.tsx';
 import { updateDraft } from './draft.ts';
 import { addToken, fromSession, type RunEvent, type RunView } from './run-view.ts';

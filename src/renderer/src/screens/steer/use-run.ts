@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type Dispatch, type SetStateAction } from 'react';
-import type { PayloadInput } from '../../../../shared/contract.ts';
-import type { SteerSession } from '../../../../shared/steer-types.ts';
+import type { PayloadInput } from '#shared/contract.ts';
+import type { SteerSession } from '#shared/steer-types.ts';
 import { useApi } from '../../api/api-context.tsx';
 import { updateDraft } from './draft.ts';
 import { fromSession, startingView, type RunEvent, type RunView } from './run-view.ts';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { SessionSummary, SteerSession } from '../../../../shared/steer-types.ts';
+import type { SessionSummary, SteerSession } from '#shared/steer-types.ts';
 import { useApi } from '../../api/api-context.tsx';
 import { saveTextFile } from '../../components/save-file.ts';
 

@@ -1,6 +1,6 @@
 /** The Steer screen's effects: revealing results, adding a feature from the URL, refreshing figures, keys, loading a session. */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { SteerSession } from '../../../../shared/steer-types.ts';
+import type { SteerSession } from '#shared/steer-types.ts';
 import { useApi } from '../../api/api-context.tsx';
 import { href, useRouteParams } from '../../routes.ts';
 import { draftNow, newDraftFeature, updateDraft, type DraftChat, type DraftFeature } from './draft.ts';
