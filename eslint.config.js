@@ -36,6 +36,8 @@ function restrict({ electron = false, node = false, layers = [], testing = false
       message: 'Product code must not import src/testing (test tooling); only *.test.ts files and src/testing may.',
     });
   }
+  // one way to reach src/shared from anywhere under src: its alias
+  patterns.push({ regex: '^(\\.\\./)+shared/', message: 'Import src/shared as #shared/... (package.json "imports").' });
   patterns.push(...core);
   return ['error', { paths, patterns }];
 }

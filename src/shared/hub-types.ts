@@ -3,7 +3,7 @@
  * Pure: zod and types only. contract.ts merges `hubRequests` into the contract.
  */
 import { z } from 'zod';
-import type { JobInfo, JobState } from './contract.ts';
+import type { JobInfo, JobState } from './job-types.ts';
 import type { FileRootKind } from './file-types.ts';
 import { empty, request, type RequestDef } from './request-def.ts';
 

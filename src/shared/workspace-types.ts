@@ -3,7 +3,7 @@
  * corpus the app works on, and what the engine does with them. Pure: zod and types only.
  */
 import { z } from 'zod';
-import type { JobInfo } from './contract.ts';
+import type { JobInfo } from './job-types.ts';
 import type { IndexStatus } from './index-types.ts';
 
 /** What the app works on: a model, an SAE at a hook, and the corpus its index covers. */

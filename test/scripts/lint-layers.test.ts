@@ -128,7 +128,7 @@ describe('the floors inside src/core', () => {
     }
     assert.deepEqual(await restricted(importOf('../../core/host/cli.ts'), 'src/cli/commands/x.ts'), []);
     assert.deepEqual(await restricted(importOf('../core/host/core.ts'), 'src/cli/x.ts'), []);
-    assert.deepEqual(await restricted(importOf('../../shared/contract.ts'), 'src/cli/commands/x.ts'), []);
+    assert.deepEqual(await restricted(importOf('#shared/contract.ts'), 'src/cli/commands/x.ts'), []);
     assert.deepEqual(await restricted(importOf('../../core/index/reader.ts'), 'src/cli/commands/x.test.ts'), []);
   });
 
@@ -165,6 +165,19 @@ describe('product code stays in small rooms', () => {
   test('tests and test tooling are exempt', async () => {
     for (const file of ['src/core/index/x.test.ts', 'src/testing/index/x.ts', 'src/core/index/testdata/x.ts', 'bench/x.ts']) {
       assert.deepEqual(await sizes(fn(200), file), [], file);
+    }
+  });
+});
+
+describe('src/shared is reached by its alias', () => {
+  test('a climbing relative import of src/shared fails; #shared/... passes', async () => {
+    const climbing = "import { AppError } from '../../shared/reply.ts';\nexport const E = AppError;\n";
+    const alias = "import { AppError } from '#shared/reply.ts';\nexport const E = AppError;\n";
+    for (const file of ['src/core/index/x.ts', 'src/renderer/src/screens/x.tsx', 'src/core/index/x.test.ts']) {
+      const messages = await restricted(climbing, file);
+      assert.equal(messages.length, 1, `${file}: ${messages.join('\n')}`);
+      assert.match(messages[0]!, /Import src\/shared as #shared/);
+      assert.deepEqual(await restricted(alias, file), [], file);
     }
   });
 });

@@ -8,7 +8,7 @@ import { AppError } from '#shared/reply.ts';
 import { densityHistogram } from '../index/finalize.ts';
 import { bosCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 import { Engine } from '../model/engine.ts';
-import { fractionOfVarianceUnexplained } from '../sae/metrics.ts';
+import { fractionOfVarianceUnexplained } from '#testing/sae/metrics.ts';
 import { encodeSae, reconstruct } from '#testing/sae/reference.ts';
 import { referenceCases, type ReferenceCase } from '#testing/fixtures.ts';
 import { evaluateSae } from './evaluate.ts';

@@ -8,7 +8,7 @@ import type { HubKind, HubPullFile } from '#shared/hub-types.ts';
 import type { RepoCache } from './cache.ts';
 import type { FileMetadata, HubClient, TreeEntry } from './client.ts';
 import { blobMatches, downloadBlob } from './download.ts';
-import type { PullHooks, PullRequest } from './pull.ts';
+import type { PullHooks, PullRequest } from './pull-types.ts';
 import { BLOB_ETAG } from './safe-names.ts';
 import type { Selection } from './select.ts';
 

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HubKind, HubPullFile, HubPullResult } from '#shared/hub-types.ts';
+import type { HubPullResult } from '#shared/hub-types.ts';
 import { AppError } from '#shared/reply.ts';
 import { externalFiles, readModel } from '../model/onnx/proto.ts';
 import { RepoCache } from './cache.ts';
@@ -15,39 +15,10 @@ import { HubUnreachableError } from './errors.ts';
 import { FilePuller } from './pull-files.ts';
 import { checkRequestedPath, checkRevision } from './safe-names.ts';
 import { selectFiles, type ListedFile, type Selection } from './select.ts';
+import type { PullHooks, PullRequest } from './pull-types.ts';
 import { filesUnder } from './walk.ts';
 
-/** What to pull. */
-export interface PullRequest {
-  readonly repo: string;
-  /** Folder or file inside the repo ('' or absent = the root). */
-  readonly path?: string;
-  /** Branch, tag or commit; default `main`. */
-  readonly revision?: string;
-  readonly kind?: HubKind;
-  /** Models: the ONNX file (path inside the repo). */
-  readonly onnxFile?: string;
-  /** Hash cached files too. */
-  readonly verify?: boolean;
-}
-
-/** Where a pull stands, for progress displays. */
-export interface PullState {
-  readonly kind: HubKind | null;
-  readonly commit: string | null;
-  readonly files: readonly HubPullFile[];
-  /** Bytes to transfer in this run (cached files and resumed bytes excluded), and transferred so far. */
-  readonly total: number;
-  readonly done: number;
-}
-
-/** How a pull reports and stops. */
-export interface PullHooks {
-  readonly signal: AbortSignal;
-  /** The state changed (per chunk while downloading: keep it cheap). */
-  update?(state: PullState): void;
-  log?(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
-}
+export type { PullHooks, PullRequest, PullState } from './pull-types.ts';
 
 /** Files that name themselves as files (so a pull of `onnx/model.onnx` lists its folder, not a folder of that name). */
 const FILE_PATH = /\.(onnx|json|safetensors|npz|onnx_data)$/;

@@ -7,7 +7,7 @@
 import { activations, encodeTokens, pushActivation, type Activations } from './codec.ts';
 import { diskFull, emptyCorpus } from './index-errors.ts';
 import type { IndexPlan } from './index-settings.ts';
-import type { CaptureFn, IndexHooks, IndexJobOptions } from './indexer.ts';
+import type { CaptureFn, IndexHooks, IndexJobOptions } from './job-types.ts';
 import type { BatchCommit, IndexWriter } from './store.ts';
 import type { IndexSettings, Progress } from './types.ts';
 import { corpusWindows, type CorpusPosition, type PendingWindow, type WindowOptions } from './windows.ts';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { AppError } from '#shared/reply.ts';
 import { openCorpus, type Corpus } from './corpus.ts';
 import { diskFull } from './index-errors.ts';
-import type { IndexHooks, IndexJobOptions, IndexModel } from './indexer.ts';
+import type { IndexHooks, IndexJobOptions, IndexModel } from './job-types.ts';
 import { ownsRecord } from './shard.ts';
 import { initialProgress, type IndexWriter } from './store.ts';
 import { vocabularySize } from './token-ids.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { referenceCases, sharedRealworldDir } from '#testing/fixtures.ts';
 import { assertLatentsMatch, assertLogprobsClose, saePathOf } from '#testing/reference-asserts.ts';
-import { fractionOfVarianceUnexplained } from '../sae/metrics.ts';
+import { fractionOfVarianceUnexplained } from '#testing/sae/metrics.ts';
 import { Engine } from './engine.ts';
 
 /**

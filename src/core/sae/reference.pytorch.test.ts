@@ -9,7 +9,7 @@ import { referenceCases } from '#testing/fixtures.ts';
 import { assertLatentsMatch, saePathOf } from '#testing/reference-asserts.ts';
 import { loadSae } from './load.ts';
 import { encodeSae, reconstruct } from '#testing/sae/reference.ts';
-import { fractionOfVarianceUnexplained } from './metrics.ts';
+import { fractionOfVarianceUnexplained } from '#testing/sae/metrics.ts';
 
 /**
  * reference.ts against the independent PyTorch implementation: the hook activations come

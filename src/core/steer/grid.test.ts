@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PayloadInput } from '#shared/contract.ts';
-import { rerunPayload } from '#shared/steer-session.ts';
+import { rerunPayload } from '#testing/steer/rerun-payload.ts';
 import { defaultGenerationSettings, type SteerSession } from '#shared/steer-types.ts';
 import { createCore, type Core } from '../host/core.ts';
 import { Engine } from '../model/engine.ts';

@@ -136,3 +136,6 @@ export function rowsToTensor(rows: readonly Vec[]): Float32Array {
   rows.forEach((r, t) => out.set(r, t * d));
   return out;
 }
+
+/** Hook values as a forward pass records them. */
+export type HookRecorder = (name: string, rows: readonly Vec[]) => void;

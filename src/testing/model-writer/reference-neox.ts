@@ -1,5 +1,5 @@
 import { causalAttention, geluErf, layerNorm, rope, type Vec } from './reference-math.ts';
-import type { HookRecorder } from './reference.ts';
+import type { HookRecorder } from './reference-math.ts';
 import type { RefWeights } from './reference-weights.ts';
 import type { ResolvedSpec } from './spec.ts';
 

@@ -1,4 +1,4 @@
-import { add, causalAttention, geluTanh, layerNorm, rowsToTensor, type Vec } from './reference-math.ts';
+import { add, causalAttention, geluTanh, layerNorm, rowsToTensor, type HookRecorder, type Vec } from './reference-math.ts';
 import { llamaForward } from './reference-llama.ts';
 import { neoxForward } from './reference-neox.ts';
 import { RefWeights } from './reference-weights.ts';
@@ -16,8 +16,7 @@ export interface ReferenceResult {
   readonly logits: Float32Array;
 }
 
-/** Hook values as a forward pass records them. */
-export type HookRecorder = (name: string, rows: readonly Vec[]) => void;
+export type { HookRecorder } from './reference-math.ts';
 
 /**
  * The model's forward pass in plain loops (float64), independent of any ONNX graph: one

@@ -1,6 +1,6 @@
 import type { CatalogEntry } from '#shared/hub-types.ts';
 import { Badge, Button } from '../../components/ui.tsx';
-import type { StartPull } from './CatalogTab.tsx';
+import type { StartPull } from './start-pull.ts';
 import { useCatalogChoice } from './use-catalog-choice.ts';
 
 const select = 'mt-1 block rounded-md border border-zinc-300 bg-white px-2 py-1 text-xs dark:border-zinc-700 dark:bg-zinc-900';

@@ -3,15 +3,9 @@ import { useRequest } from '../../api/api-context.tsx';
 import { Button } from '../../components/ui.tsx';
 import { textInputClass } from '../../components/TextField.tsx';
 import { CatalogChooser } from './CatalogChooser.tsx';
+import type { StartPull } from './start-pull.ts';
 
-/** Starts a pull; resolves with an error message, or null once the job runs. */
-export type StartPull = (payload: {
-  repo: string;
-  path?: string;
-  revision?: string;
-  kind?: 'sae' | 'model';
-  onnxFile?: string;
-}) => Promise<string | null>;
+export type { StartPull } from './start-pull.ts';
 
 /** The catalog of known SAE releases: search, choose layer / width / L0, pull the SAE (and the model). */
 export function CatalogTab({ pull }: { pull: StartPull }) {

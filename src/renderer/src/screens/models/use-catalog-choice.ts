@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { fillCatalogPattern, type CatalogEntry, type HubTreeEntry } from '#shared/hub-types.ts';
 import { useApi } from '../../api/api-context.tsx';
-import type { StartPull } from './CatalogTab.tsx';
+import type { StartPull } from './start-pull.ts';
 
 /** The `{l0}` segment of a pattern as a regex over folder names, and the folder that holds them. */
 function l0Folder(entry: CatalogEntry, layer: number, width: string | undefined): { dir: string; match: RegExp } | null {

@@ -1,7 +1,7 @@
 /**
- * Pure helpers over saved steering sessions (shared by the UI, the CLI and tests).
+ * Test helper over saved steering sessions: the request that runs one again.
  */
-import type { SteerRunInput, SteerSession } from './steer-types.ts';
+import type { SteerRunInput, SteerSession } from '#shared/steer-types.ts';
 
 /**
  * The `steer.run` payload that runs a session again: its prompt (or chat, with the very
