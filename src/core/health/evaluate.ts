@@ -13,7 +13,8 @@ import { openCorpus } from '../index/corpus.ts';
 import { initialProgress } from '../index/store.ts';
 import type { InvalidUtf8 } from '../index/utf8.ts';
 import { vocabularySize } from '../index/token-ids.ts';
-import { corpusWindows, modelMaxPositions, type PendingWindow } from '../index/windows.ts';
+import { corpusWindows, type PendingWindow } from '../index/windows.ts';
+import { modelMaxPositions } from '../model/config-facts.ts';
 import { HealthAccumulator } from './accumulator.ts';
 import { nextTokenLosses } from './kernels.ts';
 

@@ -11,7 +11,7 @@ import { ownsRecord } from './shard.ts';
 import { initialProgress, type IndexWriter } from './store.ts';
 import { vocabularySize } from './token-ids.ts';
 import { RESUME_KEYS, type IndexSettings, type Progress } from './types.ts';
-import { modelMaxPositions } from './windows.ts';
+import { modelMaxPositions } from '../model/config-facts.ts';
 
 const DEFAULT_CONTEXT = 128;
 /** First capture K for SAEs without a fixed k when no cap is given (doubled when not enough). */

@@ -92,8 +92,9 @@ export class IndexService {
   }
 
   /**
-   * Starts (or resumes) indexing as a job: capture on the lease's engine (else the job opens
-   * its own), the database work in the store worker thread; a retry of the job resumes it.
+   * Starts (or resumes) indexing as a job: captures run on the lease's engine in this thread
+   * (without a lease the job opens its own engine in the index worker), the reading, tokenizing
+   * and database work in the index worker; a retry of the job resumes it.
    */
   async start(p: Payload<'index.start'>, lease?: EngineLease): Promise<IndexStartResult> {
     const { files, jobs } = this.core;

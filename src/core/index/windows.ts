@@ -14,8 +14,6 @@ import { InputFileError } from '../kernel/input-file-error.ts';
 
 export { textHash } from './doc-windows.ts';
 
-export { modelMaxPositions } from '../model/config-facts.ts';
-
 /** The part of the progress row that says where in the corpus the job stands. */
 export interface CorpusPosition {
   readonly nextInput: number;

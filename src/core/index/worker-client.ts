@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { sqliteNativeBinding } from '../kernel/sqlite.ts';
-import { spawnWorker, workerEntry, workerResult } from '../kernel/worker-thread.ts';
+import { spawnWorker, workerEntry, workerError, workerResult } from '../kernel/worker-thread.ts';
 import type { Engine } from '../model/engine.ts';
 import type { IndexJobOptions, IndexProgress, IndexResult } from './indexer.ts';
 import type { FromIndexWorker, IndexWorkerData, SharedEngineFacts, ToIndexWorker } from './worker-protocol.ts';
@@ -34,7 +34,7 @@ function serveCaptures(worker: Worker, engine: Engine): (m: FromIndexWorker & { 
         worker.postMessage(reply, [values.buffer, indices.buffer]);
       },
       (e: unknown) => {
-        const reply: ToIndexWorker = { type: 'capture-failed', id: m.id, message: e instanceof Error ? e.message : String(e) };
+        const reply: ToIndexWorker = { type: 'capture-failed', id: m.id, error: workerError(e) };
         worker.postMessage(reply);
       },
     );

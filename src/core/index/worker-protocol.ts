@@ -1,17 +1,11 @@
-import type { WorkerEnd } from '../kernel/worker-thread.ts';
-import type { ModelFolder } from '../model/model-folder.ts';
-import type { SaeConfig } from '../sae/types.ts';
-import type { IndexJobOptions, IndexProgress, IndexResult } from './indexer.ts';
+import type { WorkerEnd, WorkerFailure } from '../kernel/worker-thread.ts';
+import type { IndexJobOptions, IndexModel, IndexProgress, IndexResult } from './job-types.ts';
 
 /**
  * The facts of an engine the parent holds: the worker indexes with them and asks the parent
  * for each capture, instead of loading a second copy of the model.
  */
-export interface SharedEngineFacts {
-  readonly sae: { readonly config: SaeConfig };
-  readonly hook: string;
-  readonly folder: Pick<ModelFolder, 'config' | 'tokenizerJson' | 'tokenizerConfig'>;
-}
+export type SharedEngineFacts = Pick<IndexModel, 'sae' | 'hook' | 'folder'>;
 
 /** What the index worker is started with. */
 export interface IndexWorkerData {
@@ -28,7 +22,7 @@ export type ToIndexWorker =
   | { readonly type: 'resume' }
   | { readonly type: 'cancel' }
   | { readonly type: 'captured'; readonly id: number; readonly k: number; readonly values: Float32Array; readonly indices: Int32Array }
-  | { readonly type: 'capture-failed'; readonly id: number; readonly message: string };
+  | { readonly type: 'capture-failed'; readonly id: number; readonly error: WorkerFailure };
 
 /** Messages from the worker. */
 export type FromIndexWorker =

@@ -6,9 +6,8 @@
  * The parent is src/core/index/worker-client.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AppError } from '#shared/reply.ts';
 import { useSqliteNativeBinding } from '../kernel/sqlite.ts';
-import { workerError } from '../kernel/worker-thread.ts';
+import { rebuiltError, workerError } from '../kernel/worker-thread.ts';
 import { TextTokenizer } from '../model/tokenizer.ts';
 import { runIndex, type CaptureFn, type IndexModel, type IndexProgress } from './indexer.ts';
 import type { FromIndexWorker, IndexWorkerData, SharedEngineFacts, ToIndexWorker } from './worker-protocol.ts';
@@ -32,7 +31,7 @@ port.on('message', (m: ToIndexWorker) => {
     const c = captures.get(m.id);
     captures.delete(m.id);
     if (m.type === 'captured') c?.resolve({ k: m.k, values: m.values, indices: m.indices });
-    else c?.reject(new AppError('internal', m.message));
+    else c?.reject(rebuiltError(m.error));
     return;
   }
   if (m.type === 'cancel') cancelled = true;

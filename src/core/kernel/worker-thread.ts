@@ -43,14 +43,22 @@ export type WorkerEnd<R> =
       readonly input?: boolean;
     };
 
+/** A worker's end by error (also how an error crosses to a worker that asked this thread for work). */
+export type WorkerFailure = Extract<WorkerEnd<never>, { readonly type: 'error' }>;
+
 /** The end a worker posts when its run threw: the AppError's code, else 'internal'. */
-export function workerError(e: unknown): WorkerEnd<never> {
+export function workerError(e: unknown): WorkerFailure {
   return {
     type: 'error',
     code: e instanceof AppError ? e.code : 'internal',
     message: e instanceof Error ? e.message : String(e),
     ...(e instanceof InputFileError ? { input: true } : {}),
   };
+}
+
+/** The error a `workerError` end stands for, rebuilt on this side (an InputFileError stays one). */
+export function rebuiltError(e: WorkerFailure): Error {
+  return e.input ? new InputFileError(e.message) : new AppError(e.code, e.message);
 }
 
 /**
@@ -72,8 +80,7 @@ export function workerResult<R, M extends { readonly type: string }>(
     worker.on('message', (m: M | WorkerEnd<R>) => {
       if (m.type === 'result') settle(() => resolve((m as WorkerEnd<R> & { type: 'result' }).result));
       else if (m.type === 'error') {
-        const e = m as WorkerEnd<R> & { type: 'error' };
-        settle(() => reject(e.input ? new InputFileError(e.message) : new AppError(e.code, e.message)));
+        settle(() => reject(rebuiltError(m as WorkerFailure)));
       } else onMessage(m as Exclude<M, WorkerEnd<R>>);
     });
     worker.on('error', (e) => settle(() => reject(e)));
