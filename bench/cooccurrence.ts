@@ -86,13 +86,13 @@ export function writeCoocIndex(
   return { progress, activations: tokens * k };
 }
 
-/** Runs the real finalize phase and marks the index done; answers its wall-clock and CPU seconds. */
-export function finalizeCoocIndex(file: string, dSae: number, progress: Progress): { wall: number; cpu: number } {
+/** Runs the real finalize phase and marks the index done; answers its wall-clock and CPU seconds (both threads, with its helper). */
+export async function finalizeCoocIndex(file: string, dSae: number, progress: Progress): Promise<{ wall: number; cpu: number }> {
   const writer = new IndexWriter(file);
   try {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const summary = finalizeIndex(writer.db, dSae, 0, progress, { progress: () => {}, shouldStop: () => false });
+    const summary = await finalizeIndex(writer.db, dSae, 0, progress, { progress: () => {}, shouldStop: () => false });
     assert.ok(summary, 'finalize ran to the end');
     writer.db.transaction(() => {
       writer.setMeta('summary', summary);

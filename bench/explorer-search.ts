@@ -34,7 +34,7 @@ import { hashCacheDir, saeHash } from '../src/core/annotations/identity.ts';
 import { nearestFeatures } from '../src/core/explorer/decoder.ts';
 import { HISTOGRAM_BINS, INTERVALS, TOP_EXAMPLES } from '../src/core/index/bins.ts';
 import { encodeChunk, encodeTokens } from '../src/core/index/codec.ts';
-import { encodeStats } from '../src/core/index/finalize.ts';
+import { encodeStats } from '../src/core/index/feature-stats.ts';
 import { IndexReader } from '../src/core/index/reader.ts';
 import { IndexWriter, initialProgress } from '../src/core/index/store.ts';
 import { TopTokenWriter } from '../src/core/index/top-tokens.ts';
@@ -264,7 +264,7 @@ const cooc = writeCoocIndex(
   tokenizer,
 );
 const writeSeconds = (performance.now() - built) / 1000;
-const finalizeSeconds = finalizeCoocIndex(coocDb, D_SAE, cooc.progress);
+const finalizeSeconds = await finalizeCoocIndex(coocDb, D_SAE, cooc.progress);
 const coocReader = new IndexReader(coocDb);
 const coocRand = seededRandom(5);
 const coocIds = Array.from({ length: reps + 1 }, () => Math.floor(D_SAE * coocRand() ** 2));

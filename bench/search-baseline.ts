@@ -19,7 +19,7 @@ import { parseIds } from '../src/core/explorer/id-query.ts';
 import { downsample } from '../src/core/explorer/spark.ts';
 import { HISTOGRAM_BINS } from '../src/core/index/bins.ts';
 import { decodeVarints } from '../src/core/index/codec.ts';
-import { decodeStats } from '../src/core/index/finalize.ts';
+import { decodeStats } from '../src/core/index/feature-stats.ts';
 import type { IndexReader } from '../src/core/index/reader.ts';
 import { normTokenText } from '../src/core/index/top-tokens.ts';
 

@@ -17,6 +17,7 @@ export const cliBundle = path.join(cliOutDir, 'cli.mjs');
 const entries = {
   cli: 'src/cli/index.ts',
   'index-worker': 'src/core/index/worker.ts',
+  'finalize-worker': 'src/core/index/finalize-worker.ts',
   'health-worker': 'src/core/health/worker.ts',
 };
 
@@ -48,16 +49,22 @@ export function cliBundleStale() {
   }
 }
 
-/** Builds the bundle. Concurrent builds (parallel test processes) each write a folder of their own first. */
-export async function buildCli() {
+/**
+ * Bundles `entryPoints` ({ name: source }) into `outDir` as ES modules, npm packages left
+ * external. Code an entry loads only by dynamic import (the model code in the index worker,
+ * which captures on its parent's engine) goes in a chunk of its own, so it is not read at
+ * start. Concurrent builds (parallel test processes) each write a folder of their own first.
+ */
+export async function bundle(entryPoints, outDir) {
   const { build } = await import('esbuild');
-  const tmp = `${cliOutDir}.${process.pid}.${Date.now()}`;
+  const tmp = `${outDir}.${process.pid}.${Date.now()}`;
   await build({
     absWorkingDir: repoRoot,
-    entryPoints: entries,
+    entryPoints,
     outdir: tmp,
     outExtension: { '.js': '.mjs' },
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -65,12 +72,25 @@ export async function buildCli() {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
-  // file by file, cli.mjs last: renaming a file over another is atomic, so a CLI starting now
-  // runs the old bundle or the new one
-  fs.mkdirSync(cliOutDir, { recursive: true });
-  const files = fs.readdirSync(tmp).sort((a, b) => Number(a.startsWith('cli.')) - Number(b.startsWith('cli.')));
-  for (const f of files) fs.renameSync(path.join(tmp, f), path.join(cliOutDir, f));
+  // file by file, chunks first and cli.mjs last: renaming a file over another is atomic, so a
+  // CLI starting now runs the old bundle or the new one, and every chunk it names is there
+  fs.mkdirSync(outDir, { recursive: true });
+  const entry = (f) => Object.keys(entryPoints).some((n) => f === `${n}.mjs` || f === `${n}.mjs.map`);
+  const rank = (f) => (!entry(f) ? 0 : f.startsWith('cli.') ? 2 : 1);
+  const files = fs.readdirSync(tmp).sort((a, b) => rank(a) - rank(b));
+  for (const f of files) fs.renameSync(path.join(tmp, f), path.join(outDir, f));
   fs.rmSync(tmp, { recursive: true, force: true });
+  // chunks of earlier builds: kept a while for a process still running one, then removed
+  const built = new Set(files);
+  for (const f of fs.readdirSync(outDir)) {
+    const file = path.join(outDir, f);
+    if (!entry(f) && !built.has(f) && Date.now() - fs.statSync(file).mtimeMs > 3_600_000) fs.rmSync(file, { force: true });
+  }
+}
+
+/** Builds the CLI bundle. */
+export async function buildCli() {
+  await bundle(entries, cliOutDir);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

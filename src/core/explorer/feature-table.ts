@@ -4,7 +4,7 @@
  * Reloaded when another connection (the index job) has committed since.
  */
 import { decodeVarints } from '../index/codec.ts';
-import { decodeStats } from '../index/finalize.ts';
+import { decodeStats } from '../index/feature-stats.ts';
 import type { IndexReader } from '../index/reader.ts';
 import type { IndexSettings } from '../index/types.ts';
 import { downsample } from './spark.ts';

@@ -103,3 +103,11 @@ export class ByteReader {
     return v;
   }
 }
+
+/**
+ * A Buffer over the bytes of `u`, without a copy: better-sqlite3 binds Buffers as BLOBs, and a
+ * Buffer that crossed to another thread arrives as a plain Uint8Array.
+ */
+export function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { decodeVarints } from './codec.ts';
 import {
+  buildCooccurrenceTable,
   COOCCURRENCE_META,
   CooccurrenceCounter,
   cooccurrenceShare,
@@ -14,6 +15,7 @@ import {
   type CooccurrenceRow,
 } from './cooccurrence.ts';
 import { openIndexForWrite } from './db.ts';
+import { asBuffer } from './bytes.ts';
 import { readMeta, readProgress } from './store.ts';
 import type { IndexSettings, Progress } from './types.ts';
 
@@ -28,6 +30,8 @@ export class CooccurrenceWriter {
   #counter: CooccurrenceCounter | undefined;
   readonly #put: Database.Statement;
   readonly #meta: CooccurrenceMeta;
+  /** Read once: `add` runs once per feature, and parsing the settings each time cost more than a row. */
+  readonly #settings: IndexSettings;
 
   constructor(
     private readonly db: Database.Database,
@@ -35,14 +39,10 @@ export class CooccurrenceWriter {
     private readonly progress: Pick<Progress, 'windows' | 'activations'>,
   ) {
     this.#put = db.prepare('insert or replace into cooccurrence (feature, data) values (?, ?)');
-    const settings = this.#settings();
+    const settings = readMeta<IndexSettings>(db, 'settings');
+    if (!settings) throw new Error('the index has no settings: cannot count co-occurring features');
+    this.#settings = settings;
     this.#meta = { sampled: cooccurrenceShare(progress.activations, progress.windows * settings.context) };
-  }
-
-  #settings(): IndexSettings {
-    const s = readMeta<IndexSettings>(this.db, 'settings');
-    if (!s) throw new Error('the index has no settings: cannot count co-occurring features');
-    return s;
   }
 
   /** Marks the index as recording co-occurrence for every feature (call in the first transaction that adds rows). */
@@ -50,12 +50,23 @@ export class CooccurrenceWriter {
     this.db.prepare('insert or replace into meta (key, value) values (?, ?)').run(COOCCURRENCE_META, JSON.stringify(this.#meta));
   }
 
+  /** This thread's counter over the index's token-major table, built on first use (once the chunks are final). */
+  counter(): CooccurrenceCounter {
+    const s = this.#settings;
+    this.#counter ??= new CooccurrenceCounter(
+      buildCooccurrenceTable(this.db, this.dSae, this.progress.windows, s.context, s.seed, this.#meta.sampled),
+    );
+    return this.#counter;
+  }
+
   /** Writes the row of `feature` from its chunks (inside the caller's transaction). */
   add(feature: number, chunks: readonly ChunkRow[]): void {
-    const s = this.#settings();
-    this.#counter ??= new CooccurrenceCounter(this.db, this.dSae, this.progress.windows, s.context, s.seed, this.#meta.sampled);
-    const row = this.#counter.row(feature, chunks);
-    if (row) this.#put.run(feature, row);
+    this.put(feature, this.counter().row(feature, chunks));
+  }
+
+  /** Writes a row counted already (here or on the helper thread); null writes nothing. */
+  put(feature: number, row: Uint8Array | null): void {
+    if (row) this.#put.run(feature, asBuffer(row));
   }
 }
 

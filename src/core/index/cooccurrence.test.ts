@@ -11,7 +11,14 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { Engine } from '../model/engine.ts';
 import { decodeChunk } from './codec.ts';
-import { COOCCURRENCE_META, COOCCURRING_KEPT, CooccurrenceCounter, windowCounted, type ChunkRow } from './cooccurrence.ts';
+import {
+  buildCooccurrenceTable,
+  COOCCURRENCE_META,
+  COOCCURRING_KEPT,
+  CooccurrenceCounter,
+  windowCounted,
+  type ChunkRow,
+} from './cooccurrence.ts';
 import { backfillCooccurrence, cooccurrenceMeta, readCooccurrence } from './cooccurrence-store.ts';
 import { runIndex } from './indexer.ts';
 import { IndexReader } from './reader.ts';
@@ -145,7 +152,7 @@ describe('co-occurring features', () => {
       const windows = Number(handle.prepare('select count(*) from windows').pluck().get());
       const picked = Array.from({ length: windows }, (_, w) => windowCounted(seed, w, share)).filter(Boolean).length;
       assert.ok(picked > windows * 0.25 && picked < windows * 0.75, `${picked} of ${windows} windows picked`);
-      const counter = new CooccurrenceCounter(handle, dSae, windows, CONTEXT, seed, share);
+      const counter = new CooccurrenceCounter(buildCooccurrenceTable(handle, dSae, windows, CONTEXT, seed, share));
       const chunks = handle.prepare('select first, n, data from chunks where feature = ? order by first');
       for (const f of [...acts.keys()].slice(0, 60)) {
         const blob = counter.row(f, chunks.all(f) as ChunkRow[]);

@@ -104,12 +104,76 @@ class TopK {
 }
 
 /**
- * The token-major table of an index (features active at each counted token) and the rows
- * it yields. Built from every chunk in two passes (count, then fill).
+ * The token-major table of an index: the features active at each counted token. Its arrays
+ * live on SharedArrayBuffers, so the finalize phase's helper thread counts rows from the same
+ * table without a copy (finalize-helper.ts).
  */
+export interface CooccurrenceTable {
+  readonly dSae: number;
+  readonly context: number;
+  /** Share of windows counted (1: every window). */
+  readonly share: number;
+  /** Tokens where each feature is active, in the counted windows. */
+  readonly featureCount: Uint32Array;
+  /** Each window's slot in the table, −1 when it is not counted. */
+  readonly slot: Int32Array;
+  /** Where each counted token's features start in `ids` (one more entry than tokens). */
+  readonly offsets: Uint32Array;
+  readonly ids: Uint16Array | Uint32Array;
+}
+
+/** A typed array of `n` elements on a SharedArrayBuffer. */
+function shared<T>(make: new (b: SharedArrayBuffer) => T, bytesPer: number, n: number): T {
+  return new make(new SharedArrayBuffer(Math.max(1, n) * bytesPer));
+}
+
+/** Builds the table from every chunk of the index, in two passes (count, then fill). */
+export function buildCooccurrenceTable(
+  db: Database.Database,
+  dSae: number,
+  windows: number,
+  context: number,
+  seed: number,
+  share: number,
+): CooccurrenceTable {
+  const slot = shared(Int32Array, 4, windows).fill(-1);
+  let slots = 0;
+  for (let w = 0; w < windows; w++) if (windowCounted(seed, w, share)) slot[w] = slots++;
+  const local = (p: number): number => {
+    const w = Math.floor(p / context);
+    const s = slot[w] ?? -1;
+    return s < 0 ? -1 : s * context + (p - w * context);
+  };
+  const offsets = shared(Uint32Array, 4, slots * context + 1);
+  const featureCount = shared(Uint32Array, 4, dSae);
+  const all = db.prepare('select feature, first, n, data from chunks');
+  let total = 0;
+  for (const c of all.iterate() as Iterable<ChunkRow & { feature: number }>) {
+    forEachPosition([c], (p) => {
+      const l = local(p);
+      if (l < 0) return;
+      offsets[l + 1]!++;
+      featureCount[c.feature]!++;
+      total++;
+    });
+  }
+  for (let i = 1; i < offsets.length; i++) offsets[i]! += offsets[i - 1]!;
+  const ids = dSae <= 0x10000 ? shared(Uint16Array, 2, total) : shared(Uint32Array, 4, total);
+  const cursor = offsets.slice(0, offsets.length - 1);
+  for (const c of all.iterate() as Iterable<ChunkRow & { feature: number }>) {
+    forEachPosition([c], (p) => {
+      const l = local(p);
+      if (l >= 0) ids[cursor[l]!++] = c.feature;
+    });
+  }
+  return { dSae, context, share, featureCount, slot, offsets, ids };
+}
+
+/** Counts the rows of a table (one counter per thread: it holds the thread's scratch). */
 export class CooccurrenceCounter {
   /** Tokens where each feature is active, in the counted windows. */
   readonly featureCount: Uint32Array;
+  readonly share: number;
   readonly #slot: Int32Array;
   readonly #context: number;
   readonly #offsets: Uint32Array;
@@ -120,50 +184,15 @@ export class CooccurrenceCounter {
   readonly #byShared = new TopK(COOCCURRING_KEPT);
   readonly #byJaccard = new TopK(COOCCURRING_KEPT);
 
-  constructor(
-    db: Database.Database,
-    readonly dSae: number,
-    windows: number,
-    context: number,
-    seed: number,
-    readonly share: number,
-  ) {
-    this.#context = context;
-    this.#slot = new Int32Array(windows).fill(-1);
-    let slots = 0;
-    for (let w = 0; w < windows; w++) if (windowCounted(seed, w, share)) this.#slot[w] = slots++;
-    const degree = new Uint32Array(slots * context + 1);
-    this.featureCount = new Uint32Array(dSae);
-    const all = db.prepare('select feature, first, n, data from chunks');
-    let total = 0;
-    for (const c of all.iterate() as Iterable<ChunkRow & { feature: number }>) {
-      forEachPosition([c], (p) => {
-        const l = this.#local(p);
-        if (l < 0) return;
-        degree[l + 1]!++;
-        this.featureCount[c.feature]!++;
-        total++;
-      });
-    }
-    for (let i = 1; i < degree.length; i++) degree[i]! += degree[i - 1]!;
-    this.#offsets = degree;
-    this.#ids = dSae <= 0x10000 ? new Uint16Array(total) : new Uint32Array(total);
-    const cursor = degree.slice(0, degree.length - 1);
-    for (const c of all.iterate() as Iterable<ChunkRow & { feature: number }>) {
-      forEachPosition([c], (p) => {
-        const l = this.#local(p);
-        if (l >= 0) this.#ids[cursor[l]!++] = c.feature;
-      });
-    }
-    this.#shared = new Uint32Array(dSae);
-    this.#touched = new Uint32Array(dSae);
-  }
-
-  /** A global position's slot in the table, or −1 when its window is not counted. */
-  #local(pos: number): number {
-    const w = Math.floor(pos / this.#context);
-    const s = this.#slot[w] ?? -1;
-    return s < 0 ? -1 : s * this.#context + (pos - w * this.#context);
+  constructor(readonly table: CooccurrenceTable) {
+    this.featureCount = table.featureCount;
+    this.share = table.share;
+    this.#context = table.context;
+    this.#slot = table.slot;
+    this.#offsets = table.offsets;
+    this.#ids = table.ids;
+    this.#shared = new Uint32Array(table.dSae);
+    this.#touched = new Uint32Array(table.dSae);
   }
 
   /** The row of `feature` from its chunks (null when it is never active in the counted windows). */

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileWriter, ParquetWriter, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
 import { AppError } from '#shared/reply.ts';
 import { decodeChunk, decodeTokens, decodeVarints } from './codec.ts';
-import { decodeStats } from './finalize.ts';
+import { decodeStats } from './feature-stats.ts';
 import { IndexReader } from './reader.ts';
 import { CHUNK_MAX } from './store.ts';
 

@@ -6,12 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Engine } from '../model/engine.ts';
 import { indexBytes } from './db.ts';
 import { diskFull, EmptyCorpusError } from './index-errors.ts';
 import { IndexPhase } from './index-phase.ts';
 import { planIndex, startIndex } from './index-settings.ts';
-import { finishIndex } from './finalize.ts';
+import { finishIndex, type FinalizeOptions } from './finalize.ts';
 import { IndexWriter, readMeta } from './store.ts';
 import type { IndexHooks, IndexJobOptions, IndexModel, IndexResult, IndexRuntime, CaptureFn } from './job-types.ts';
 import type { IndexSummary, Progress } from './types.ts';
@@ -22,19 +21,25 @@ export type { CaptureFn, IndexHooks, IndexJobOptions, IndexModel, IndexProgress,
 export async function runIndex(options: IndexJobOptions, hooks: IndexHooks = {}, runtime: IndexRuntime = {}): Promise<IndexResult> {
   const db = path.resolve(options.db);
   hooks.progress?.({ phase: 'load', done: 0, total: null, runDone: 0, batches: 0 });
-  const engine: IndexModel =
-    runtime.engine ??
-    (await Engine.open({
-      model: path.resolve(options.model),
-      sae: path.resolve(options.sae),
-      cacheDir: options.cacheDir,
-      ...(options.hook ? { hook: options.hook } : {}),
-      ...(options.provider ? { provider: options.provider } : {}),
-    }));
+  // loaded only when the job opens its own engine: an index worker capturing on the app's
+  // engine then never loads ONNX Runtime or the model code (a faster start, less memory)
+  const own = runtime.engine
+    ? undefined
+    : await (
+        await import('../model/engine.ts')
+      ).Engine.open({
+        model: path.resolve(options.model),
+        sae: path.resolve(options.sae),
+        cacheDir: options.cacheDir,
+        ...(options.hook ? { hook: options.hook } : {}),
+        ...(options.provider ? { provider: options.provider } : {}),
+      });
+  const engine: IndexModel = own ?? runtime.engine!;
   try {
-    return await indexWith(engine, db, options, hooks, runtime.capture ?? ((rows, k) => engine.capture(rows, k)));
+    const capture = runtime.capture ?? ((rows, k) => engine.capture(rows, k));
+    return await indexWith(engine, db, options, hooks, capture, runtime.finalizeHelper === undefined ? {} : { helper: runtime.finalizeHelper });
   } finally {
-    if (!runtime.engine && engine instanceof Engine) await engine.close();
+    await own?.close();
   }
 }
 
@@ -44,6 +49,7 @@ async function indexWith(
   options: IndexJobOptions,
   hooks: IndexHooks,
   capture: CaptureFn,
+  finalize: FinalizeOptions,
 ): Promise<IndexResult> {
   const plan = planIndex(engine, options, hooks);
   const writer = new IndexWriter(db);
@@ -70,7 +76,7 @@ async function indexWith(
       writer.compact();
       return result(p, true);
     }
-    if (p.phase === 'finalize') return finalizeIndex(writer, db, plan.dSae, stored.seed, p, hooks, result);
+    if (p.phase === 'finalize') return await finalizeIndex(writer, db, plan.dSae, stored.seed, p, hooks, result, finalize);
     // already complete: nothing to do
     return result(p, true, readMeta<IndexSummary>(writer.db, 'summary'));
   } finally {
@@ -106,7 +112,7 @@ function runResult(db: string, resumed: boolean, tokensAtStart: number): RunResu
 }
 
 /** The finalize phase: per-feature statistics, then the summary; a stop leaves the rest to the next run. */
-function finalizeIndex(
+async function finalizeIndex(
   writer: IndexWriter,
   db: string,
   dSae: number,
@@ -114,16 +120,25 @@ function finalizeIndex(
   start: Progress,
   hooks: IndexHooks,
   result: RunResult,
-): IndexResult {
+  options: FinalizeOptions,
+): Promise<IndexResult> {
   let p = start;
   hooks.progress?.({ phase: 'finalize', done: 0, total: dSae, runDone: 0, batches: p.batches });
   let summary: IndexSummary | undefined;
   const firstDone = Number(writer.db.prepare('select coalesce(max(id) + 1, 0) from features').pluck().get());
   try {
-    const end = finishIndex(writer, dSae, seed, p, {
-      progress: (done, total) => hooks.progress?.({ phase: 'finalize', done, total, runDone: done - firstDone, batches: p.batches }),
-      shouldStop: () => hooks.shouldStop?.() ?? false,
-    });
+    const end = await finishIndex(
+      writer,
+      dSae,
+      seed,
+      p,
+      {
+        progress: (done, total) => hooks.progress?.({ phase: 'finalize', done, total, runDone: done - firstDone, batches: p.batches }),
+        shouldStop: () => hooks.shouldStop?.() ?? false,
+        log: (level, message) => hooks.log?.(level, message),
+      },
+      options,
+    );
     if (!end) return result(p, false);
     ({ summary, progress: p } = end);
   } catch (e) {

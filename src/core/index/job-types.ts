@@ -103,4 +103,6 @@ export interface IndexModel {
 export interface IndexRuntime {
   readonly engine?: IndexModel;
   readonly capture?: CaptureFn;
+  /** Whether finalize takes a helper thread (finalize-helper.ts); default: by the index's size. */
+  readonly finalizeHelper?: boolean;
 }

@@ -85,7 +85,7 @@ test('≥ 1M tokens: 3 shards (one stopped and resumed by seeking) + merge = one
   assert.equal(resumed.complete, true);
   assert.equal(resumed.resumed, true);
 
-  const merged = mergeShards(path.join(tmp, 'merged.sqlite'), [shardFile(2), shardFile(0), shardFile(1)]);
+  const merged = await mergeShards(path.join(tmp, 'merged.sqlite'), [shardFile(2), shardFile(0), shardFile(1)]);
   assert.equal(merged.complete, true);
   assert.equal(merged.tokens, whole.tokens);
   assert.equal(merged.activations, whole.activations);

@@ -165,7 +165,7 @@ function outState(out: string, meta: MergeMeta): 'new' | 'restart' | 'finalize' 
 }
 
 /** Merges finished shards into `out` (see the file comment). */
-export function mergeShards(out: string, files: readonly string[], hooks: MergeHooks = {}): MergeResult {
+export async function mergeShards(out: string, files: readonly string[], hooks: MergeHooks = {}): Promise<MergeResult> {
   const t0 = performance.now();
   const target = path.resolve(out);
   const abs = files.map((f) => path.resolve(f));
@@ -190,7 +190,7 @@ export function mergeShards(out: string, files: readonly string[], hooks: MergeH
       let summary = readMeta<IndexSummary>(writer.db, 'summary');
       let complete = p.phase === 'done';
       if (p.phase === 'finalize') {
-        const end = finishIndex(writer, settings.dSae, settings.seed, p, {
+        const end = await finishIndex(writer, settings.dSae, settings.seed, p, {
           progress: (done, total) => hooks.progress?.('finalize', done, total),
           shouldStop: () => hooks.shouldStop?.() ?? false,
         });

@@ -5,7 +5,7 @@ import { TextTokenizer } from '../model/tokenizer.ts';
 import { binBounds, HISTOGRAM_BINS, INTERVALS, sampleIndices } from './bins.ts';
 import { decodeChunk, decodeTokens, decodeVarints } from './codec.ts';
 import { indexBytes, openIndexForRead } from './db.ts';
-import { decodeStats } from './finalize.ts';
+import { decodeStats } from './feature-stats.ts';
 import { readMeta, readProgress } from './store.ts';
 import type { IndexSettings, IndexSummary, Progress } from './types.ts';
 

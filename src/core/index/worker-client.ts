@@ -23,10 +23,14 @@ export interface IndexWorkerHooks {
   log?(level: 'info' | 'warn', message: string): void;
 }
 
-/** Runs the worker's captures on `engine`, answering each with its latents (copied: the worker owns them). */
+/**
+ * Runs the worker's captures on `engine`, answering each with its latents (copied: the worker
+ * owns them). One window per session call: each call holds this thread (the app's) while it
+ * runs, and requests to the app are answered between calls.
+ */
 function serveCaptures(worker: Worker, engine: Engine): (m: FromIndexWorker & { type: 'capture' }) => void {
   return (m) => {
-    engine.capture(m.rows, m.k).then(
+    engine.capture(m.rows, m.k, { maxRowsPerCall: 1 }).then(
       (r) => {
         const values = r.values.slice();
         const indices = r.indices.slice();

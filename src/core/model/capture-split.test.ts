@@ -5,15 +5,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { demoEngineForTests } from '#testing/demo-engine.ts';
-import { CAPTURE_TENSOR_BYTES, captureRowsPerCall } from './capture-split.ts';
+import { CAPTURE_MIN_TOKENS, CAPTURE_TENSOR_BYTES, captureRowsPerCall } from './capture-split.ts';
 
 const { engine } = demoEngineForTests('sae-capture-split-');
 
-test('rows per call follow the dense pre-activation budget, at least one', () => {
-  assert.equal(captureRowsPerCall(128, 1536), Math.floor(CAPTURE_TENSOR_BYTES / (128 * 1536 * 4)));
+test('rows per call: enough windows for CAPTURE_MIN_TOKENS tokens within the pre-activation budget, at least one', () => {
+  assert.equal(captureRowsPerCall(128, 1536), CAPTURE_MIN_TOKENS / 128);
   assert.equal(captureRowsPerCall(128, 1536), 2);
-  assert.equal(captureRowsPerCall(128, 24576), 1, 'one GPT-2-small window is over the budget alone');
-  assert.equal(captureRowsPerCall(1, 16), CAPTURE_TENSOR_BYTES / 64);
+  assert.equal(captureRowsPerCall(128, 24576), 2, 'two GPT-2-small windows (25 MB of pre-activations) fit');
+  assert.equal(captureRowsPerCall(100, 1536), 3, 'rounded up to reach the token count');
+  assert.equal(captureRowsPerCall(1024, 1536), 1, 'one long window has the tokens alone');
+  assert.equal(captureRowsPerCall(128, 65536), 1, 'a 65k-latent window is over half the budget');
+  assert.ok(128 * 65536 * 4 * 2 > CAPTURE_TENSOR_BYTES);
+  assert.equal(captureRowsPerCall(4096, 262144), 1, 'at least one, even over the budget');
+  assert.equal(captureRowsPerCall(1, 16), CAPTURE_MIN_TOKENS);
 });
 
 test('five 128-token rows in one capture equal each row captured alone, reconstructions included', async () => {

@@ -13,18 +13,23 @@ export interface CaptureResult {
 }
 
 /**
- * How many rows one capture call takes. The capture graph holds the SAE's dense pre-activations
- * ([rows, length, d_sae] float32) and a few tensors like them at once, and ONNX Runtime's arena
- * keeps its largest run's memory for the session's life. Splitting a batch so that tensor stays
- * near CAPTURE_TENSOR_BYTES bounds that memory: on the demo (1,536 latents) eight 128-token
- * windows in one call peaked ~13 MB higher than two per call, at the same speed, and on a
- * 24,576-latent SAE one window's pre-activations alone are 12 MB.
+ * How many rows one capture call takes. Enough windows for CAPTURE_MIN_TOKENS tokens: MLAS's
+ * matrix products run faster on more rows (on the GPT-2-small-shaped bench model, a 2-core CPU:
+ * 1,100–1,150 tokens/s with two 128-token windows a call against 1,040–1,070 with one), unless
+ * that would make the SAE's dense pre-activations ([rows, length, d_sae] float32, which the
+ * capture graph holds with a few tensors like them, and ONNX Runtime's arena keeps at its
+ * largest for the session's life) exceed CAPTURE_TENSOR_BYTES: then fewer, at least one. Eight
+ * windows a call on that model (100 MB of pre-activations) ran slower than one.
  */
-export const CAPTURE_TENSOR_BYTES = 2 * 1024 * 1024;
+export const CAPTURE_MIN_TOKENS = 256;
+export const CAPTURE_TENSOR_BYTES = 32 * 1024 * 1024;
 
 /** Rows per capture call for rows of `length` tokens on an SAE with `dSae` latents (at least 1). */
 export function captureRowsPerCall(length: number, dSae: number, budget = CAPTURE_TENSOR_BYTES): number {
-  return Math.max(1, Math.floor(budget / Math.max(1, length * dSae * 4)));
+  const L = Math.max(1, length);
+  const wanted = Math.ceil(CAPTURE_MIN_TOKENS / L);
+  const fits = Math.floor(budget / (L * Math.max(1, dSae) * 4));
+  return Math.max(1, Math.min(wanted, fits));
 }
 
 /** Row-major [rows, ...] arrays of several calls, in call order, as one array. */

@@ -180,10 +180,17 @@ export class Engine {
   /**
    * Runs the capture graph on equal-length rows (each window starts at position 0).
    * With `reconstruction`, also returns the hook input and the SAE's reconstruction.
+   * `maxRowsPerCall` caps the rows of one session call below captureRowsPerCall's: each call
+   * holds this thread for its duration (onnxruntime-node runs it synchronously), so a thread
+   * that also answers requests (an engine lent to an index job) keeps its calls short.
    */
-  capture(rows: readonly (readonly number[])[], k: number, opts: { reconstruction?: boolean } = {}): Promise<CaptureResult> {
+  capture(
+    rows: readonly (readonly number[])[],
+    k: number,
+    opts: { reconstruction?: boolean; maxRowsPerCall?: number } = {},
+  ): Promise<CaptureResult> {
     return this.use(async () => {
-      const per = captureRowsPerCall(rows[0]?.length ?? 0, this.sae.config.dSae);
+      const per = Math.max(1, Math.min(opts.maxRowsPerCall ?? Infinity, captureRowsPerCall(rows[0]?.length ?? 0, this.sae.config.dSae)));
       if (rows.length <= per) return this.captureNow(rows, k, opts);
       // rows are independent (each window starts at position 0): smaller calls give the same numbers
       const parts: CaptureResult[] = [];

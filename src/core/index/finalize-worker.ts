@@ -1,0 +1,35 @@
+/**
+ * Entry of the finalize phase's helper thread: computes the blocks of features it is sent
+ * (finalize-blocks.ts) from its own read-only connection to the index, counting co-occurrence
+ * rows from the phase's shared table, and posts their rows back in the order asked. The phase's
+ * thread writes them (one writer). The parent is src/core/index/finalize-helper.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDatabase, useSqliteNativeBinding } from '../kernel/sqlite.ts';
+import { workerError } from '../kernel/worker-thread.ts';
+import { CooccurrenceCounter } from './cooccurrence.ts';
+import { blockChunks, blockRows } from './finalize-blocks.ts';
+import type { FinalizeWorkerData, FromFinalizeWorker, ToFinalizeWorker } from './finalize-helper.ts';
+
+const port = parentPort;
+if (!port) throw new Error('src/core/index/finalize-worker.ts runs as a worker thread only');
+// The parent hands over exactly this shape (finalize-helper.ts).
+const data = workerData as FinalizeWorkerData;
+useSqliteNativeBinding(data.sqliteBinding);
+
+const post = (m: FromFinalizeWorker): void => port.postMessage(m);
+try {
+  const db = openDatabase(data.file, { readonly: true, fileMustExist: true });
+  const chunksOf = blockChunks(db);
+  const counter = data.table ? new CooccurrenceCounter(data.table) : undefined;
+  port.on('message', (m: ToFinalizeWorker) => {
+    try {
+      // (the blobs are small slices of Node's shared Buffer pool: copied, never transferred)
+      post({ type: 'rows', start: m.start, rows: blockRows(chunksOf(m.start, m.end), m.start, m.end, data.seed, counter) });
+    } catch (e) {
+      post(workerError(e));
+    }
+  });
+} catch (e) {
+  post(workerError(e));
+}
