@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from '#testing/fixtures.ts';
-import { bundle } from '../scripts/build-cli.mjs';
+import { bundle, coreWorkerEntries } from '../scripts/build-cli.mjs';
 import type { AppIndexArgs, AppIndexRun } from './app-index.ts';
 
 const outDir = path.join(repoRoot, 'out', 'bench');
@@ -13,14 +13,7 @@ let built: Promise<void> | undefined;
 
 /** One app index job in a process of its own (see bench/app-index.ts). */
 export async function appIndexRun(args: AppIndexArgs): Promise<AppIndexRun> {
-  built ??= bundle(
-    {
-      'app-index': 'bench/app-index.ts',
-      'index-worker': 'src/core/index/worker.ts',
-      'finalize-worker': 'src/core/index/finalize-worker.ts',
-    },
-    outDir,
-  );
+  built ??= bundle({ 'app-index': 'bench/app-index.ts', ...coreWorkerEntries }, outDir);
   await built;
   const out = execFileSync(process.execPath, [path.join(outDir, 'app-index.mjs'), JSON.stringify(args)], {
     encoding: 'utf8',

@@ -13,13 +13,14 @@ export const cliOutDir = path.join(repoRoot, 'out', 'cli');
 /** The bundled CLI. */
 export const cliBundle = path.join(cliOutDir, 'cli.mjs');
 
-// The names core's workerEntry() looks for beside its caller (src/core/kernel/worker-thread.ts).
-const entries = {
-  cli: 'src/cli/index.ts',
+// core's worker threads, bundled beside whatever starts them (the CLI, the bench's app harness)
+// under the names core's workerEntry() looks for beside its caller (src/core/kernel/worker-thread.ts)
+export const coreWorkerEntries = {
   'index-worker': 'src/core/index/worker.ts',
   'finalize-worker': 'src/core/index/finalize-worker.ts',
   'health-worker': 'src/core/health/worker.ts',
 };
+const entries = { cli: 'src/cli/index.ts', ...coreWorkerEntries };
 
 /** Newest modification time (ms) of the files the bundle is built from. */
 function newestSource() {

@@ -16,11 +16,9 @@ import {
 } from './cooccurrence.ts';
 import { openIndexForWrite } from './db.ts';
 import { asBuffer } from './bytes.ts';
+import { blockChunks, FEATURES_PER_BLOCK } from './finalize-blocks.ts';
 import { readMeta, readProgress } from './store.ts';
 import type { IndexSettings, Progress } from './types.ts';
-
-/** Features per backfill transaction. */
-const FEATURES_PER_COMMIT = 512;
 
 /**
  * Records co-occurrence rows. The token-major table is built on the first `add` (after the
@@ -110,15 +108,10 @@ export async function backfillCooccurrence(file: string, options: CooccurrenceBa
     const settings = readMeta<IndexSettings>(db, 'settings');
     if (!settings) return false;
     const writer = new CooccurrenceWriter(db, settings.dSae, progress);
-    const chunksOf = db.prepare('select feature, first, n, data from chunks where feature >= ? and feature < ? order by feature, first');
+    const chunksOf = blockChunks(db);
     for (let next = 0, first = true; next < settings.dSae; first = false) {
-      const end = Math.min(settings.dSae, next + FEATURES_PER_COMMIT);
-      const byFeature = new Map<number, ChunkRow[]>();
-      for (const c of chunksOf.all(next, end) as (ChunkRow & { feature: number })[]) {
-        const list = byFeature.get(c.feature);
-        if (list) list.push(c);
-        else byFeature.set(c.feature, [c]);
-      }
+      const end = Math.min(settings.dSae, next + FEATURES_PER_BLOCK);
+      const byFeature = chunksOf(next, end);
       const last = end === settings.dSae;
       db.transaction(() => {
         if (first) db.exec('delete from cooccurrence');

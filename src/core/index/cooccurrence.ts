@@ -171,13 +171,6 @@ export function buildCooccurrenceTable(
 
 /** Counts the rows of a table (one counter per thread: it holds the thread's scratch). */
 export class CooccurrenceCounter {
-  /** Tokens where each feature is active, in the counted windows. */
-  readonly featureCount: Uint32Array;
-  readonly share: number;
-  readonly #slot: Int32Array;
-  readonly #context: number;
-  readonly #offsets: Uint32Array;
-  readonly #ids: Uint16Array | Uint32Array;
   readonly #shared: Uint32Array;
   /** The features counted for the current row, in first-seen order. */
   readonly #touched: Uint32Array;
@@ -185,12 +178,6 @@ export class CooccurrenceCounter {
   readonly #byJaccard = new TopK(COOCCURRING_KEPT);
 
   constructor(readonly table: CooccurrenceTable) {
-    this.featureCount = table.featureCount;
-    this.share = table.share;
-    this.#context = table.context;
-    this.#slot = table.slot;
-    this.#offsets = table.offsets;
-    this.#ids = table.ids;
     this.#shared = new Uint32Array(table.dSae);
     this.#touched = new Uint32Array(table.dSae);
   }
@@ -200,12 +187,9 @@ export class CooccurrenceCounter {
     // the hot loop: locals only (Σ over the feature's tokens of the features active there)
     const shared = this.#shared;
     const touched = this.#touched;
-    const offsets = this.#offsets;
-    const ids = this.#ids;
-    const slot = this.#slot;
-    const C = this.#context;
+    const { offsets, ids, slot, context: C, featureCount } = this.table;
     // every window counted: slots are windows, so a position is its own slot
-    const every = this.share >= 1;
+    const every = this.table.share >= 1;
     let nt = 0;
     for (const c of chunks) {
       decodeChunk(c.data, c.first, c.n, scratchPos, scratchVal);
@@ -224,8 +208,7 @@ export class CooccurrenceCounter {
         }
       }
     }
-    const count = this.featureCount[feature]!;
-    const featureCount = this.featureCount;
+    const count = featureCount[feature]!;
     const byShared = this.#byShared;
     const byJaccard = this.#byJaccard;
     byShared.reset();
@@ -243,7 +226,7 @@ export class CooccurrenceCounter {
     const out: number[] = [count, kept.length];
     let prev = 0;
     for (const b of kept) {
-      out.push(b - prev, shared[b]!, this.featureCount[b]!);
+      out.push(b - prev, shared[b]!, featureCount[b]!);
       prev = b;
     }
     for (let t = 0; t < nt; t++) shared[touched[t]!] = 0;
