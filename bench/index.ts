@@ -42,6 +42,7 @@ import { hashedCapture } from '../src/core/index/testdata/hashed-capture.ts';
 import { initialProgress } from '../src/core/index/store.ts';
 import { corpusWindows, type PendingWindow } from '../src/core/index/windows.ts';
 import { Engine } from '../src/core/model/engine.ts';
+import { cpuThreadOptions } from '../src/core/model/cpu-threads.ts';
 import type { ProviderName } from '../src/core/model/providers.ts';
 import { seededRandom } from '../src/core/util/random.ts';
 import { captureRowsPerCall } from '../src/core/model/capture-split.ts';
@@ -207,9 +208,13 @@ async function indexerBatches(): Promise<number[][][]> {
   return calls;
 }
 
+// what every session of the engine, the index jobs and the limit below run with (cpu-threads.ts)
+const cpuThreads = cpuThreadOptions().intraOpNumThreads ?? "ONNX Runtime's default";
 const calls = await indexerBatches();
 const captured = calls.reduce((a, c) => a + c.length * c[0]!.length, 0);
-console.log(`provider ${engine.activeProvider} · ${os.cpus().length} CPUs · ${captured} tokens per pass (${calls.length} capture calls)`);
+console.log(
+  `provider ${engine.activeProvider} · ${os.cpus().length} CPUs · ${cpuThreads} threads per ONNX Runtime session · ${captured} tokens per pass (${calls.length} capture calls)`,
+);
 await engine.capture(calls[0]!, K); // warm-up
 
 const captureRates: number[] = [];
@@ -296,12 +301,19 @@ const mergedEqual = sameStatistics(merged.out, path.join(dir, 'index-hashed-sing
 const realSmall = values['skip-rss'] ? undefined : child('real', nTokens, freshDb('index-rss-1x.sqlite'));
 const realBig = values['skip-rss'] ? undefined : child('real', nTokens * 10, freshDb('index-rss-10x.sqlite'));
 // the app's index job beside the workspace's engine: a second engine (before) or the same one
-const appSeparate = await appIndexRun({ options: options(freshDb('index-app-separate.sqlite'), bigCorpus(nTokens), nTokens), engine: 'separate' });
-const appShared = await appIndexRun({ options: options(freshDb('index-app-shared.sqlite'), bigCorpus(nTokens), nTokens), engine: 'shared' });
+const appSeparate = await appIndexRun({
+  options: options(freshDb('index-app-separate.sqlite'), bigCorpus(nTokens), nTokens),
+  engine: 'separate',
+});
+const appShared = await appIndexRun({
+  options: options(freshDb('index-app-shared.sqlite'), bigCorpus(nTokens), nTokens),
+  engine: 'shared',
+});
 
 const round = (x: number, d = 2): number => Number(x.toFixed(d));
 const result = {
   provider,
+  cpu_threads: cpuThreads,
   tokens: realRun!.tokens,
   capture_tokens_per_second: Math.round(capture),
   index_tokens_per_second: Math.round(indexing),

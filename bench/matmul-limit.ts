@@ -7,6 +7,7 @@
  * is everything that is not a MatMul (norms, GELU, softmax, TopK, copies) and scheduling.
  */
 import ort from 'onnxruntime-node';
+import { cpuThreadOptions } from '../src/core/model/cpu-threads.ts';
 import { floatTensor, GraphBuilder, valueInfo } from '../src/core/model/onnx/builder.ts';
 import { DataType, encodeModel } from '../src/core/model/onnx/proto.ts';
 import type { ProviderName } from '../src/core/model/providers.ts';
@@ -48,6 +49,7 @@ async function matmulFlops(rows: number, shape: MatmulShape, provider: ProviderN
   });
   const session = await ort.InferenceSession.create(model, {
     graphOptimizationLevel: 'all',
+    ...cpuThreadOptions(), // as the engine's sessions run
     ...(provider ? { executionProviders: [provider] } : {}),
   });
   try {

@@ -13,6 +13,7 @@
  */
 import ort from 'onnxruntime-node';
 import type { ProviderName } from '../model/providers.ts';
+import { cpuThreadOptions } from '../model/cpu-threads.ts';
 import { GraphBuilder, attr, valueInfo } from '../model/onnx/builder.ts';
 import { DataType, encodeModel } from '../model/onnx/proto.ts';
 
@@ -78,7 +79,12 @@ function session(kind: 'losses' | 'cosine', providers: readonly ProviderName[]):
   let s = sessions.get(key);
   if (!s) {
     const bytes = kind === 'losses' ? lossesModel() : cosineModel();
-    s = ort.InferenceSession.create(bytes, { executionProviders: [...providers], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+    s = ort.InferenceSession.create(bytes, {
+      executionProviders: [...providers],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      ...cpuThreadOptions(),
+    });
     sessions.set(key, s);
     s.catch(() => sessions.delete(key));
   }

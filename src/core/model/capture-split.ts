@@ -15,7 +15,9 @@ export interface CaptureResult {
 /**
  * How many rows one capture call takes. Enough windows for CAPTURE_MIN_TOKENS tokens: MLAS's
  * matrix products run faster on more rows (on the GPT-2-small-shaped bench model, a 2-core CPU:
- * 1,100–1,150 tokens/s with two 128-token windows a call against 1,040–1,070 with one), unless
+ * 1,100–1,150 tokens/s with two 128-token windows a call against 1,040–1,070 with one, on one
+ * ONNX Runtime thread; on two threads (cpu-threads.ts) both ran at 1,750–2,000, within the VM's
+ * noise, so the two-window call stays), unless
  * that would make the SAE's dense pre-activations ([rows, length, d_sae] float32, which the
  * capture graph holds with a few tensors like them, and ONNX Runtime's arena keeps at its
  * largest for the session's life) exceed CAPTURE_TENSOR_BYTES: then fewer, at least one. Eight

@@ -1,5 +1,6 @@
 import ort from 'onnxruntime-node';
 import { concatBatch, sliceBatch } from './batch-split.ts';
+import { cpuThreadOptions } from './cpu-threads.ts';
 import { indexGraph } from './graph-index.ts';
 import { emptyPastShapes, presentNameOf, type EmptyPast, type TensorMeta } from './kv-shapes.ts';
 import { readModel } from './onnx/proto.ts';
@@ -104,6 +105,7 @@ export class ModelRunner {
       executionProviders: [...providers],
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
+      ...cpuThreadOptions(),
     });
     try {
       const past = new Set(ModelRunner.pastNames(session));
