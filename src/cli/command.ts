@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { outputText, type CommandOutput } from './output.ts';
+import { errorMessage } from '#shared/error-message.ts';
 
 /** One option of a command, as node:util parseArgs takes it plus help text. */
 export interface OptionSpec {
@@ -117,7 +118,7 @@ export function defineCommand<O extends OptionSpecs>(spec: CommandSpec<O>): Comm
         parsed = parseArgs({ args: joinNegativeValues(argv, all), options: all, strict: true, allowPositionals: true });
       } catch (e) {
         // parseArgs appends a paragraph about '--' to unknown-option errors; one line is enough.
-        const message = (e instanceof Error ? e.message : String(e)).split('. To specify')[0];
+        const message = errorMessage(e).split('. To specify')[0];
         throw new CliError(`${message} (see '${PROGRAM} ${spec.name} --help')`, 2);
       }
       if (parsed.values['help']) {

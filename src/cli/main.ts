@@ -1,6 +1,7 @@
 import { appVersion } from '../core/host/cli.ts';
 import { CliError, PROGRAM, type CliIo, type Command } from './command.ts';
 import { commands } from './commands/index.ts';
+import { errorMessage } from '#shared/error-message.ts';
 
 /** The top-level --help text. */
 export function topHelp(list: readonly Command[] = commands): string {
@@ -51,7 +52,7 @@ export async function runCli(argv: readonly string[], io: CliIo, list: readonly 
     if (output) io.stdout(output);
     return 0;
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     io.stderr(`error: ${message.split('\n')[0]}\n`);
     return e instanceof CliError ? e.exitCode : 1;
   }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { errorMessage } from '#shared/error-message.ts';
 
 /** Why a body could not be read. */
 export type BodyProblem = { readonly kind: 'too_large'; readonly limit: number } | { readonly kind: 'bad_json'; readonly message: string };
@@ -29,6 +30,6 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   try {
     return { value: JSON.parse(text) };
   } catch (e) {
-    return { problem: { kind: 'bad_json', message: e instanceof Error ? e.message : String(e) } };
+    return { problem: { kind: 'bad_json', message: errorMessage(e) } };
   }
 }

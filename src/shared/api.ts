@@ -1,5 +1,6 @@
 import type { AppEvent, EventData, EventName, PayloadInput, RequestName, ResultOf } from './contract.ts';
 import type { Reply } from './reply.ts';
+import { errorMessage } from './error-message.ts';
 
 /**
  * How requests and events travel: Electron IPC (src/preload) or HTTP + server-sent events
@@ -53,7 +54,7 @@ export function createApi(transport: Transport): Api {
       try {
         return await transport.request(name, payload[0]);
       } catch (e) {
-        return { ok: false, error: { code: 'transport', message: e instanceof Error ? e.message : String(e) } };
+        return { ok: false, error: { code: 'transport', message: errorMessage(e) } };
       }
     },
     on: (name, listener) => {

@@ -13,6 +13,7 @@ import { hfCacheLocation, releaseFactsForSaePath } from '../hub/release-facts.ts
 import { loadSae } from '../sae/load.ts';
 import { folderName, hashCacheDir, saeHash, saeWeightsFile, workspaceIdentity, type AnnotationCore } from './identity.ts';
 import type { AnnotationStore } from './store.ts';
+import { errorMessage } from '#shared/error-message.ts';
 
 /** An SAE annotations are read or written for. */
 export interface SaeTarget {
@@ -33,7 +34,7 @@ function saeFacts(saePath: string): { hook: string; dSae: number; neuronpediaId:
     try {
       sae = loadSae(saePath, { release: releaseFactsForSaePath(saePath) });
     } catch (e) {
-      throw new AppError('bad_request', e instanceof Error ? e.message : String(e));
+      throw new AppError('bad_request', errorMessage(e));
     }
     loaded = { key, hook: sae.config.hookName ?? '', dSae: sae.config.dSae, neuronpediaId: sae.config.neuronpediaId };
   }

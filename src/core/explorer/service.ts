@@ -26,6 +26,7 @@ import { featureOnText } from './on-text.ts';
 import { rankPrompt } from './prompt-rank.ts';
 import { searchPage, type Candidate } from './search.ts';
 import { TopTokenRows } from './top-token-rows.ts';
+import { errorMessage } from '#shared/error-message.ts';
 
 /** What the explorer is built from. */
 export interface ExplorerServiceDeps extends Pick<Kernel, 'files' | 'onClose'> {
@@ -36,8 +37,6 @@ export interface ExplorerServiceDeps extends Pick<Kernel, 'files' | 'onClose'> {
 
 /** A feature's label, null when it has none (blank counts as none). */
 const labelOf = (a: Annotation | undefined): string | null => (a && a.label.trim() !== '' ? a.label : null);
-
-const words = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** A map per SAE hash, rebuilt when the annotation store's version moves. */
 interface Versioned<V> {
@@ -132,7 +131,7 @@ export class ExplorerService {
     try {
       return { key: this.core.annotations.saeKey(table.settings.sae), why: null };
     } catch (e) {
-      return { key: null, why: `labels unavailable: ${words(e)}` };
+      return { key: null, why: `labels unavailable: ${errorMessage(e)}` };
     }
   }
 
@@ -148,7 +147,7 @@ export class ExplorerService {
       try {
         this.#other = { path: path.resolve(saePath), sae: loadSae(saePath, { release: releaseFactsForSaePath(saePath) }) };
       } catch (e) {
-        throw new AppError('unavailable', `the index's SAE cannot be loaded for decoder similarity: ${words(e)}`);
+        throw new AppError('unavailable', `the index's SAE cannot be loaded for decoder similarity: ${errorMessage(e)}`);
       }
     }
     return this.#other.sae;
@@ -190,7 +189,7 @@ export class ExplorerService {
     try {
       await this.#backfill(this.#backfills, file, () => backfillTopTokens(file, { pause: yieldTurn }));
     } catch (e) {
-      notes.push(`token search is unavailable: the top tokens of ${path.basename(file)} could not be recorded: ${words(e)}`);
+      notes.push(`token search is unavailable: the top tokens of ${path.basename(file)} could not be recorded: ${errorMessage(e)}`);
       return undefined;
     }
     const after = searchTopTokens(this.#reader(file).db, text, exact);
@@ -272,7 +271,7 @@ export class ExplorerService {
     try {
       await this.#backfill(this.#coocBackfills, file, () => backfillCooccurrence(file, { pause: yieldTurn }));
     } catch (e) {
-      throw new AppError('unavailable', `the co-occurring features of ${path.basename(file)} could not be counted: ${words(e)}`);
+      throw new AppError('unavailable', `the co-occurring features of ${path.basename(file)} could not be counted: ${errorMessage(e)}`);
     }
     const after = cooccurrenceMeta(this.#reader(file).db);
     if (!after) throw new AppError('conflict', `${path.basename(file)} is not finished yet: co-occurring features are counted at its end`);

@@ -12,6 +12,7 @@ import { AppError } from '#shared/reply.ts';
 import type { FileAccess } from '../kernel/file-access.ts';
 import { parseSaeLensCfg, parseSparsifyCfg, readCfgJson } from '../sae/cfg.ts';
 import { folderKind } from './scan.ts';
+import { errorMessage } from '#shared/error-message.ts';
 
 /** Entries listed at most (a folder with more is cut, folders first). */
 const MAX_ENTRIES = 2000;
@@ -108,7 +109,7 @@ function saeCfgProblem(dir: string, names: ReadonlySet<string>): string | null {
     else parseSparsifyCfg(raw, file, undefined);
     return null;
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return errorMessage(e);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { AppError } from '#shared/reply.ts';
 import type { HubConfig } from './env.ts';
+import { errorMessage } from '#shared/error-message.ts';
 
 /** The hub could not be reached at all (or answered 5xx): the cache may answer instead. */
 export class HubUnreachableError extends AppError {
@@ -100,6 +101,6 @@ export async function hubHttpError(
 export function networkError(e: unknown, endpoint: string, signal?: AbortSignal): Error {
   if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new AppError('cancelled', 'cancelled');
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  const why = cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+  const why = cause?.code ?? cause?.message ?? errorMessage(e);
   return new HubUnreachableError(`cannot reach ${endpoint} (${why})`);
 }

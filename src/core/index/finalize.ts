@@ -8,6 +8,7 @@ import { startFinalizeHelper, wantsHelper, type FinalizeHelper } from './finaliz
 import type { IndexWriter } from './store.ts';
 import { TOP_TOKENS_META, TopTokenWriter } from './top-tokens.ts';
 import type { DensityBin, IndexSummary, Progress } from './types.ts';
+import { errorMessage } from '#shared/error-message.ts';
 
 /** The across-feature log10-density histogram over [log10(1/tokens), 0]. */
 export function densityHistogram(counts: readonly number[], tokens: number): DensityBin[] {
@@ -85,7 +86,7 @@ export async function finalizeIndex(
       if (ahead) {
         // the helper's block; should the helper fail, this thread computes it (the same rows)
         rows = await ahead.catch(async (e: unknown) => {
-          hooks.log?.('warn', `the finalize helper thread failed (${e instanceof Error ? e.message : String(e)}): this thread computes the rest`);
+          hooks.log?.('warn', `the finalize helper thread failed (${errorMessage(e)}): this thread computes the rest`);
           await helper?.close();
           helper = undefined;
           return computeHere(blocks[i]!);
@@ -123,7 +124,7 @@ function tryHelper(start: () => FinalizeHelper, hooks: FinalizeHooks): FinalizeH
   try {
     return start();
   } catch (e) {
-    hooks.log?.('warn', `the finalize helper thread did not start (${e instanceof Error ? e.message : String(e)}): this thread computes every block`);
+    hooks.log?.('warn', `the finalize helper thread did not start (${errorMessage(e)}): this thread computes every block`);
     return undefined;
   }
 }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { errorFirstLine } from '#shared/error-message.ts';
 
 let nativeBinding: string | undefined;
 
@@ -32,6 +33,6 @@ export function sqliteInfo(): { version?: string; error?: string } {
       db.close();
     }
   } catch (e) {
-    return { error: (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? 'unknown error' };
+    return { error: errorFirstLine(e) };
   }
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '#shared/reply.ts';
 import { InputFileError } from './input-file-error.ts';
+import { errorMessage } from '#shared/error-message.ts';
 
 /**
  * Where a worker's entry is: `source` beside `caller` (an `import.meta.url`) when running from
@@ -51,7 +52,7 @@ export function workerError(e: unknown): WorkerFailure {
   return {
     type: 'error',
     code: e instanceof AppError ? e.code : 'internal',
-    message: e instanceof Error ? e.message : String(e),
+    message: errorMessage(e),
     ...(e instanceof InputFileError ? { input: true } : {}),
   };
 }

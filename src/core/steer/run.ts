@@ -18,6 +18,7 @@ import { gridLayout, runGrid, samplingOf, type GridPlan } from './grid.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
 import { finite, nextTokenTable } from './next-tokens.ts';
 import type { SessionProgress, SessionStore } from './session-store.ts';
+import { errorFirstLine } from '#shared/error-message.ts';
 
 /** How often a running session's tokens are written to the database (a crash loses at most this much). */
 export const FLUSH_MS = 300;
@@ -82,11 +83,9 @@ function appendToken(o: SideOutput, tok: TextTokenizer, id: number, logprob: num
   return { text, logprob: lp };
 }
 
-const words = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? 'unknown error';
-
 /** Why a run failed, in words for the user. */
 function explain(e: unknown): string {
-  const w = words(e);
+  const w = errorFirstLine(e);
   // the workspace opened another model mid-run and released this one's sessions
   if (/disposed|released|engine was closed/i.test(w)) return `the model was closed during the run (another model was opened): ${w}`;
   return w;
@@ -175,7 +174,7 @@ export class SteerRun {
       try {
         store.update(s.id, produced.progress('running', null, null));
       } catch (e) {
-        bus.log('warn', `saving steering session ${s.id} failed: ${words(e)}`, 'steer');
+        bus.log('warn', `saving steering session ${s.id} failed: ${errorFirstLine(e)}`, 'steer');
       }
     };
     const timer = setInterval(flush, FLUSH_MS);
@@ -195,7 +194,7 @@ export class SteerRun {
     try {
       store.update(s.id, final);
     } catch (e) {
-      bus.log('error', `saving steering session ${s.id} failed: ${words(e)}`, 'steer');
+      bus.log('error', `saving steering session ${s.id} failed: ${errorFirstLine(e)}`, 'steer');
     }
     bus.emit('steer.done', { ...this.#ref, state, ...(error !== null ? { error } : {}) });
     return { ...s, ...final, updatedAt: Date.now() };

@@ -13,6 +13,7 @@ import { Engine } from '../model/engine.ts';
 import { describePreprocessing } from '../sae/preprocessing.ts';
 import { demoSelection, findResources } from './demo.ts';
 import { readSettings, writeSettings } from './settings.ts';
+import { errorMessage } from '#shared/error-message.ts';
 
 /** What the workspace uses of the index service (src/core/index/service.ts), called directly. */
 export interface IndexAccess {
@@ -23,8 +24,6 @@ export interface IndexAccess {
   ): Promise<IndexStartResult>;
   status(db: string): Promise<IndexStatus>;
 }
-
-const words = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** A path with symlinks resolved, or as given when it does not exist. */
 function realPath(p: string): string {
@@ -126,7 +125,7 @@ export class Workspace {
       this.core.jobs.setRetry(started.job, (remedy) => this.retryIndex(db, remedy));
     } catch (e) {
       lease?.release();
-      this.error = `indexing ${path.basename(sel.corpus)} could not start: ${words(e)}`;
+      this.error = `indexing ${path.basename(sel.corpus)} could not start: ${errorMessage(e)}`;
     }
   }
 
@@ -209,7 +208,7 @@ export class Workspace {
           this.core.bus.emit('workspace.changed', {});
         },
         (e: unknown) => {
-          this.error = words(e);
+          this.error = errorMessage(e);
           if (this.engine === opening) this.engine = null;
           this.core.bus.emit('workspace.changed', {});
         },
@@ -218,7 +217,7 @@ export class Workspace {
     try {
       return await this.engine;
     } catch (e) {
-      throw new AppError('bad_request', words(e));
+      throw new AppError('bad_request', errorMessage(e));
     }
   }
 
@@ -229,7 +228,7 @@ export class Workspace {
     const keep = previous?.invalidUtf8 && chosen.corpus && previous.corpus && realPath(previous.corpus) === realPath(chosen.corpus);
     const sel = this.asDemo(keep ? { ...chosen, invalidUtf8: previous.invalidUtf8 } : chosen);
     const engine = await this.openEngine(sel).catch((e: unknown) => {
-      throw new AppError('bad_request', words(e));
+      throw new AppError('bad_request', errorMessage(e));
     });
     const old = this.engine;
     this.engine = Promise.resolve(engine);

@@ -1,6 +1,7 @@
 import type { Transport } from '#shared/api.ts';
 import type { AppEvent } from '#shared/contract.ts';
 import type { Reply } from '#shared/reply.ts';
+import { errorMessage } from '#shared/error-message.ts';
 
 /**
  * The contract over the serve host: `POST /api/<request>` with a JSON body, and one
@@ -19,7 +20,7 @@ export function createHttpTransport(base = '/api'): Transport {
           credentials: 'same-origin',
         });
       } catch (e) {
-        return transportError(`cannot reach the serve host: ${e instanceof Error ? e.message : String(e)}`);
+        return transportError(`cannot reach the serve host: ${errorMessage(e)}`);
       }
       const body: unknown = await res.json().catch(() => undefined);
       // The host answers every /api request with a Reply; anything else is a proxy or a crash.

@@ -7,6 +7,7 @@
  * for the user's next change. Pure: timers and the request are injected.
  */
 import type { Annotation } from '#shared/annotation-types.ts';
+import { errorMessage } from '#shared/error-message.ts';
 
 /** The fields of `annotation.set` besides the feature. */
 export interface AnnotationPatch {
@@ -120,7 +121,7 @@ export class AnnotationSaver {
       reply = await this.#deps.save(patch);
     } catch (e) {
       // no answer at all (connection lost): worth retrying
-      reply = { ok: false, error: { message: e instanceof Error ? e.message : String(e) } };
+      reply = { ok: false, error: { message: errorMessage(e) } };
     }
     this.#inFlight = null;
     if (reply.ok) {

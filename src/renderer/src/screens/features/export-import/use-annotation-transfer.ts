@@ -4,6 +4,7 @@ import { useApi } from '../../../api/api-context.tsx';
 import { bytesToBase64 } from '../../../components/base64.ts';
 import { saveTextFile } from '../../../components/save-file.ts';
 import { formatCount } from '../common/format.ts';
+import { errorMessage } from '#shared/error-message.ts';
 
 export type ExportFormat = (typeof annotationExportFormats)[number];
 
@@ -81,7 +82,7 @@ export function useAnnotationTransfer(onImported?: () => void) {
     } catch (e) {
       if (input.current) input.current.value = '';
       setPending(null);
-      return setError(`Could not read ${f.name}: ${e instanceof Error ? e.message : String(e)}`);
+      return setError(`Could not read ${f.name}: ${errorMessage(e)}`);
     }
     const check = await send(file, { dryRun: true });
     if (!check) return;
