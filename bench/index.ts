@@ -22,6 +22,8 @@
  *   of the model (before, issue #21 item 4) against the job capturing on that engine (now);
  * - this machine's limit: ONNX Runtime's own MatMul throughput on the capture graph's weight
  *   shapes, as tokens/s (bench/matmul-limit.ts), and indexing as a share of it (target ≥ 0.8);
+ *   and the same MatMuls chained in one graph, weights read in the model's order, as a check of
+ *   what the limit leaves out (every session with the engine's CPU thread count: cpu-threads.ts);
  * - shards: the ≥ 1M-token corpus indexed by one process, then as 2 shards in 2 processes at once
  *   followed by `merge`, with a capture that is a function of each window (the same latents in
  *   any process: testdata/hashed-capture.ts), so the merged index must equal the single one.
@@ -46,7 +48,7 @@ import { cpuThreadOptions } from '../src/core/model/cpu-threads.ts';
 import type { ProviderName } from '../src/core/model/providers.ts';
 import { seededRandom } from '../src/core/util/random.ts';
 import { captureRowsPerCall } from '../src/core/model/capture-split.ts';
-import { gpt2CaptureShapes, measureMatmulLimit } from './matmul-limit.ts';
+import { gpt2CaptureShapes, measureMatmulChain, measureMatmulLimit } from './matmul-limit.ts';
 import { BATCH, CTX, D, D_SAE, defaultBenchDir, HOOK, K, median, prepareBench, torchRate } from './setup.ts';
 import { syntheticCapture } from './synthetic-activations.ts';
 import { appIndexRun } from './app-run.ts';
@@ -245,13 +247,16 @@ await engine.close();
 // the machine's limit on the same shapes, as many tokens per MatMul as the engine's capture calls hold
 // (captureRowsPerCall; an engine lent to an app job takes one window a call, to keep its thread free)
 const hookLayer = Number(/^blocks\.(\d+)\./.exec(HOOK)![1]);
-const limit = await measureMatmulLimit(gpt2CaptureShapes(D, hookLayer, D_SAE), {
+const limitOptions = {
   rows: CTX * Math.min(BATCH, captureRowsPerCall(CTX, D_SAE)),
   context: CTX,
   d: D,
   layers: hookLayer,
   ...(values.provider ? { provider: values.provider as ProviderName } : {}),
-});
+};
+const limit = await measureMatmulLimit(gpt2CaptureShapes(D, hookLayer, D_SAE), limitOptions);
+// the same MatMuls in one graph, weights read in the model's order: is the limit within reach?
+const chain = await measureMatmulChain(gpt2CaptureShapes(D, hookLayer, D_SAE), limitOptions);
 const capture = median(captureRates);
 const indexing = median(indexRates);
 const indexingThread = median(threadRates);
@@ -326,6 +331,8 @@ const result = {
   index_vs_limit: round(indexing / limit.tokensPerSecond),
   index_one_thread_vs_limit: round(indexingThread / limit.tokensPerSecond),
   capture_vs_limit: round(capture / limit.tokensPerSecond),
+  matmul_chain_tokens_per_second: Math.round(chain),
+  capture_vs_chain: round(capture / chain),
   torch_tokens_per_second: torch === undefined ? null : Math.round(torch),
   index_vs_torch: torch === undefined ? null : round(indexing / torch),
   index_one_thread_vs_torch: torch === undefined ? null : round(indexingThread / torch),
@@ -374,6 +381,9 @@ console.log(
 );
 console.log(
   `machine limit      ${result.matmul_limit_tokens_per_second} tokens/s: ${result.mflops_per_token} MFLOP/token at ONNX Runtime's own MatMul rates (${limit.shapes.map((x) => `${x.name} ${x.gflops}`).join(', ')} GFLOP/s) → indexing ${result.index_vs_limit} of it as the app runs it, ${result.index_one_thread_vs_limit} as the CLI does (target ≥ 0.8), capture ${result.capture_vs_limit}`,
+);
+console.log(
+  `matmul chain       ${result.matmul_chain_tokens_per_second} tokens/s: the same MatMuls in one graph, in the model's order (weights read from memory as capture reads them) → capture ${result.capture_vs_chain} of it`,
 );
 console.log(
   torch === undefined
