@@ -81,6 +81,26 @@ test('status without --json prints a readable summary', async () => {
   assert.match(r.out, /^providers +\S+ +(available|unavailable)/m);
 });
 
+test('status shows the CPU threads of ONNX Runtime sessions, SAE_EXPLORER_CPU_THREADS included', async () => {
+  const run = promisify(execFile);
+  const bin = path.join(repoRoot, 'bin', 'sae-explorer.mjs');
+  const env = { ...process.env, SAE_EXPLORER_CPU_THREADS: '3' };
+  const json = await run(process.execPath, [bin, 'status', '--json', '--data', path.join(tmp, 'data')], { env });
+  assert.equal(JSON.parse(json.stdout).cpuThreads, 3);
+  const text = await run(process.execPath, [bin, 'status', '--data', path.join(tmp, 'data')], { env });
+  assert.match(text.stdout, /^cpu threads +3$/m);
+  // without the variable: this machine's own count (Linux: its physical cores), never more than its CPUs
+  const own = JSON.parse(
+    (
+      await run(process.execPath, [bin, 'status', '--json', '--data', path.join(tmp, 'data')], {
+        env: { ...process.env, SAE_EXPLORER_CPU_THREADS: '' },
+      })
+    ).stdout,
+  );
+  if (process.platform === 'linux')
+    assert.ok(own.cpuThreads >= 1 && own.cpuThreads <= os.availableParallelism(), JSON.stringify(own.cpuThreads));
+});
+
 test('the package bin runs the CLI (--help exits 0; unknown command exits 2)', async () => {
   const run = promisify(execFile);
   const bin = path.join(repoRoot, 'bin', 'sae-explorer.mjs');

@@ -79,6 +79,11 @@ export interface AppStatus {
   readonly providers: readonly ProviderStatus[];
   /** The provider new sessions use: the first available GPU provider, else cpu. */
   readonly activeProvider: ProviderName;
+  /**
+   * Threads each ONNX Runtime session gives its CPU kernels: the physical cores this process may
+   * use (or SAE_EXPLORER_CPU_THREADS); null where ONNX Runtime counts them itself.
+   */
+  readonly cpuThreads: number | null;
   /** The folder holding indexes, caches and settings. */
   readonly dataDir: string;
   /** Why dataDir is what it is. */
@@ -98,7 +103,6 @@ export type DataDirSource = 'flag' | 'env' | 'default';
 // ---------------------------------------------------------------------------------------
 // Events
 // ---------------------------------------------------------------------------------------
-
 
 /**
  * Every event core emits, by name, with the schema of its data. Transports forward all of

@@ -29,6 +29,7 @@ export function formatStatus(s: AppStatus): string {
     `SAE Explorer ${s.appVersion}`,
     `${'onnxruntime'.padEnd(14)}${s.onnxruntimeVersion}`,
     `${'active'.padEnd(14)}${s.activeProvider}`,
+    `${'cpu threads'.padEnd(14)}${s.cpuThreads ?? "onnxruntime's own count"}`,
     ...providers,
     `${'data folder'.padEnd(14)}${s.dataDir} (${s.dataDirSource})`,
     `${'sqlite'.padEnd(14)}${s.sqlite.version ?? `unavailable: ${s.sqlite.error ?? 'unknown'}`}`,

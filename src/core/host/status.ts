@@ -1,3 +1,4 @@
+import { cpuThreadOptions } from '../model/cpu-threads.ts';
 import { chooseProviders, onnxruntimeVersion, probeProviders } from '../model/providers.ts';
 import type { AppStatus, HostKind } from '#shared/contract.ts';
 import type { DataDirChoice } from '../kernel/data-dir.ts';
@@ -17,6 +18,7 @@ export async function appStatus(host: HostKind, data: DataDirChoice): Promise<Ap
     onnxruntimeVersion: onnxruntimeVersion(),
     providers,
     activeProvider: chosen[0] ?? 'cpu',
+    cpuThreads: cpuThreadOptions().intraOpNumThreads ?? null,
     dataDir: data.dir,
     dataDirSource: data.source,
     platform: process.platform,

@@ -62,7 +62,11 @@ function Facts({ status }: { status: AppStatus }) {
           label="Active provider"
           testId="active-provider"
           value={providerLabels[status.activeProvider]}
-          hint={gpu ? 'GPU acceleration' : 'No GPU provider found'}
+          hint={
+            gpu
+              ? 'GPU acceleration'
+              : `No GPU provider found · ${status.cpuThreads === null ? 'CPU' : `CPU on ${status.cpuThreads} threads`}`
+          }
         />
         <Tile label="ONNX Runtime" testId="onnxruntime-version" value={status.onnxruntimeVersion} hint="onnxruntime-node" />
         <Tile label="App version" testId="app-version" value={status.appVersion} hint={hostLabels[status.host]} />
