@@ -10,7 +10,7 @@ import path from 'node:path';
  * time = wall time; 244 GFLOP/s with 2 threads; capture 1,157 → 1,937 tokens/s, bit-identical
  * outputs). On Linux we count the physical cores ourselves from the kernel's view: the distinct
  * (package, core) pairs among the CPUs this process may run on (sysfs topology, SMT siblings
- * once), capped by a cgroup CPU quota (a container limited to 2 CPUs on a 64-core host). Other
+ * once), capped by a cgroup CPU quota (a container limited to 2 CPUs on a 64-core host: v2 or v1). Other
  * systems keep ONNX Runtime's count. SAE_EXPLORER_CPU_THREADS=n overrides both.
  */
 export function intraOpThreads(env: NodeJS.ProcessEnv = process.env, root = '/'): number | undefined {
@@ -71,13 +71,50 @@ function physicalCores(cpus: readonly number[], root: string): number | undefine
   return seen.size || undefined;
 }
 
-/** A cgroup v2 CPU quota in CPUs (cpu.max "200000 100000" → 2); undefined when unlimited or absent. */
+/**
+ * The CPU quota of this process's cgroup in CPUs (v2 cpu.max "200000 100000" → 2; v1
+ * cpu.cfs_quota_us / cpu.cfs_period_us), the tightest along the path from its cgroup up to the
+ * hierarchy's root (a limit on a parent binds its children); undefined when none is set.
+ */
 export function cgroupQuotaCpus(root = '/'): number | undefined {
-  const max = readText(path.join(root, 'sys/fs/cgroup/cpu.max'));
+  const cgroups = readText(path.join(root, 'proc/self/cgroup')) ?? '0::/\n';
+  let quota: number | undefined;
+  const tighter = (q: number | undefined): void => void (q !== undefined && (quota === undefined || q < quota) && (quota = q));
+  for (const line of cgroups.split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const [controllers, own] = [m[1]!.split(','), m[2]!];
+    if (m[1] === '') {
+      // v2: the unified hierarchy (alone, or beside v1 under unified/)
+      for (const mount of ['sys/fs/cgroup', 'sys/fs/cgroup/unified'])
+        for (const dir of upFrom(path.join(root, mount), own)) tighter(v2Quota(readText(path.join(dir, 'cpu.max'))));
+    } else if (controllers.includes('cpu')) {
+      for (const mount of ['sys/fs/cgroup/cpu', 'sys/fs/cgroup/cpu,cpuacct'])
+        for (const dir of upFrom(path.join(root, mount), own))
+          tighter(v1Quota(readText(path.join(dir, 'cpu.cfs_quota_us')), readText(path.join(dir, 'cpu.cfs_period_us'))));
+    }
+  }
+  return quota;
+}
+
+/** `mount`/`own` and each folder above it up to `mount` (in a container the own path may not exist: then `mount` alone). */
+function upFrom(mount: string, own: string): string[] {
+  const dirs: string[] = [];
+  for (let rel = path.posix.normalize(`/${own}`); ; rel = path.posix.dirname(rel)) {
+    dirs.push(path.join(mount, rel));
+    if (rel === '/') return dirs;
+  }
+}
+
+function v2Quota(max: string | undefined): number | undefined {
   const m = max && /^(\d+)\s+(\d+)/.exec(max.trim());
-  if (!m) return undefined;
-  const period = Number(m[2]);
-  return period > 0 ? Number(m[1]) / period : undefined;
+  return m && Number(m[2]) > 0 ? Number(m[1]) / Number(m[2]) : undefined;
+}
+
+function v1Quota(quota: string | undefined, period: string | undefined): number | undefined {
+  const q = Number(quota?.trim());
+  const p = Number(period?.trim());
+  return quota !== undefined && q > 0 && p > 0 ? q / p : undefined;
 }
 
 function readText(file: string): string | undefined {
