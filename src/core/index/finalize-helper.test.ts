@@ -1,8 +1,8 @@
 /**
- * The finalize phase's helper thread: an index finalized with it (every other block of
- * features computed on the helper, from its own read-only connection and the shared
- * co-occurrence table) holds exactly what one thread writes, also when the phase is stopped
- * part-way and resumed. Latents from testdata/hashed-capture.ts over 2,048 features, so the
+ * The finalize phase's helper thread: an index finalized with it (blocks of features computed
+ * on the helper, from its own read-only connection and the shared co-occurrence table, while
+ * the phase's thread computes others) holds exactly what one thread writes, also when the phase
+ * is stopped part-way and resumed, and when the helper fails part-way. Latents from testdata/hashed-capture.ts over 2,048 features, so the
  * phase has four blocks; the rest (corpus, tokenizer, store, reader) is the real thing.
  */
 import assert from 'node:assert/strict';
@@ -15,6 +15,7 @@ import { openDatabase } from '../kernel/sqlite.ts';
 import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 import { IndexReader } from './reader.ts';
 import { FEATURES_PER_BLOCK } from './finalize-blocks.ts';
+import { startFinalizeHelper, type StartFinalizeHelper } from './finalize-helper.ts';
 import { runIndex, type IndexJobOptions, type IndexModel, type IndexRuntime } from './indexer.ts';
 import { hashedCapture } from './testdata/hashed-capture.ts';
 
@@ -78,8 +79,25 @@ function answers(file: string, ids: readonly number[]): unknown[] {
   }
 }
 
+/** The real helper, counting the blocks it answers; with `failAfter`, every later block fails as a dead thread's would. */
+function watchedHelper(failAfter = Infinity): { start: StartFinalizeHelper; answered: () => number } {
+  let answered = 0;
+  let asked = 0;
+  const start: StartFinalizeHelper = (data) => {
+    const real = startFinalizeHelper(data);
+    return {
+      rows: (start, end) => {
+        if (++asked > failAfter) return Promise.reject(new Error('the finalize helper thread exited (code 1)'));
+        return real.rows(start, end).then((rows) => (answered++, rows));
+      },
+      close: () => real.close(),
+    };
+  };
+  return { start, answered: () => answered };
+}
+
 test('finalize with a helper thread writes what one thread writes, also stopped part-way and resumed', async () => {
-  const runtime = (finalizeHelper: boolean): IndexRuntime => ({ engine: model, finalizeHelper });
+  const runtime = (finalizeHelper: boolean | StartFinalizeHelper): IndexRuntime => ({ engine: model, finalizeHelper });
   // the helper's blocks fall back to this thread, with a warning, only when the helper fails
   const warnings: string[] = [];
   const log = (level: string, message: string): void => void (level === 'warn' && warnings.push(message));
@@ -89,7 +107,10 @@ test('finalize with a helper thread writes what one thread writes, also stopped 
   assert.ok(r1.activations > 50_000, `${r1.activations} activations`);
 
   const helped = path.join(tmp, 'helped.sqlite');
-  const r2 = await runIndex(options(helped), { log }, runtime(true));
+  const watch = watchedHelper();
+  const r2 = await runIndex(options(helped), { log }, runtime(watch.start));
+  // it is handed the first two blocks at once, and more whenever it is free
+  assert.ok(watch.answered() >= 2, `the helper computed ${watch.answered()} blocks`);
   assert.equal(r2.complete, true);
   const expected = featureRows(alone);
   assert.ok(expected.length > 3 * FEATURES_PER_BLOCK, `${expected.length} live features span the four blocks`);
@@ -114,4 +135,25 @@ test('finalize with a helper thread writes what one thread writes, also stopped 
   assert.equal(again.complete, true);
   assert.deepEqual(tables(resumed), tables(alone));
   assert.deepEqual(warnings, []);
+});
+
+test('a helper that fails part-way: this thread computes its blocks, with one warning, and writes the same index', async () => {
+  const alone = path.join(tmp, 'alone-2.sqlite');
+  await runIndex(options(alone), {}, { engine: model, finalizeHelper: false });
+  const warnings: string[] = [];
+  const failing = path.join(tmp, 'failing.sqlite');
+  const watch = watchedHelper(1);
+  const r = await runIndex(
+    options(failing),
+    { log: (level, message) => void (level === 'warn' && warnings.push(message)) },
+    { engine: model, finalizeHelper: watch.start },
+  );
+  assert.equal(r.complete, true);
+  assert.equal(watch.answered(), 1);
+  assert.deepEqual(tables(failing), tables(alone));
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(
+    warnings[0]!,
+    /the finalize helper thread failed \(the finalize helper thread exited \(code 1\)\): this thread computes the rest/,
+  );
 });

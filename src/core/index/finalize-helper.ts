@@ -1,6 +1,6 @@
 /**
- * The finalize phase's helper thread (finalize-worker.ts): a second core computing every other
- * block of features while the phase's own thread computes and writes the rest. Statistics are
+ * The finalize phase's helper thread (finalize-worker.ts): a second core computing blocks of
+ * features it is asked for while the phase's own thread computes others and writes them all. Statistics are
  * per-feature and independent, so the rows are the ones one thread would compute; the phase
  * writes blocks in feature order, so a kill resumes after the last written feature as before.
  */
@@ -14,7 +14,7 @@ import type { FeatureRow } from './finalize-blocks.ts';
 
 /**
  * Activations from which finalize takes a helper thread. Below, starting the thread (~0.1 s
- * bundled, more from sources) costs more than the half of the work it takes over: the
+ * bundled, more from sources) costs more than the share of the work it takes over: the
  * statistics cost ~1 s per million activations on one core of a 2-core CPU.
  */
 export const HELPER_MIN_ACTIVATIONS = 1 << 18;
@@ -46,13 +46,16 @@ export interface FinalizeHelper {
   close(): Promise<void>;
 }
 
+/** What starts a helper: startFinalizeHelper, or a test's wrapper of it. */
+export type StartFinalizeHelper = (data: Omit<FinalizeWorkerData, 'sqliteBinding'>) => FinalizeHelper;
+
 /** Whether a finalize over `activations` should take a helper thread on this machine. */
 export function wantsHelper(activations: number): boolean {
   return activations >= HELPER_MIN_ACTIVATIONS && os.availableParallelism() > 1;
 }
 
 /** Starts the helper thread. */
-export function startFinalizeHelper(data: Omit<FinalizeWorkerData, 'sqliteBinding'>): FinalizeHelper {
+export const startFinalizeHelper: StartFinalizeHelper = (data) => {
   const binding = sqliteNativeBinding();
   const worker: Worker = spawnWorker(workerEntry(import.meta.url, './finalize-worker.ts', 'finalize-worker'), {
     ...data,
@@ -83,4 +86,4 @@ export function startFinalizeHelper(data: Omit<FinalizeWorkerData, 'sqliteBindin
       await worker.terminate();
     },
   };
-}
+};

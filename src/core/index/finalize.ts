@@ -4,7 +4,7 @@ import { COOCCURRENCE_META } from './cooccurrence.ts';
 import { CooccurrenceWriter } from './cooccurrence-store.ts';
 import { asBuffer } from './bytes.ts';
 import { blockChunks, blockRows, FEATURES_PER_BLOCK, type FeatureRow } from './finalize-blocks.ts';
-import { startFinalizeHelper, wantsHelper, type FinalizeHelper } from './finalize-helper.ts';
+import { startFinalizeHelper, wantsHelper, type FinalizeHelper, type StartFinalizeHelper } from './finalize-helper.ts';
 import type { IndexWriter } from './store.ts';
 import { TOP_TOKENS_META, TopTokenWriter } from './top-tokens.ts';
 import type { DensityBin, IndexSummary, Progress } from './types.ts';
@@ -37,14 +37,17 @@ export interface FinalizeHooks {
 
 /** How the finalize phase runs. */
 export interface FinalizeOptions {
-  /** Whether a helper thread computes every other block (finalize-helper.ts); default: by the index's size. */
-  readonly helper?: boolean;
+  /**
+   * Whether a helper thread computes blocks too (finalize-helper.ts); default: by the index's
+   * size. A function starts the helper (tests wrap startFinalizeHelper to watch or break it).
+   */
+  readonly helper?: boolean | StartFinalizeHelper;
 }
 
 /**
  * Computes every feature's statistics from its chunks and writes them, FEATURES_PER_BLOCK
  * features per transaction (resumable: it starts after the last feature written), then the
- * summary and `done`. On a large index a helper thread computes every other block meanwhile;
+ * summary and `done`. On a large index a helper thread computes blocks too (BlockSource);
  * this thread writes every block, in feature order. Returns the summary, or undefined when it
  * stopped early.
  */
@@ -74,32 +77,23 @@ export async function finalizeIndex(
   const counter = blocks.length ? cooccurrence?.counter() : undefined;
   const chunksOf = blockChunks(db);
   const computeHere = ([start, end]: [number, number]): FeatureRow[] => blockRows(chunksOf(start, end), start, end, seed, counter);
-  let helper =
+  const helper =
     blocks.length > 1 && (options.helper ?? wantsHelper(progress.activations))
-      ? tryHelper(() => startFinalizeHelper({ file: db.name, seed, ...(counter ? { table: counter.table } : {}) }), hooks)
+      ? tryHelper(
+          () =>
+            (typeof options.helper === 'function' ? options.helper : startFinalizeHelper)({
+              file: db.name,
+              seed,
+              ...(counter ? { table: counter.table } : {}),
+            }),
+          hooks,
+        )
       : undefined;
+  const source = new BlockSource(blocks, computeHere, helper, hooks);
   try {
-    let ahead: Promise<FeatureRow[]> | undefined;
     for (let i = 0; i < blocks.length; i++) {
       if (hooks.shouldStop()) return undefined;
-      let rows: FeatureRow[];
-      if (ahead) {
-        // the helper's block; should the helper fail, this thread computes it (the same rows)
-        rows = await ahead.catch(async (e: unknown) => {
-          hooks.log?.('warn', `the finalize helper thread failed (${errorMessage(e)}): this thread computes the rest`);
-          await helper?.close();
-          helper = undefined;
-          return computeHere(blocks[i]!);
-        });
-        ahead = undefined;
-      } else {
-        // ask the helper for the next block, then compute this one
-        if (helper && i + 1 < blocks.length) {
-          ahead = helper.rows(...blocks[i + 1]!);
-          ahead.catch(() => {});
-        }
-        rows = computeHere(blocks[i]!);
-      }
+      const rows = await source.take(i);
       db.transaction(() => {
         if (i === 0 && next === 0) {
           topTokens?.start();
@@ -114,9 +108,99 @@ export async function finalizeIndex(
       hooks.progress(blocks[i]![1], dSae);
     }
   } finally {
-    await helper?.close();
+    await source.close();
   }
   return indexSummary(db, dSae, progress);
+}
+
+/** Blocks the helper has asked of it at once, so it never waits for the next request. */
+const HELPER_QUEUE = 2;
+/** Blocks this thread computes ahead of the one due while the helper has that one: bounds the rows held. */
+const RUN_AHEAD = 4;
+
+/**
+ * The rows of each block, handed out in block order and computed wherever a core is free: the
+ * helper thread is kept HELPER_QUEUE blocks ahead, and while the block due next is still on the
+ * helper this thread computes the next unassigned one instead of waiting (it also writes every
+ * block, so a fixed half each left one core idle). Without a helper, or once it fails, every
+ * block is computed here: the same rows either way.
+ */
+class BlockSource {
+  readonly #ready = new Map<number, FeatureRow[]>();
+  readonly #onHelper = new Map<number, Promise<FeatureRow[]>>();
+  readonly #back = new Set<number>();
+  #next = 0;
+
+  constructor(
+    private readonly blocks: readonly (readonly [number, number])[],
+    private readonly computeHere: (block: [number, number]) => FeatureRow[],
+    private helper: FinalizeHelper | undefined,
+    private readonly hooks: FinalizeHooks,
+  ) {}
+
+  /** Block i's rows (blocks are taken in order). */
+  async take(i: number): Promise<FeatureRow[]> {
+    for (;;) {
+      this.#feedHelper();
+      const here = this.#ready.get(i);
+      if (here) {
+        this.#ready.delete(i);
+        return here;
+      }
+      const there = this.#onHelper.get(i);
+      if (!there) {
+        this.#computeNext(); // block i is the next unassigned one
+        continue;
+      }
+      if (this.#back.has(i) || this.#next >= this.blocks.length || this.#ready.size >= RUN_AHEAD) {
+        this.#onHelper.delete(i);
+        return there.catch(async (e: unknown) => {
+          await this.#dropHelper(e);
+          return this.computeHere([...this.blocks[i]!]);
+        });
+      }
+      // the helper still has it: compute another block meanwhile, then let the helper's answers in
+      this.#computeNext();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.helper?.close();
+  }
+
+  #computeNext(): void {
+    const j = this.#next++;
+    this.#ready.set(j, this.computeHere([...this.blocks[j]!]));
+  }
+
+  #feedHelper(): void {
+    const pending = (): number => [...this.#onHelper.keys()].filter((j) => !this.#back.has(j)).length;
+    // the helper's answers wait here until taken: bounded like this thread's own
+    while (
+      this.helper &&
+      this.#next < this.blocks.length &&
+      pending() < HELPER_QUEUE &&
+      this.#onHelper.size + this.#ready.size < HELPER_QUEUE + RUN_AHEAD
+    ) {
+      const j = this.#next++;
+      const rows = this.helper.rows(...this.blocks[j]!);
+      // (a rejection is handled when block j is taken)
+      void rows.then(
+        () => this.#back.add(j),
+        () => this.#back.add(j),
+      );
+      this.#onHelper.set(j, rows);
+    }
+  }
+
+  async #dropHelper(e: unknown): Promise<void> {
+    if (!this.helper) return;
+    this.hooks.log?.('warn', `the finalize helper thread failed (${errorMessage(e)}): this thread computes the rest`);
+    const h = this.helper;
+    this.helper = undefined;
+    await h.close();
+  }
 }
 
 /** The helper `start` gives, or undefined (with a warning) when it cannot start: this thread then computes every block. */

@@ -5,6 +5,7 @@ import type { TextTokenizer } from '../model/tokenizer.ts';
 import type { SaeConfig } from '../sae/types.ts';
 import type { IndexSummary, ShardSpec } from './types.ts';
 import type { InvalidUtf8 } from './utf8.ts';
+import type { StartFinalizeHelper } from './finalize-helper.ts';
 
 /** What to index and how. */
 export interface IndexJobOptions {
@@ -103,6 +104,6 @@ export interface IndexModel {
 export interface IndexRuntime {
   readonly engine?: IndexModel;
   readonly capture?: CaptureFn;
-  /** Whether finalize takes a helper thread (finalize-helper.ts); default: by the index's size. */
-  readonly finalizeHelper?: boolean;
+  /** Whether finalize takes a helper thread (finalize-helper.ts); default: by the index's size. A function starts it (tests). */
+  readonly finalizeHelper?: boolean | StartFinalizeHelper;
 }
