@@ -113,7 +113,7 @@ export async function finalizeIndex(
   return indexSummary(db, dSae, progress);
 }
 
-/** Blocks the helper has asked of it at once, so it never waits for the next request. */
+/** Blocks asked of the helper at once, so it never waits for its next request. */
 const HELPER_QUEUE = 2;
 /** Blocks this thread computes ahead of the one due while the helper has that one: bounds the rows held. */
 const RUN_AHEAD = 4;

@@ -10,8 +10,8 @@ import path from 'node:path';
  * time = wall time; 244 GFLOP/s with 2 threads; capture 1,157 → 1,937 tokens/s, bit-identical
  * outputs). On Linux we count the physical cores ourselves from the kernel's view: the distinct
  * (package, core) pairs among the CPUs this process may run on (sysfs topology, SMT siblings
- * once), capped by a cgroup CPU quota (a container limited to 2 CPUs on a 64-core host: v2 or v1). Other
- * systems keep ONNX Runtime's count. SAE_EXPLORER_CPU_THREADS=n overrides both.
+ * once), capped by a cgroup CPU quota, v2 or v1 (a container limited to 2 CPUs on a 64-core
+ * host). Other systems keep ONNX Runtime's count. SAE_EXPLORER_CPU_THREADS=n overrides both.
  */
 export function intraOpThreads(env: NodeJS.ProcessEnv = process.env, root = '/'): number | undefined {
   const override = env['SAE_EXPLORER_CPU_THREADS'];
@@ -31,7 +31,7 @@ export function intraOpThreads(env: NodeJS.ProcessEnv = process.env, root = '/')
 
 let cached: number | undefined | null = null;
 
-/** The session options that carry {@link intraOpThreads} (read once per process). */
+/** The session options that carry {@link intraOpThreads} (read once per thread that opens sessions). */
 export function cpuThreadOptions(): { intraOpNumThreads?: number } {
   if (cached === null) cached = intraOpThreads();
   return cached === undefined ? {} : { intraOpNumThreads: cached };
