@@ -65,7 +65,7 @@ function Facts({ status }: { status: AppStatus }) {
           hint={
             gpu
               ? 'GPU acceleration'
-              : `No GPU provider found · ${status.cpuThreads === null ? 'CPU' : `CPU on ${status.cpuThreads} threads`}`
+              : `No GPU provider found · ${status.cpuThreads === null ? 'CPU' : `CPU on ${status.cpuThreads} thread${status.cpuThreads === 1 ? '' : 's'}`}`
           }
         />
         <Tile label="ONNX Runtime" testId="onnxruntime-version" value={status.onnxruntimeVersion} hint="onnxruntime-node" />
