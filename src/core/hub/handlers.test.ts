@@ -95,9 +95,15 @@ describe('hub.pull runs a download job', () => {
     hub.chunkBytes = 16 * 1024;
     const file = 'blocks.1.hook_resid_pre/sae_weights.safetensors';
     const started = await ok(core.request('hub.pull', { repo: SAE, path: 'blocks.1.hook_resid_pre' }));
-    // past cfg.json (one chunk; the first bytes may be its own), into the weights file
+    // past cfg.json (one chunk; the first bytes may be its own), into the weights file; the files
+    // download side by side, so wait until cfg.json is complete too (its .incomplete would stay)
     const cfgBytes = hub.fileInfo(SAE, 'blocks.1.hook_resid_pre/cfg.json').size;
     await core.bus.next('job.progress', (p) => p.job === started.job.id && p.done > cfgBytes);
+    const cfgDone = async (): Promise<boolean> => {
+      const f = (await pulls()).find((x) => x.job === started.job.id)?.files.find((x) => x.path.endsWith('cfg.json'));
+      return f?.state === 'done' || f?.state === 'cached';
+    };
+    while (!(await cfgDone())) await core.bus.next('job.progress', (p) => p.job === started.job.id);
     await ok(core.request('jobs.cancel', { job: started.job.id }));
     const final = await core.jobs.wait(started.job.id);
     hub.slowMs = 0;
