@@ -90,19 +90,29 @@ export interface MatmulLimit {
   readonly tokensPerSecond: number;
 }
 
+/**
+ * How the limit and the chain are measured: `rows` tokens per MatMul call, windows of `context`
+ * tokens, a model of `layers` layers of width `d`.
+ */
+export interface LimitOptions {
+  readonly rows: number;
+  readonly context: number;
+  readonly d: number;
+  readonly layers: number;
+  readonly provider?: ProviderName;
+  /** Timed runs per session (the fastest counts). */
+  readonly reps?: number;
+  /** Sessions per measurement (the fastest counts). */
+  readonly sessions?: number;
+}
+
+/** Causal attention's FLOPs per token: QKᵀ and AV over (context + 1) / 2 keys on average, per layer. */
+function attentionFlops(opts: LimitOptions): number {
+  return 2 * 2 * ((opts.context + 1) / 2) * opts.d * opts.layers;
+}
+
 /** Measures the limit for tokens of windows of `context`, `rows` tokens per MatMul call. */
-export async function measureMatmulLimit(
-  shapes: readonly MatmulShape[],
-  opts: {
-    readonly rows: number;
-    readonly context: number;
-    readonly d: number;
-    readonly layers: number;
-    readonly provider?: ProviderName;
-    readonly reps?: number;
-    readonly sessions?: number;
-  },
-): Promise<MatmulLimit> {
+export async function measureMatmulLimit(shapes: readonly MatmulShape[], opts: LimitOptions): Promise<MatmulLimit> {
   const measured: { name: string; gflops: number }[] = [];
   let seconds = 0;
   let flops = 0;
@@ -115,8 +125,8 @@ export async function measureMatmulLimit(
     flops += f;
     seconds += f / rate;
   }
-  // causal attention: QKᵀ and AV over (context + 1) / 2 keys on average, per layer
-  const attention = 2 * 2 * ((opts.context + 1) / 2) * opts.d * opts.layers;
+  // attention's score and value products, at the mean rate of the MatMuls
+  const attention = attentionFlops(opts);
   seconds += attention / (flops / seconds);
   flops += attention;
   return { shapes: measured, flopsPerToken: flops, tokensPerSecond: 1 / seconds };
@@ -128,18 +138,7 @@ export async function measureMatmulLimit(
  * the newest of its output width; then the once-per-token shapes; outputs nothing reads end in
  * a ReduceMax. Attention's products count at the graph's mean rate, as in the limit.
  */
-export async function measureMatmulChain(
-  shapes: readonly MatmulShape[],
-  opts: {
-    readonly rows: number;
-    readonly context: number;
-    readonly d: number;
-    readonly layers: number;
-    readonly provider?: ProviderName;
-    readonly reps?: number;
-    readonly sessions?: number;
-  },
-): Promise<number> {
+export async function measureMatmulChain(shapes: readonly MatmulShape[], opts: LimitOptions): Promise<number> {
   const b = new GraphBuilder('');
   const initializer: TensorProto[] = [];
   const newest = new Map<number, string>([[opts.d, 'x']]);
@@ -173,6 +172,6 @@ export async function measureMatmulChain(
   for (let i = 0; i < (opts.sessions ?? 3); i++)
     seconds = Math.min(seconds, await fastestRun(graph, opts.rows, opts.d, opts.provider, opts.reps ?? 10));
   const perToken = flops / opts.rows;
-  const attention = 2 * 2 * ((opts.context + 1) / 2) * opts.d * opts.layers;
+  const attention = attentionFlops(opts);
   return 1 / ((seconds / opts.rows) * ((perToken + attention) / perToken));
 }

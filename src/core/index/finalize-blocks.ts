@@ -64,3 +64,13 @@ export function blockRows(
   }
   return rows;
 }
+
+/** Computes the rows of a block [start, end) of `db`'s features: what the phase's thread and its helper each run. */
+export function blockComputer(
+  db: Database.Database,
+  seed: number,
+  counter: CooccurrenceCounter | undefined,
+): (start: number, end: number) => FeatureRow[] {
+  const chunksOf = blockChunks(db);
+  return (start, end) => blockRows(chunksOf(start, end), start, end, seed, counter);
+}

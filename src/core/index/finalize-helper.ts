@@ -1,8 +1,8 @@
 /**
- * The finalize phase's helper thread (finalize-worker.ts): a second core computing blocks of
- * features it is asked for while the phase's own thread computes others and writes them all. Statistics are
- * per-feature and independent, so the rows are the ones one thread would compute; the phase
- * writes blocks in feature order, so a kill resumes after the last written feature as before.
+ * The finalize phase's helper thread (finalize-worker.ts): a second core computing the blocks
+ * of features it is asked for while the phase's own thread computes others and writes them all.
+ * Statistics are per-feature and independent, so the rows are the ones one thread would compute;
+ * the phase writes blocks in feature order, so a kill resumes after the last written feature.
  */
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';

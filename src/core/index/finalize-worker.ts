@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase, useSqliteNativeBinding } from '../kernel/sqlite.ts';
 import { workerError } from '../kernel/worker-thread.ts';
 import { CooccurrenceCounter } from './cooccurrence.ts';
-import { blockChunks, blockRows } from './finalize-blocks.ts';
+import { blockComputer } from './finalize-blocks.ts';
 import type { FinalizeWorkerData, FromFinalizeWorker, ToFinalizeWorker } from './finalize-helper.ts';
 
 const port = parentPort;
@@ -20,12 +20,11 @@ useSqliteNativeBinding(data.sqliteBinding);
 const post = (m: FromFinalizeWorker): void => port.postMessage(m);
 try {
   const db = openDatabase(data.file, { readonly: true, fileMustExist: true });
-  const chunksOf = blockChunks(db);
-  const counter = data.table ? new CooccurrenceCounter(data.table) : undefined;
+  const compute = blockComputer(db, data.seed, data.table ? new CooccurrenceCounter(data.table) : undefined);
   port.on('message', (m: ToFinalizeWorker) => {
     try {
       // (the blobs are small slices of Node's shared Buffer pool: copied, never transferred)
-      post({ type: 'rows', start: m.start, rows: blockRows(chunksOf(m.start, m.end), m.start, m.end, data.seed, counter) });
+      post({ type: 'rows', start: m.start, rows: compute(m.start, m.end) });
     } catch (e) {
       post(workerError(e));
     }

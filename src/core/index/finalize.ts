@@ -3,7 +3,7 @@ import { DENSE_DENSITY, DENSITY_BINS } from './bins.ts';
 import { COOCCURRENCE_META } from './cooccurrence.ts';
 import { CooccurrenceWriter } from './cooccurrence-store.ts';
 import { asBuffer } from './bytes.ts';
-import { blockChunks, blockRows, FEATURES_PER_BLOCK, type FeatureRow } from './finalize-blocks.ts';
+import { blockComputer, FEATURES_PER_BLOCK, type FeatureRow } from './finalize-blocks.ts';
 import { startFinalizeHelper, wantsHelper, type FinalizeHelper, type StartFinalizeHelper } from './finalize-helper.ts';
 import type { IndexWriter } from './store.ts';
 import { TOP_TOKENS_META, TopTokenWriter } from './top-tokens.ts';
@@ -75,8 +75,6 @@ export async function finalizeIndex(
   const blocks: [number, number][] = [];
   for (let b = next; b < dSae; b += FEATURES_PER_BLOCK) blocks.push([b, Math.min(dSae, b + FEATURES_PER_BLOCK)]);
   const counter = blocks.length ? cooccurrence?.counter() : undefined;
-  const chunksOf = blockChunks(db);
-  const computeHere = ([start, end]: [number, number]): FeatureRow[] => blockRows(chunksOf(start, end), start, end, seed, counter);
   const helper =
     blocks.length > 1 && (options.helper ?? wantsHelper(progress.activations))
       ? tryHelper(
@@ -89,7 +87,7 @@ export async function finalizeIndex(
           hooks,
         )
       : undefined;
-  const source = new BlockSource(blocks, computeHere, helper, hooks);
+  const source = new BlockSource(blocks, blockComputer(db, seed, counter), helper, hooks);
   try {
     for (let i = 0; i < blocks.length; i++) {
       if (hooks.shouldStop()) return undefined;
@@ -133,7 +131,7 @@ class BlockSource {
 
   constructor(
     private readonly blocks: readonly (readonly [number, number])[],
-    private readonly computeHere: (block: [number, number]) => FeatureRow[],
+    private readonly computeHere: (start: number, end: number) => FeatureRow[],
     private helper: FinalizeHelper | undefined,
     private readonly hooks: FinalizeHooks,
   ) {}
@@ -156,7 +154,7 @@ class BlockSource {
         this.#onHelper.delete(i);
         return there.catch(async (e: unknown) => {
           await this.#dropHelper(e);
-          return this.computeHere([...this.blocks[i]!]);
+          return this.computeHere(...this.blocks[i]!);
         });
       }
       // the helper still has it: compute another block meanwhile, then let the helper's answers in
@@ -171,7 +169,7 @@ class BlockSource {
 
   #computeNext(): void {
     const j = this.#next++;
-    this.#ready.set(j, this.computeHere([...this.blocks[j]!]));
+    this.#ready.set(j, this.computeHere(...this.blocks[j]!));
   }
 
   #feedHelper(): void {

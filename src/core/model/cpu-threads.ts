@@ -97,7 +97,7 @@ export function cgroupQuotaCpus(root = '/'): number | undefined {
   return quota;
 }
 
-/** `mount`/`own` and each folder above it up to `mount` (in a container the own path may not exist: then `mount` alone). */
+/** `mount`/`own` and each folder above it up to `mount` (one that does not exist, as in a container's own view, reads as no limit). */
 function upFrom(mount: string, own: string): string[] {
   const dirs: string[] = [];
   for (let rel = path.posix.normalize(`/${own}`); ; rel = path.posix.dirname(rel)) {
