@@ -66,8 +66,18 @@ export type GenerateOptions = Omit<GenerateArgs, 'promptIds' | 'extraFeeds'> & {
 /** The sessions an engine may hold: the untouched model and the spliced variants. */
 export type RunnerKey = 'base' | 'capture' | 'capture+recon' | Exclude<VariantKind, 'capture'>;
 
-function variantOptions(key: Exclude<RunnerKey, 'base'>, hook: string): VariantOptions {
-  if (key === 'capture+recon') return { kind: 'capture', hook, reconstruction: true };
+/** Providers that implement ONNX Runtime's FastGelu contrib op (fuse-gelu.ts). */
+const FAST_GELU_PROVIDERS: ReadonlySet<ProviderName> = new Set(['cpu', 'cuda']);
+
+/**
+ * The variant a session kind runs. Capture graphs take FastGelu where the provider has it;
+ * the graphs that generate keep the model's own GELU, so a steered run differs from the
+ * untouched model's only by the steering.
+ */
+function variantOptions(key: Exclude<RunnerKey, 'base'>, hook: string, provider: ProviderName): VariantOptions {
+  const fastGelu = FAST_GELU_PROVIDERS.has(provider) ? { fastGelu: true } : {};
+  if (key === 'capture+recon') return { kind: 'capture', hook, reconstruction: true, ...fastGelu };
+  if (key === 'capture') return { kind: 'capture', hook, ...fastGelu };
   return { kind: key, hook };
 }
 
@@ -164,7 +174,7 @@ export class Engine {
       const file =
         kind === 'base'
           ? this.folder.onnxFile
-          : variantFile(this.folder.onnxFile, this.sae, variantOptions(kind, this.hook), this.cacheDir).file;
+          : variantFile(this.folder.onnxFile, this.sae, variantOptions(kind, this.hook, this.activeProvider), this.cacheDir).file;
       r = ModelRunner.create(file, this.providers, { config: this.folder.config });
       this.runners.set(kind, r);
       r.catch(() => this.runners.delete(kind));

@@ -2,6 +2,7 @@ import type { SteerMode } from '#shared/intervention.ts';
 import type { Sae } from '../../sae/types.ts';
 import { GraphBuilder, attr, graphNames, pruneDead, toposort, valueInfo } from './builder.ts';
 import { elemTypeOf } from './elem-type.ts';
+import { fuseTanhGelu, MS_DOMAIN } from './fuse-gelu.ts';
 import { locateHookAmong, residualNormKind, type HookSite } from './hooks.ts';
 import { Ops } from './ops.ts';
 import { DataType, type GraphProto, type ModelProto, type NodeProto } from './proto.ts';
@@ -47,6 +48,17 @@ export interface VariantOptions {
   readonly dense?: boolean;
   /** capture only: also output the hook input and the SAE reconstruction (metrics). */
   readonly reconstruction?: boolean;
+  /**
+   * capture only: run the model's tanh GELUs as ONNX Runtime's FastGelu (fuse-gelu.ts). Only
+   * for providers that implement that contrib op (CPU, CUDA); any other would run it on the CPU.
+   */
+  readonly fastGelu?: boolean;
+}
+
+/** Declares an operator domain (version 1) the model does not import yet. */
+function useDomain(model: ModelProto, domain: string): void {
+  if (!(model.opsetImport ?? []).some((o) => o.domain === domain))
+    model.opsetImport = [...(model.opsetImport ?? []), { domain, version: 1 }];
 }
 
 function defaultOpset(model: ModelProto): number {
@@ -204,6 +216,7 @@ export function buildVariant(model: ModelProto, sae: Sae, opts: VariantOptions):
   }
 
   b.commit(graph);
+  if (opts.kind === 'capture' && opts.fastGelu && fuseTanhGelu(graph) > 0) useDomain(model, MS_DOMAIN);
   toposort(graph);
   if (opts.kind === 'capture') pruneDead(graph);
   return site;
