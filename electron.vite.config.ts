@@ -23,13 +23,15 @@ export default defineConfig({
       sourcemap: true,
       // The index and evaluation jobs' worker threads are entries of their own: out/main/index-worker.js
       // (src/core/index/worker-client.ts), out/main/finalize-worker.js (src/core/index/finalize-helper.ts)
-      // and out/main/health-worker.js (src/core/health/worker-client.ts).
+      // out/main/health-worker.js (src/core/health/worker-client.ts) and out/main/capture-worker.js
+      // (src/core/model/capture-thread.ts).
       rolldownOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           'index-worker': resolve(import.meta.dirname, 'src/core/index/worker.ts'),
           'finalize-worker': resolve(import.meta.dirname, 'src/core/index/finalize-worker.ts'),
           'health-worker': resolve(import.meta.dirname, 'src/core/health/worker.ts'),
+          'capture-worker': resolve(import.meta.dirname, 'src/core/model/capture-worker.ts'),
         },
       },
     },

@@ -42,10 +42,12 @@ const engine = await Engine.open({
   sae: path.resolve(options.sae),
   cacheDir: options.cacheDir,
   ...(options.provider ? { provider: options.provider } : {}),
+  // as the app opens its engine (workspace.ts): captures run in the engine's capture thread
+  ...(args.engine === 'shared' ? { captureThread: true } : {}),
 });
 await engine.capture([Array.from({ length: options.context ?? 128 }, (_, i) => i % 200)], 8);
 let indexEnd = 0;
-// capture calls run here, synchronously (onnxruntime-node's run holds the calling thread)
+// how long this thread (the app's) waited at worst: a capture call holds the thread that runs it
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 const t0 = performance.now();

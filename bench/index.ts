@@ -17,9 +17,10 @@
  * - peak RSS of indexing 1× and 10× the tokens, each in its own process (target growth ≤ 1.2×),
  *   with real capture and with the synthetic fast path;
  * - peak RSS of an app index job (startIndexWorker, as the index service runs it), and the longest
- *   stall of that process's event loop (capture calls hold the thread that runs them), in a process
+ *   stall of that process's event loop (a capture call holds the thread that runs it), in a process
  *   that already holds the engine, as the app's workspace does: the job opening a second copy
- *   of the model (before, issue #21 item 4) against the job capturing on that engine (now);
+ *   of the model (before, issue #21 item 4) against the job capturing on that engine, whose
+ *   capture graphs run in its capture thread (now);
  * - this machine's limit: ONNX Runtime's own MatMul throughput on the capture graph's weight
  *   shapes, as tokens/s (bench/matmul-limit.ts), and indexing as a share of it (target ≥ 0.8);
  *   and the same MatMuls chained in one graph, weights read in the model's order, as a check of
@@ -245,7 +246,7 @@ for (let r = 0; r < reps; r++) {
 const provider = engine.activeProvider;
 await engine.close();
 // the machine's limit on the same shapes, as many tokens per MatMul as the engine's capture calls hold
-// (captureRowsPerCall; an engine lent to an app job takes one window a call, to keep its thread free)
+// (captureRowsPerCall: the CLI's engine and the app's, whose captures run in a thread of their own)
 const hookLayer = Number(/^blocks\.(\d+)\./.exec(HOOK)![1]);
 const limitOptions = {
   rows: CTX * Math.min(BATCH, captureRowsPerCall(CTX, D_SAE)),
@@ -406,7 +407,7 @@ console.log(
   `peak RSS           synthetic ${JSON.stringify(result.rss_mb_synthetic)} MB → ${result.rss_growth_synthetic}× · real ${JSON.stringify(result.rss_mb_real)} MB → ${result.rss_growth_real}× (target ≤ 1.2×)`,
 );
 console.log(
-  `app index job      peak RSS ${result.app_job_rss_mb_second_engine} MB with the job's own engine beside the app's (before) → ${result.app_job_rss_mb_one_engine} MB capturing on the app's engine (now), ${appShared.result.tokens} tokens; ${JSON.stringify(result.app_job_tokens_per_second)} tokens/s; the app thread's longest stall ${appSeparate.coreThreadStallMs.max} ms (before) → ${appShared.coreThreadStallMs.max} ms (now: each capture call holds it)`,
+  `app index job      peak RSS ${result.app_job_rss_mb_second_engine} MB with the job's own engine beside the app's (before) → ${result.app_job_rss_mb_one_engine} MB capturing on the app's engine (now), ${appShared.result.tokens} tokens; ${JSON.stringify(result.app_job_tokens_per_second)} tokens/s; the app thread's longest stall ${appSeparate.coreThreadStallMs.max} ms (before) → ${appShared.coreThreadStallMs.max} ms (now: captures run in the engine's capture thread)`,
 );
 console.log(
   `shards             ${result.shard_tokens} tokens: one process ${result.single_process_seconds}s · 2 shards at once ${result.two_shards_seconds}s + merge ${result.merge_seconds}s (copy ${result.merge_copy_seconds}s, statistics ${result.merge_statistics_seconds}s) → ${result.shards_then_merge_vs_single}× the single run's wall time (synthetic capture)`,

@@ -19,6 +19,7 @@ export const coreWorkerEntries = {
   'index-worker': 'src/core/index/worker.ts',
   'finalize-worker': 'src/core/index/finalize-worker.ts',
   'health-worker': 'src/core/health/worker.ts',
+  'capture-worker': 'src/core/model/capture-worker.ts',
 };
 const entries = { cli: 'src/cli/index.ts', ...coreWorkerEntries };
 

@@ -25,12 +25,14 @@ export interface IndexWorkerHooks {
 
 /**
  * Runs the worker's captures on `engine`, answering each with its latents (copied: the worker
- * owns them). One window per session call: each call holds this thread (the app's) while it
- * runs, and requests to the app are answered between calls.
+ * owns them). An engine with a capture thread (the app's) runs them there, as many windows a
+ * session call as capture likes; one without runs them on this thread, one window a call, so
+ * that requests to this thread are answered between calls.
  */
 function serveCaptures(worker: Worker, engine: Engine): (m: FromIndexWorker & { type: 'capture' }) => void {
+  const perCall = engine.capturesOffThread ? {} : { maxRowsPerCall: 1 };
   return (m) => {
-    engine.capture(m.rows, m.k, { maxRowsPerCall: 1 }).then(
+    engine.capture(m.rows, m.k, perCall).then(
       (r) => {
         const values = r.values.slice();
         const indices = r.indices.slice();

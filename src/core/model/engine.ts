@@ -1,4 +1,3 @@
-import ort from 'onnxruntime-node';
 import { AppError } from '#shared/reply.ts';
 import { releaseFactsForSaePath } from '../hub/release-facts.ts';
 import { loadSae } from '../sae/load.ts';
@@ -7,11 +6,13 @@ import type { InterventionInput } from '#shared/intervention.ts';
 import { rowSteerFeeds, steerFeeds, validateInterventions, type PromptSpans } from './steer-feeds.ts';
 import { hiddenSize, modelMaxPositions } from './config-facts.ts';
 import { generate, type GenerateArgs, type GenerateResult } from './generate.ts';
+import { runCapture } from './capture-run.ts';
 import { captureRowsPerCall, joinCaptures, type CaptureResult } from './capture-split.ts';
+import { CaptureThread } from './capture-thread.ts';
 import { checkGenerationLength, checkSteerValues } from './generation-bounds.ts';
 import { generateBatch, type BatchGenerateArgs, type BatchRow, type BatchRowResult } from './generate-batch.ts';
 import { openModelFolder, type ModelFolder } from './model-folder.ts';
-import { SaeIO, type VariantKind, type VariantOptions } from './onnx/variants.ts';
+import { type VariantKind, type VariantOptions } from './onnx/variants.ts';
 import { ModelFileError } from './onnx/proto.ts';
 import { chooseProviders, type ProviderName } from './providers.ts';
 import { ModelRunner, type KvCache } from './runner.ts';
@@ -30,6 +31,11 @@ export interface EngineOptions {
   readonly provider?: ProviderName;
   /** Where spliced graph variants are cached. */
   readonly cacheDir: string;
+  /**
+   * Run the capture graphs in a thread of their own (capture-thread.ts): for an engine whose
+   * thread answers requests (the app's), which a capture would otherwise hold for its duration.
+   */
+  readonly captureThread?: boolean;
 }
 
 /** A token with its strongest latents, strongest first: [feature, value]. */
@@ -64,7 +70,10 @@ export type GenerateOptions = Omit<GenerateArgs, 'promptIds' | 'extraFeeds'> & {
 };
 
 /** The sessions an engine may hold: the untouched model and the spliced variants. */
-export type RunnerKey = 'base' | 'capture' | 'capture+recon' | Exclude<VariantKind, 'capture'>;
+export type RunnerKey = 'base' | CaptureKey | Exclude<VariantKind, 'capture'>;
+
+/** The sessions of capture graphs (the latents, with or without the reconstruction). */
+type CaptureKey = 'capture' | 'capture+recon';
 
 /** Providers that implement ONNX Runtime's FastGelu contrib op (fuse-gelu.ts). */
 const FAST_GELU_PROVIDERS: ReadonlySet<ProviderName> = new Set(['cpu', 'cuda']);
@@ -88,6 +97,10 @@ function variantOptions(key: Exclude<RunnerKey, 'base'>, hook: string, provider:
  */
 export class Engine {
   private readonly runners = new Map<RunnerKey, Promise<ModelRunner>>();
+  /** The capture graphs' files, by kind (finding a variant hashes its inputs' stats). */
+  private readonly variantPaths = new Map<CaptureKey, string>();
+  /** Capture kinds whose session the capture thread holds. */
+  private readonly threadKinds = new Set<CaptureKey>();
 
   private constructor(
     readonly folder: ModelFolder,
@@ -96,6 +109,8 @@ export class Engine {
     readonly providers: readonly ProviderName[],
     readonly tokenizer: TextTokenizer,
     private readonly cacheDir: string,
+    /** Where the capture graphs run when not on this thread. */
+    private readonly captureThread: CaptureThread | undefined,
   ) {}
 
   static async open(opts: EngineOptions): Promise<Engine> {
@@ -118,8 +133,16 @@ export class Engine {
     }
     const providers = await chooseProviders(opts.provider);
     const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.config);
-    const engine = new Engine(folder, sae, hook, providers, tokenizer, opts.cacheDir);
-    await engine.runner('capture'); // builds (or finds) the spliced graph now: bad hooks fail at open
+    const thread = opts.captureThread ? CaptureThread.start({ providers, config: folder.config }) : undefined;
+    const engine = new Engine(folder, sae, hook, providers, tokenizer, opts.cacheDir, thread);
+    try {
+      // builds (or finds) the spliced graph now: bad hooks fail at open
+      if (thread) await engine.threadSession('capture');
+      else await engine.runner('capture');
+    } catch (e) {
+      await engine.close();
+      throw e;
+    }
     return engine;
   }
 
@@ -174,7 +197,9 @@ export class Engine {
       const file =
         kind === 'base'
           ? this.folder.onnxFile
-          : variantFile(this.folder.onnxFile, this.sae, variantOptions(kind, this.hook, this.activeProvider), this.cacheDir).file;
+          : kind === 'capture' || kind === 'capture+recon'
+            ? this.variantPath(kind)
+            : variantFile(this.folder.onnxFile, this.sae, variantOptions(kind, this.hook, this.activeProvider), this.cacheDir).file;
       r = ModelRunner.create(file, this.providers, { config: this.folder.config });
       this.runners.set(kind, r);
       r.catch(() => this.runners.delete(kind));
@@ -210,27 +235,30 @@ export class Engine {
   }
 
   private async captureNow(rows: readonly (readonly number[])[], k: number, opts: { reconstruction?: boolean }): Promise<CaptureResult> {
-    const runner = await this.runner(opts.reconstruction ? 'capture+recon' : 'capture');
+    const kind = opts.reconstruction ? 'capture+recon' : 'capture';
     const K = Math.max(1, Math.min(k, this.sae.config.dSae));
-    const { outputs } = await runner.forward({
-      ids: rows,
-      extra: { [SaeIO.topK]: new ort.Tensor('int64', BigInt64Array.from([BigInt(K)]), [1]) },
-    });
-    const idx = outputs[SaeIO.topIndices]!.data as BigInt64Array;
-    return {
-      batch: rows.length,
-      length: rows[0]?.length ?? 0,
-      // TopK-style SAEs return at most their k, whatever was asked
-      k: Number(outputs[SaeIO.topValues]!.dims[2]),
-      values: floatData(outputs[SaeIO.topValues]!),
-      indices: Int32Array.from(idx, (v) => Number(v)),
-      ...(opts.reconstruction
-        ? {
-            hookInput: floatData(outputs[SaeIO.hookInput]!),
-            reconstruction: floatData(outputs[SaeIO.reconstruction]!),
-          }
-        : {}),
-    };
+    if (this.captureThread) return this.captureThread.capture(await this.threadSession(kind), rows, K, opts.reconstruction === true);
+    return runCapture(await this.runner(kind), rows, K, opts.reconstruction === true);
+  }
+
+  /** The file of a capture graph, built on first use. */
+  private variantPath(kind: CaptureKey): string {
+    let file = this.variantPaths.get(kind);
+    if (!file) {
+      file = variantFile(this.folder.onnxFile, this.sae, variantOptions(kind, this.hook, this.activeProvider), this.cacheDir).file;
+      this.variantPaths.set(kind, file);
+    }
+    return file;
+  }
+
+  /** The file of a capture graph whose session the capture thread holds (opened there on first use). */
+  private async threadSession(kind: CaptureKey): Promise<string> {
+    const file = this.variantPath(kind);
+    if (!this.threadKinds.has(kind)) {
+      await this.captureThread!.open(file);
+      this.threadKinds.add(kind);
+    }
+    return file;
   }
 
   /** True when the model takes and returns a KV cache (needed for `logits` with a clean prefix). */
@@ -341,7 +369,12 @@ export class Engine {
 
   /** The sessions created (or being created) now. */
   get sessions(): RunnerKey[] {
-    return [...this.runners.keys()];
+    return [...this.threadKinds, ...this.runners.keys()];
+  }
+
+  /** True when captures run in the engine's capture thread, leaving this thread free. */
+  get capturesOffThread(): boolean {
+    return this.captureThread !== undefined;
   }
 
   /** Refuses new calls, waits for those in flight, then releases every session. */
@@ -350,6 +383,7 @@ export class Engine {
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     const all = [...this.runners.values()];
     this.runners.clear();
-    await Promise.allSettled(all.map(async (r) => (await r).release()));
+    this.threadKinds.clear();
+    await Promise.allSettled([...all.map(async (r) => (await r).release()), this.captureThread?.close()]);
   }
 }

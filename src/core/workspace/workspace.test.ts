@@ -140,6 +140,7 @@ describe('workspace', () => {
       core.index.pause(job);
       await core.bus.next('job.progress', (p) => p.job === job && p.phase === 'paused');
       assert.equal(opened.length, 1, 'one engine: the workspace opened it and the job captures on it');
+      assert.ok(opened[0]!.capturesOffThread, "the workspace's engine captures in a thread of its own, not on the app's");
       const first = opened[0]!;
 
       // another corpus: a new engine for the workspace, while the paused job still holds the first

@@ -191,6 +191,8 @@ export class Workspace {
       sae: sel.sae,
       cacheDir: graphCacheDir(this.core.data.dir),
       ...(sel.hook ? { hook: sel.hook } : {}),
+      // this thread answers the app's requests: captures (index jobs, a text's latents) run beside it
+      captureThread: true,
     });
   }
 
