@@ -14,7 +14,7 @@ import { Engine } from '../model/engine.ts';
 import { openDatabase } from '../kernel/sqlite.ts';
 import { referenceCase, writeJsonlCorpus } from '#testing/index/test-support.ts';
 import { IndexReader } from './reader.ts';
-import { FEATURES_PER_BLOCK } from './finalize-blocks.ts';
+import { blockComputer, FEATURES_PER_BLOCK } from './finalize-blocks.ts';
 import { startFinalizeHelper, type StartFinalizeHelper } from './finalize-helper.ts';
 import { runIndex, type IndexJobOptions, type IndexModel, type IndexRuntime } from './indexer.ts';
 import { hashedCapture } from './testdata/hashed-capture.ts';
@@ -79,13 +79,20 @@ function answers(file: string, ids: readonly number[]): unknown[] {
   }
 }
 
-/** The real helper, counting the blocks it answers; with `failAfter`, every later block fails as a dead thread's would. */
+/**
+ * The real helper, counting the blocks it answers; with `failAfter`, every later block fails as
+ * a dead thread's would. It says it is ready at once, so it is handed blocks while its thread
+ * still loads (they wait in its queue): on a small index the phase's thread would otherwise
+ * have computed every block before the thread, started from sources, is up.
+ */
 function watchedHelper(failAfter = Infinity): { start: StartFinalizeHelper; answered: () => number } {
   let answered = 0;
   let asked = 0;
   const start: StartFinalizeHelper = (data) => {
     const real = startFinalizeHelper(data);
     return {
+      ready: Promise.resolve(),
+      useTable: (table) => real.useTable(table),
       rows: (start, end) => {
         if (++asked > failAfter) return Promise.reject(new Error('the finalize helper thread exited (code 1)'));
         return real.rows(start, end).then((rows) => (answered++, rows));
@@ -156,4 +163,30 @@ test('a helper that fails part-way: this thread computes its blocks, with one wa
     warnings[0]!,
     /the finalize helper thread failed \(the finalize helper thread exited \(code 1\)\): this thread computes the rest/,
   );
+});
+
+test('the helper thread says when it is ready; its blocks are the ones this thread computes', async () => {
+  const db = path.join(tmp, 'ready.sqlite');
+  await runIndex(options(db), {}, { engine: model, finalizeHelper: false });
+  const helper = startFinalizeHelper({ file: db, seed: 3 });
+  try {
+    let ready = false;
+    void helper.ready.then(() => (ready = true));
+    await helper.ready;
+    assert.equal(ready, true);
+    const conn = openDatabase(db, { readonly: true });
+    try {
+      const here = blockComputer(conn, 3, undefined);
+      for (const start of [0, FEATURES_PER_BLOCK]) {
+        // (Buffers cross threads as plain Uint8Arrays)
+        const mine = here(start, start + FEATURES_PER_BLOCK).map((r) => ({ ...r, blobs: r.blobs.map((b) => new Uint8Array(b)) }));
+        assert.ok(mine.length > 0);
+        assert.deepEqual(await helper.rows(start, start + FEATURES_PER_BLOCK), mine);
+      }
+    } finally {
+      conn.close();
+    }
+  } finally {
+    await helper.close();
+  }
 });

@@ -24,22 +24,30 @@ export interface FinalizeWorkerData {
   /** The index file, opened read-only there. */
   readonly file: string;
   readonly seed: number;
-  /** The co-occurrence table to count rows from; absent when the phase records none. */
-  readonly table?: CooccurrenceTable;
   readonly sqliteBinding?: string;
 }
 
-/** A block to compute: features [start, end). */
-export interface ToFinalizeWorker {
-  readonly type: 'block';
-  readonly start: number;
-  readonly end: number;
-}
+/**
+ * The co-occurrence table to count rows from (sent once, before any block, when the phase
+ * records co-occurrence: the thread starts while this one builds it), or a block to compute:
+ * features [start, end).
+ */
+export type ToFinalizeWorker =
+  { readonly type: 'table'; readonly table: CooccurrenceTable } | { readonly type: 'block'; readonly start: number; readonly end: number };
 
-export type FromFinalizeWorker = { readonly type: 'rows'; readonly start: number; readonly rows: FeatureRow[] } | WorkerFailure;
+export type FromFinalizeWorker =
+  { readonly type: 'ready' } | { readonly type: 'rows'; readonly start: number; readonly rows: FeatureRow[] } | WorkerFailure;
 
 /** A running helper. */
 export interface FinalizeHelper {
+  /**
+   * Resolves once the thread takes blocks (modules loaded, index open: ~0.1–0.2 s after its
+   * start, while the phase's thread computes blocks itself), or once it failed (its blocks then
+   * reject). Never rejects.
+   */
+  readonly ready: Promise<void>;
+  /** Counts co-occurrence rows from `table` in every block asked after this. */
+  useTable(table: CooccurrenceTable): void;
   /** The rows of features [start, end), computed there; blocks are computed in the order asked. */
   rows(start: number, end: number): Promise<FeatureRow[]>;
   /** Stops the thread (pending blocks reject). */
@@ -63,12 +71,16 @@ export const startFinalizeHelper: StartFinalizeHelper = (data) => {
   } satisfies FinalizeWorkerData);
   const pending: { start: number; resolve: (rows: FeatureRow[]) => void; reject: (e: Error) => void }[] = [];
   let failed: Error | undefined;
+  let isReady!: () => void;
+  const ready = new Promise<void>((resolve) => (isReady = resolve));
   const fail = (e: Error): void => {
     failed ??= e;
     for (const p of pending.splice(0)) p.reject(failed);
+    isReady();
   };
   worker.on('message', (m: FromFinalizeWorker) => {
     if (m.type === 'error') return fail(rebuiltError(m));
+    if (m.type === 'ready') return isReady();
     const p = pending.shift();
     if (p?.start !== m.start) return fail(new AppError('internal', `finalize helper answered block ${m.start} out of order`));
     p.resolve(m.rows);
@@ -76,6 +88,8 @@ export const startFinalizeHelper: StartFinalizeHelper = (data) => {
   worker.on('error', fail);
   worker.on('exit', (code) => fail(new AppError('internal', `the finalize helper thread exited (code ${code})`)));
   return {
+    ready,
+    useTable: (table) => worker.postMessage({ type: 'table', table } satisfies ToFinalizeWorker),
     rows: (start, end) =>
       new Promise((resolve, reject) => {
         if (failed) return reject(failed);

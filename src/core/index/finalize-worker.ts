@@ -1,7 +1,8 @@
 /**
- * Entry of the finalize phase's helper thread: computes the blocks of features it is sent
- * (finalize-blocks.ts) from its own read-only connection to the index, counting co-occurrence
- * rows from the phase's shared table, and posts their rows back in the order asked. The phase's
+ * Entry of the finalize phase's helper thread: says when it is ready, then computes the blocks
+ * of features it is sent (finalize-blocks.ts) from its own read-only connection to the index,
+ * counting co-occurrence rows from the phase's shared table (sent before the first block), and
+ * posts their rows back in the order asked. The phase's
  * thread writes them (one writer). The parent is src/core/index/finalize-helper.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -20,15 +21,17 @@ useSqliteNativeBinding(data.sqliteBinding);
 const post = (m: FromFinalizeWorker): void => port.postMessage(m);
 try {
   const db = openDatabase(data.file, { readonly: true, fileMustExist: true });
-  const compute = blockComputer(db, data.seed, data.table ? new CooccurrenceCounter(data.table) : undefined);
+  let compute = blockComputer(db, data.seed, undefined);
   port.on('message', (m: ToFinalizeWorker) => {
     try {
+      if (m.type === 'table') compute = blockComputer(db, data.seed, new CooccurrenceCounter(m.table));
       // (the blobs are small slices of Node's shared Buffer pool: copied, never transferred)
-      post({ type: 'rows', start: m.start, rows: compute(m.start, m.end) });
+      else post({ type: 'rows', start: m.start, rows: compute(m.start, m.end) });
     } catch (e) {
       post(workerError(e));
     }
   });
+  post({ type: 'ready' });
 } catch (e) {
   post(workerError(e));
 }

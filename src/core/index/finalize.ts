@@ -74,19 +74,13 @@ export async function finalizeIndex(
       : undefined;
   const blocks: [number, number][] = [];
   for (let b = next; b < dSae; b += FEATURES_PER_BLOCK) blocks.push([b, Math.min(dSae, b + FEATURES_PER_BLOCK)]);
-  const counter = blocks.length ? cooccurrence?.counter() : undefined;
+  // the helper thread starts first: it loads while this thread builds the co-occurrence table
   const helper =
     blocks.length > 1 && (options.helper ?? wantsHelper(progress.activations))
-      ? tryHelper(
-          () =>
-            (typeof options.helper === 'function' ? options.helper : startFinalizeHelper)({
-              file: db.name,
-              seed,
-              ...(counter ? { table: counter.table } : {}),
-            }),
-          hooks,
-        )
+      ? tryHelper(() => (typeof options.helper === 'function' ? options.helper : startFinalizeHelper)({ file: db.name, seed }), hooks)
       : undefined;
+  const counter = blocks.length ? cooccurrence?.counter() : undefined;
+  if (counter) helper?.useTable(counter.table);
   const source = new BlockSource(blocks, blockComputer(db, seed, counter), helper, hooks);
   try {
     for (let i = 0; i < blocks.length; i++) {
@@ -117,27 +111,35 @@ const HELPER_QUEUE = 2;
 const RUN_AHEAD = 4;
 
 /**
- * The rows of each block, handed out in block order and computed wherever a core is free: the
- * helper thread is kept HELPER_QUEUE blocks ahead, and while the block due next is still on the
- * helper this thread computes the next unassigned one instead of waiting (it also writes every
- * block, so a fixed half each left one core idle). Without a helper, or once it fails, every
- * block is computed here: the same rows either way.
+ * The rows of each block, handed out in block order and computed wherever a core is free: once
+ * the helper thread is ready (this thread computes blocks while it starts: handed blocks at
+ * once, it left this thread idle ~0.15 s waiting for the first), it is kept HELPER_QUEUE blocks
+ * ahead, and while the block due next is still on the helper this thread computes the next
+ * unassigned one instead of waiting (it also writes every block, so a fixed half each left one
+ * core idle). Without a helper, or once it fails, every block is computed here: the same rows
+ * either way.
  */
 class BlockSource {
   readonly #ready = new Map<number, FeatureRow[]>();
   readonly #onHelper = new Map<number, Promise<FeatureRow[]>>();
   readonly #back = new Set<number>();
   #next = 0;
+  /** Set once the helper takes blocks: until then this thread computes them, as if alone. */
+  #helperReady = false;
 
   constructor(
     private readonly blocks: readonly (readonly [number, number])[],
     private readonly computeHere: (start: number, end: number) => FeatureRow[],
     private helper: FinalizeHelper | undefined,
     private readonly hooks: FinalizeHooks,
-  ) {}
+  ) {
+    void helper?.ready.then(() => (this.#helperReady = true));
+  }
 
   /** Block i's rows (blocks are taken in order). */
   async take(i: number): Promise<FeatureRow[]> {
+    // a turn of the event loop per block while the helper starts, so its 'ready' gets in
+    if (this.helper && !this.#helperReady) await new Promise<void>((resolve) => setImmediate(resolve));
     for (;;) {
       this.#feedHelper();
       const here = this.#ready.get(i);
@@ -177,6 +179,7 @@ class BlockSource {
     // the helper's answers wait here until taken: bounded like this thread's own
     while (
       this.helper &&
+      this.#helperReady &&
       this.#next < this.blocks.length &&
       pending() < HELPER_QUEUE &&
       this.#onHelper.size + this.#ready.size < HELPER_QUEUE + RUN_AHEAD
