@@ -27,6 +27,7 @@ import { rankPrompt } from './prompt-rank.ts';
 import { searchPage, type Candidate } from './search.ts';
 import { TopTokenRows } from './top-token-rows.ts';
 import { errorMessage } from '#shared/error-message.ts';
+import { yieldTurn } from '../util/yield-turn.ts';
 
 /** What the explorer is built from. */
 export interface ExplorerServiceDeps extends Pick<Kernel, 'files' | 'onClose'> {
@@ -44,9 +45,6 @@ interface Versioned<V> {
   version: number;
   map: Map<number, V>;
 }
-
-/** Lets other work run between backfill batches. */
-const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * The explorer of one core: feature search over an index's statistics joined with

@@ -2,8 +2,8 @@
  * Entry of the finalize phase's helper thread: says when it is ready, then computes the blocks
  * of features it is sent (finalize-blocks.ts) from its own read-only connection to the index,
  * counting co-occurrence rows from the phase's shared table (sent before the first block), and
- * posts their rows back in the order asked. The phase's
- * thread writes them (one writer). The parent is src/core/index/finalize-helper.ts.
+ * posts their rows back in the order asked. The phase's thread writes them (one writer). The
+ * parent is src/core/index/finalize-helper.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase, useSqliteNativeBinding } from '../kernel/sqlite.ts';

@@ -9,6 +9,7 @@ import type { IndexWriter } from './store.ts';
 import { TOP_TOKENS_META, TopTokenWriter } from './top-tokens.ts';
 import type { DensityBin, IndexSummary, Progress } from './types.ts';
 import { errorMessage } from '#shared/error-message.ts';
+import { yieldTurn } from '../util/yield-turn.ts';
 
 /** The across-feature log10-density histogram over [log10(1/tokens), 0]. */
 export function densityHistogram(counts: readonly number[], tokens: number): DensityBin[] {
@@ -139,7 +140,7 @@ class BlockSource {
   /** Block i's rows (blocks are taken in order). */
   async take(i: number): Promise<FeatureRow[]> {
     // a turn of the event loop per block while the helper starts, so its 'ready' gets in
-    if (this.helper && !this.#helperReady) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.helper && !this.#helperReady) await yieldTurn();
     for (;;) {
       this.#feedHelper();
       const here = this.#ready.get(i);
@@ -161,7 +162,7 @@ class BlockSource {
       }
       // the helper still has it: compute another block meanwhile, then let the helper's answers in
       this.#computeNext();
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldTurn();
     }
   }
 

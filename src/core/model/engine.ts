@@ -97,8 +97,8 @@ function variantOptions(key: Exclude<RunnerKey, 'base'>, hook: string, provider:
  */
 export class Engine {
   private readonly runners = new Map<RunnerKey, Promise<ModelRunner>>();
-  /** The capture graphs' files, by kind (finding a variant hashes its inputs' stats). */
-  private readonly variantPaths = new Map<CaptureKey, string>();
+  /** The spliced graphs' files, by kind (finding a variant hashes its inputs' stats). */
+  private readonly variantPaths = new Map<Exclude<RunnerKey, 'base'>, string>();
   /** Capture kinds whose session the capture thread holds. */
   private readonly threadKinds = new Set<CaptureKey>();
 
@@ -194,12 +194,7 @@ export class Engine {
     if (this.closed && this.inFlight === 0) throw this.closedError();
     let r = this.runners.get(kind);
     if (!r) {
-      const file =
-        kind === 'base'
-          ? this.folder.onnxFile
-          : kind === 'capture' || kind === 'capture+recon'
-            ? this.variantPath(kind)
-            : variantFile(this.folder.onnxFile, this.sae, variantOptions(kind, this.hook, this.activeProvider), this.cacheDir).file;
+      const file = kind === 'base' ? this.folder.onnxFile : this.variantPath(kind);
       r = ModelRunner.create(file, this.providers, { config: this.folder.config });
       this.runners.set(kind, r);
       r.catch(() => this.runners.delete(kind));
@@ -241,8 +236,8 @@ export class Engine {
     return runCapture(await this.runner(kind), rows, K, opts.reconstruction === true);
   }
 
-  /** The file of a capture graph, built on first use. */
-  private variantPath(kind: CaptureKey): string {
+  /** The file of a spliced graph, built (or found in the cache) on first use. */
+  private variantPath(kind: Exclude<RunnerKey, 'base'>): string {
     let file = this.variantPaths.get(kind);
     if (!file) {
       file = variantFile(this.folder.onnxFile, this.sae, variantOptions(kind, this.hook, this.activeProvider), this.cacheDir).file;
