@@ -72,6 +72,27 @@ describe("an engine's capture thread", () => {
     assert.deepEqual(dumpIndex(path.join(tmp, 'lent.sqlite')), dumpIndex(path.join(tmp, 'own.sqlite')));
   });
 
+  test('a thread that dies fails the calls it had; the next call starts a fresh thread that captures the same', async () => {
+    const e = await Engine.open({ model: ref.modelDir, sae: ref.saeDir, cacheDir, captureThread: true });
+    try {
+      const ids = rows(4, 16);
+      const expected = arrays(await plain.capture(ids, 8));
+      assert.deepEqual(arrays(await e.capture(ids, 8)), expected);
+      const thread = e['captureThread']!;
+      // a call asked as the thread dies fails with the reason (or was answered just before)
+      const inFlight = e.capture(ids, 8).then(arrays, (err: unknown) => err);
+      await thread.kill();
+      const answer = await inFlight;
+      if (answer instanceof Error) assert.match(answer.message, /capture thread exited/);
+      else assert.deepEqual(answer, expected);
+      assert.deepEqual(arrays(await e.capture(ids, 8)), expected);
+      assert.deepEqual(arrays(await e.capture(ids, 8, { reconstruction: true })), arrays(await plain.capture(ids, 8, { reconstruction: true })));
+      assert.equal(thread.restarts, 1);
+    } finally {
+      await e.close();
+    }
+  });
+
   test('closing the engine ends its thread; a capture after that fails plainly', async () => {
     const e = await Engine.open({ model: ref.modelDir, sae: ref.saeDir, cacheDir, captureThread: true });
     const inFlight = e.capture(rows(4, 16), 8);

@@ -40,23 +40,45 @@ export type FromCaptureThread =
 
 type Pending = { readonly resolve: (r: CaptureResult | undefined) => void; readonly reject: (e: Error) => void };
 
-/** The engine's side of its capture thread. */
+/**
+ * The engine's side of its capture thread. A thread that dies (an uncaught error, a worker
+ * that exits) fails the calls it had been asked; the next call starts a fresh thread, whose
+ * sessions are created again on first use, so an engine that loses its thread mid-index goes
+ * on once the job is resumed. A thread that never answered is not restarted: it fails the
+ * same way again (a binding that does not load), so every later call fails with its reason.
+ */
 export class CaptureThread {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private worker!: Worker;
   private failed: Error | undefined;
-  private readonly exited: Promise<void>;
+  /** Whether the current thread has answered a request (so a restart may help). */
+  private answered = false;
+  private closing = false;
+  private exited!: Promise<void>;
+  /** Threads started after the first died. */
+  restarts = 0;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(private readonly data: CaptureThreadData) {
+    this.spawn();
+  }
+
+  private spawn(): void {
+    const worker = spawnWorker(workerEntry(import.meta.url, './capture-worker.ts', 'capture-worker'), this.data satisfies CaptureThreadData);
+    this.worker = worker;
+    this.failed = undefined;
+    this.answered = false;
     worker.on('message', (m: FromCaptureThread) => {
       // its sessions are released: nothing is left to wait for
       if (m.type === 'closed') return void worker.terminate();
+      this.answered = true;
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (m.type === 'failed') p?.reject(rebuiltError(m.error));
       else p?.resolve(m.type === 'captured' ? m.result : undefined);
     });
     const fail = (e: Error): void => {
+      if (this.worker !== worker) return;
       this.failed ??= e;
       for (const p of this.pending.values()) p.reject(this.failed);
       this.pending.clear();
@@ -72,18 +94,26 @@ export class CaptureThread {
 
   /** Starts the thread (its sessions are created by `open` or the first capture). */
   static start(data: CaptureThreadData): CaptureThread {
-    return new CaptureThread(
-      spawnWorker(workerEntry(import.meta.url, './capture-worker.ts', 'capture-worker'), data satisfies CaptureThreadData),
-    );
+    return new CaptureThread(data);
   }
 
   private ask(m: CaptureRequest): Promise<CaptureResult | undefined> {
+    if (this.failed && this.answered && !this.closing) {
+      this.restarts++;
+      this.spawn();
+    }
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ ...m, id } satisfies ToCaptureThread);
     });
+  }
+
+  /** Ends the thread at once, as a crash would (tests of what follows one). */
+  async kill(): Promise<void> {
+    await this.worker.terminate();
+    await this.exited;
   }
 
   /** Creates the session of capture graph `file` (a bad graph fails here). */
@@ -100,6 +130,7 @@ export class CaptureThread {
 
   /** Releases the sessions and ends the thread, after the calls already asked. */
   async close(): Promise<void> {
+    this.closing = true;
     if (!this.failed) this.worker.postMessage({ type: 'close' } satisfies ToCaptureThread);
     await this.exited;
   }

@@ -7,7 +7,7 @@ import { buildVariant, type VariantOptions } from './onnx/variants.ts';
 import { linkIfMissing, publishContentAddressed, writeFileAtomic } from '../util/atomic-write.ts';
 
 /** Bump when the graph builder changes what it emits, so cached variants are rebuilt. */
-export const BUILDER_VERSION = 4;
+export const BUILDER_VERSION = 5;
 
 const memo = new Map<string, string>();
 

@@ -62,6 +62,13 @@ export class Ops {
   gather(data: string, indices: string, axis: number): string {
     return this.b.op('Gather', [data, indices], { axis: attr.int(axis) });
   }
+  /** `x` [B, T, n] with a 1 appended to every row: [B, T, n + 1]. */
+  appendOne(x: string): string {
+    const pads = [0, 0, 0, 0, 0, 1];
+    // Pad took its pads and value as attributes until opset 11
+    if (this.opset >= 11) return this.b.op('Pad', [x, this.b.int64s('pads', pads), this.b.scalar('one', 1)]);
+    return this.b.op('Pad', [x], { pads: attr.ints(pads), value: attr.float(1) });
+  }
   /** TopK along the last axis: [values, indices], largest first. */
   topk(x: string, k: string): [string, string] {
     const [v, i] = this.b.node('TopK', [x, k], 2, { axis: attr.int(-1), largest: attr.int(1), sorted: attr.int(1) });

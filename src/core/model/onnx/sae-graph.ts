@@ -83,7 +83,7 @@ export function emitSae(ops: Ops, sae: Sae, hook: string, opts: { readonly cente
     dense: denseFn,
     selected,
   } = c.architecture === 'topk' || c.architecture === 'switch'
-    ? sparseLatents(ops, c, T, xn, xc, zero)
+    ? sparseLatents(ops, sae, T, xn, xc, zero)
     : elementwiseLatents(ops, sae, T, xc, zero);
 
   const decodeNorm = once(() => {
@@ -158,12 +158,13 @@ function normalise(ops: Ops, c: SaeCfg, x: string): { xn: string; denormScale: s
  * TopK-style latents (topk, switch): the k largest scores per token, so readers never need
  * the dense [B, T, d_sae] tensor.
  */
-function sparseLatents(ops: Ops, c: SaeCfg, T: SaeTensor, xn: string, xc: () => string, zero: () => string): Latents {
+function sparseLatents(ops: Ops, sae: Sae, T: SaeTensor, xn: string, xc: () => string, zero: () => string): Latents {
   const { b } = ops;
+  const c = sae.config;
   let scores: string;
   let relu: boolean;
   if (c.architecture === 'topk') {
-    scores = ops.add(ops.matmul(xc(), T('W_enc')), T('b_enc'));
+    scores = encodeAffine(ops, sae, T, xc());
     relu = true; // keep the k largest pre-activations, then ReLU
   } else {
     const nE = c.nExperts ?? 1;
@@ -201,19 +202,23 @@ type LatentVec = 'b_enc' | 'threshold' | 'b_gate' | 'b_mag' | 'exp_r_mag';
 function elementwiseLatents(ops: Ops, sae: Sae, T: SaeTensor, xc: () => string, zero: () => string): Latents {
   const { b } = ops;
   const { config: c, params: p } = sae;
-  /** Elementwise activation of h = xc·W_enc, reading per-latent vectors through `pick`. */
-  const elementwise = (h: string, pick: (name: LatentVec) => string): string => {
+  /**
+   * Elementwise activation of h = xc·W_enc, reading per-latent vectors through `pick`;
+   * `pre` gives h + b_enc (standard, jumprelu).
+   */
+  const elementwise = (h: () => string, pre: () => string, pick: (name: LatentVec) => string): string => {
     switch (c.architecture) {
       case 'standard':
-        return ops.relu(ops.add(h, pick('b_enc')));
+        return ops.relu(pre());
       case 'jumprelu': {
-        const pre = ops.add(h, pick('b_enc'));
-        return ops.relu(b.op('Where', [b.op('Greater', [pre, pick('threshold')]), pre, zero()]));
+        const a = pre();
+        return ops.relu(b.op('Where', [b.op('Greater', [a, pick('threshold')]), a, zero()]));
       }
       case 'gated': {
         // one MatMul serves both paths: xc·(W_enc ⊙ exp(r_mag)) = (xc·W_enc) ⊙ exp(r_mag)
-        const gate = b.op('Greater', [ops.add(h, pick('b_gate')), zero()]);
-        const mag = ops.relu(ops.add(ops.mul(h, pick('exp_r_mag')), pick('b_mag')));
+        const hh = h();
+        const gate = b.op('Greater', [ops.add(hh, pick('b_gate')), zero()]);
+        const mag = ops.relu(ops.add(ops.mul(hh, pick('exp_r_mag')), pick('b_mag')));
         return b.op('Where', [gate, mag, zero()]);
       }
       default:
@@ -222,9 +227,37 @@ function elementwiseLatents(ops: Ops, sae: Sae, T: SaeTensor, xc: () => string, 
   };
   const expRMag = once(() => b.floats('sae.exp_r_mag', Float32Array.from(p.r_mag?.data ?? [], Math.exp), [c.dSae]));
   const full = (name: LatentVec): string => (name === 'exp_r_mag' ? expRMag() : T(name));
-  const denseFn = once(() => elementwise(ops.matmul(xc(), T('W_enc')), full));
+  const denseFn = once(() => {
+    // every variant reads either these dense latents or the selected ones below, never both, so W_enc is stored once
+    const h = once(() => ops.matmul(xc(), T('W_enc')));
+    return elementwise(h, () => encodeAffine(ops, sae, T, xc()), full);
+  });
   // only the selected columns: steering costs S dot products per token, not d_sae
-  const selected = (ids: string): string =>
-    elementwise(ops.matmul(xc(), ops.gather(T('W_enc'), ids, 1)), (name) => ops.gather(full(name), ids, 0));
+  const selected = (ids: string): string => {
+    const pick = (name: LatentVec): string => ops.gather(full(name), ids, 0);
+    const h = once(() => ops.matmul(xc(), ops.gather(T('W_enc'), ids, 1)));
+    return elementwise(h, () => ops.add(h(), pick('b_enc')), pick);
+  };
   return { sparse: undefined, dense: denseFn, selected };
+}
+
+/** The largest W_enc (floats) {@link encodeAffine} copies into [W_enc; b_enc]: 256 MB. */
+const AFFINE_MAX_FLOATS = 1 << 26;
+
+/**
+ * xc·W_enc + b_enc. Up to AFFINE_MAX_FLOATS it is one MatMul, [xc, 1]·[W_enc; b_enc]: the
+ * bias rides in the weight's extra row instead of an Add over the [tokens, d_sae] scores, a
+ * memory-bound pass that cost ~5% of the encoder's MatMul (24,576 latents, 2-core CPU); MLAS
+ * adds that row last, so the sums match MatMul-then-Add to within rounding (bit-identical on
+ * the bench's SAE). A larger W_enc keeps the Add: building the variant would hold one more
+ * copy of it.
+ */
+function encodeAffine(ops: Ops, sae: Sae, T: SaeTensor, xc: string): string {
+  const { W_enc: w, b_enc: bias } = sae.params;
+  if (!bias || w.data.length > AFFINE_MAX_FLOATS) return ops.add(ops.matmul(xc, T('W_enc')), T('b_enc'));
+  const [k, n] = w.shape as [number, number];
+  const wb = new Float32Array((k + 1) * n);
+  wb.set(w.data);
+  wb.set(bias.data, k * n);
+  return ops.matmul(ops.appendOne(xc), ops.b.floats('sae.W_enc_b_enc', wb, [k + 1, n]));
 }
