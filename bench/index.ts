@@ -23,7 +23,9 @@
  *   capture graphs run in its capture thread (now);
  * - this machine's limit: ONNX Runtime's own MatMul throughput on the capture graph's weight
  *   shapes, as tokens/s (bench/matmul-limit.ts), and indexing as a share of it (target ≥ 0.8),
- *   against the best limit of the run and against the limit measured beside each rep;
+ *   against the best limit of the run and against the limit measured beside each rep; capture's
+ *   kernel time by op type (ONNX Runtime's profiler), whose MatMul share bounds capture against
+ *   the limit (bench/capture-kernels.ts);
  *   and the same MatMuls chained in one graph, weights read in the model's order, as a check of
  *   what the limit leaves out (every session with the engine's CPU thread count: cpu-threads.ts);
  * - shards: the ≥ 1M-token corpus indexed by one process, then as 2 shards in 2 processes at once
@@ -54,6 +56,7 @@ import { gpt2CaptureShapes, measureMatmulChain, measureMatmulLimit } from './mat
 import { BATCH, CTX, D, D_SAE, defaultBenchDir, HOOK, K, median, prepareBench, torchRate } from './setup.ts';
 import { syntheticCapture } from './synthetic-activations.ts';
 import { appIndexRun } from './app-run.ts';
+import { captureCeiling, profileCaptureKernels } from './capture-kernels.ts';
 
 const { values } = parseArgs({
   options: {
@@ -265,6 +268,15 @@ for (let r = 0; r < reps; r++) {
   if (t !== undefined) torchRates.push(t);
 }
 const provider = engine.activeProvider;
+// capture's kernels by ONNX Runtime's profiler, over the same calls (each split as the engine splits it)
+const kernels = await profileCaptureKernels(
+  engine.captureGraphFile(),
+  engine.providers,
+  engine.folder.config,
+  calls,
+  captureRowsPerCall(CTX, D_SAE),
+  K,
+);
 await engine.close();
 const measuredLimit = await measureMatmulLimit(shapes, limitOptions);
 // the limit is the best this run saw: the final measurement or one beside a rep
@@ -356,6 +368,10 @@ const result = {
   index_vs_paired_limit: round(paired(indexRates)),
   index_one_thread_vs_paired_limit: round(paired(threadRates)),
   capture_vs_paired_limit: round(paired(captureRates)),
+  capture_matmul_kernel_share: round(kernels.matmulShare),
+  capture_other_kernels_ms_per_1k_tokens: round(kernels.otherMsPerKiloToken, 1),
+  capture_ceiling_vs_limit: round(captureCeiling(kernels, limit.tokensPerSecond)),
+  capture_kernel_ms_per_1k_tokens: kernels.msPerKiloToken,
   matmul_chain_tokens_per_second: Math.round(chain),
   capture_vs_chain: round(capture / chain),
   torch_tokens_per_second: torch === undefined ? null : Math.round(torch),
@@ -409,6 +425,14 @@ console.log(
 );
 console.log(
   `paired limit       ${result.rep_limits_tokens_per_second.join(', ')} tokens/s, measured beside each rep → indexing ${result.index_vs_paired_limit} of it as the app runs it, ${result.index_one_thread_vs_paired_limit} as the CLI does, capture ${result.capture_vs_paired_limit} (medians of each rep's ratio)`,
+);
+console.log(
+  `capture kernels    MatMuls ${Math.round(result.capture_matmul_kernel_share * 100)}% of capture's kernel time (ONNX Runtime's profiler; ms per 1k tokens: ${Object.entries(
+    kernels.msPerKiloToken,
+  )
+    .slice(0, 10)
+    .map(([op, ms]) => `${op} ${ms}`)
+    .join(', ')}) → with every MatMul at the limit's rate, the other kernels' ${result.capture_other_kernels_ms_per_1k_tokens} ms per 1k tokens leave capture ≤ ${result.capture_ceiling_vs_limit} of the limit`,
 );
 console.log(
   `matmul chain       ${result.matmul_chain_tokens_per_second} tokens/s: the same MatMuls in one graph, in the model's order (weights read from memory as capture reads them) → capture ${result.capture_vs_chain} of it`,

@@ -236,6 +236,11 @@ export class Engine {
     return runCapture(await this.runner(kind), rows, K, opts.reconstruction === true);
   }
 
+  /** The file of the capture graph, built (or found in the cache) on first use: what benchmarks profile. */
+  captureGraphFile(): string {
+    return this.variantPath('capture');
+  }
+
   /** The file of a spliced graph, built (or found in the cache) on first use. */
   private variantPath(kind: Exclude<RunnerKey, 'base'>): string {
     let file = this.variantPaths.get(kind);

@@ -60,6 +60,8 @@ const tensorMeta = (m: readonly ort.InferenceSession.ValueMetadata[]): TensorMet
 export interface RunnerOptions {
   /** The model's HF config.json: fixes KV-cache dims the export leaves symbolic when the graph cannot. */
   readonly config?: Record<string, unknown>;
+  /** Profiles every kernel with ONNX Runtime's profiler into `<prefix>_<time>.json` (benchmarks); see `endProfiling`. */
+  readonly profileFilePrefix?: string;
 }
 
 /**
@@ -106,6 +108,7 @@ export class ModelRunner {
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
       ...cpuThreadOptions(),
+      ...(opts.profileFilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix } : {}),
     });
     try {
       const past = new Set(ModelRunner.pastNames(session));
@@ -197,6 +200,11 @@ export class ModelRunner {
       for (const n of this.session.outputNames) if (n.startsWith('present')) present.set(n, outputs[n]!);
     }
     return { outputs, ...(present ? { present } : {}) };
+  }
+
+  /** Writes the profile of a session created with `profileFilePrefix`. */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   async release(): Promise<void> {
