@@ -24,8 +24,8 @@
  * - this machine's limit: ONNX Runtime's own MatMul throughput on the capture graph's weight
  *   shapes, as tokens/s (bench/matmul-limit.ts), and indexing as a share of it (target ≥ 0.8),
  *   against the best limit of the run and against the limit measured beside each rep; capture's
- *   kernel time by op type (ONNX Runtime's profiler), whose MatMul share bounds capture against
- *   the limit (bench/capture-kernels.ts);
+ *   kernel time by op type (ONNX Runtime's profiler), whose kernels other than MatMuls bound
+ *   capture against the limit (bench/capture-kernels.ts);
  *   and the same MatMuls chained in one graph, weights read in the model's order, as a check of
  *   what the limit leaves out (every session with the engine's CPU thread count: cpu-threads.ts);
  * - shards: the ≥ 1M-token corpus indexed by one process, then as 2 shards in 2 processes at once
@@ -52,7 +52,7 @@ import { cpuThreadOptions } from '../src/core/model/cpu-threads.ts';
 import type { ProviderName } from '../src/core/model/providers.ts';
 import { seededRandom } from '../src/core/util/random.ts';
 import { captureRowsPerCall } from '../src/core/model/capture-split.ts';
-import { gpt2CaptureShapes, measureMatmulChain, measureMatmulLimit } from './matmul-limit.ts';
+import { gpt2CaptureShapes, measureMatmulChain, measureMatmulLimit, type MatmulLimit } from './matmul-limit.ts';
 import { BATCH, CTX, D, D_SAE, defaultBenchDir, HOOK, K, median, prepareBench, torchRate } from './setup.ts';
 import { syntheticCapture } from './synthetic-activations.ts';
 import { appIndexRun } from './app-run.ts';
@@ -235,13 +235,16 @@ const limitOptions = {
   ...(values.provider ? { provider: values.provider as ProviderName } : {}),
 };
 const shapes = gpt2CaptureShapes(D, hookLayer, D_SAE);
+/** The faster of two measured limits. */
+const faster = (a: MatmulLimit, b: MatmulLimit): MatmulLimit => (b.tokensPerSecond > a.tokensPerSecond ? b : a);
 /**
  * The limit measured beside each rep, right before and right after its index runs (the best of
- * the four sessions counts): this VM's speed drifts by 10–20% over minutes (the same MatMul measured 284–385
- * GFLOP/s in different runs), so a ratio of rates measured minutes apart carries that drift.
+ * the four sessions counts): this VM's speed drifts by 10–20% over minutes (the same MatMul
+ * measured 284–385 GFLOP/s in different runs), so a ratio of rates measured minutes apart
+ * carries that drift.
  */
-const pairedLimit = async (): Promise<number> => (await measureMatmulLimit(shapes, { ...limitOptions, sessions: 2 })).tokensPerSecond;
-const repLimits: number[] = [];
+const pairedLimit = (): Promise<MatmulLimit> => measureMatmulLimit(shapes, { ...limitOptions, sessions: 2 });
+const repLimits: MatmulLimit[] = [];
 const captureRates: number[] = [];
 const indexRates: number[] = [];
 const threadRates: number[] = [];
@@ -263,7 +266,7 @@ for (let r = 0; r < reps; r++) {
   // as the CLI's `index` runs it: everything on one thread (bundled too)
   const thread = await appIndexRun({ options: options(freshDb('index-real-thread.sqlite'), corpus, nTokens), engine: 'thread' });
   threadRates.push(thread.result.tokens / thread.seconds);
-  repLimits.push(Math.max(before, await pairedLimit()));
+  repLimits.push(faster(before, await pairedLimit()));
   const t = torchRate(dir, nTokens);
   if (t !== undefined) torchRates.push(t);
 }
@@ -278,11 +281,10 @@ const kernels = await profileCaptureKernels(
   K,
 );
 await engine.close();
-const measuredLimit = await measureMatmulLimit(shapes, limitOptions);
-// the limit is the best this run saw: the final measurement or one beside a rep
-const limit = { ...measuredLimit, tokensPerSecond: Math.max(measuredLimit.tokensPerSecond, ...repLimits) };
+// the limit is the best this run saw: the final measurement or one beside a rep (its per-shape rates with it)
+const limit = repLimits.reduce(faster, await measureMatmulLimit(shapes, limitOptions));
 // each rep against the limit measured beside it
-const paired = (rates: readonly number[]): number => median(rates.map((x, i) => x / repLimits[i]!));
+const paired = (rates: readonly number[]): number => median(rates.map((x, i) => x / repLimits[i]!.tokensPerSecond));
 // the same MatMuls in one graph, weights read in the model's order: is the limit within reach?
 const chain = await measureMatmulChain(shapes, limitOptions);
 const capture = median(captureRates);
@@ -359,7 +361,7 @@ const result = {
   index_vs_limit: round(indexing / limit.tokensPerSecond),
   index_one_thread_vs_limit: round(indexingThread / limit.tokensPerSecond),
   capture_vs_limit: round(capture / limit.tokensPerSecond),
-  rep_limits_tokens_per_second: repLimits.map(Math.round),
+  rep_limits_tokens_per_second: repLimits.map((l) => Math.round(l.tokensPerSecond)),
   rep_rates_tokens_per_second: {
     capture: captureRates.map(Math.round),
     index: indexRates.map(Math.round),
@@ -426,13 +428,12 @@ console.log(
 console.log(
   `paired limit       ${result.rep_limits_tokens_per_second.join(', ')} tokens/s, measured beside each rep → indexing ${result.index_vs_paired_limit} of it as the app runs it, ${result.index_one_thread_vs_paired_limit} as the CLI does, capture ${result.capture_vs_paired_limit} (medians of each rep's ratio)`,
 );
+const topKernels = Object.entries(kernels.msPerKiloToken)
+  .slice(0, 10)
+  .map(([op, ms]) => `${op} ${ms}`)
+  .join(', ');
 console.log(
-  `capture kernels    MatMuls ${Math.round(result.capture_matmul_kernel_share * 100)}% of capture's kernel time (ONNX Runtime's profiler; ms per 1k tokens: ${Object.entries(
-    kernels.msPerKiloToken,
-  )
-    .slice(0, 10)
-    .map(([op, ms]) => `${op} ${ms}`)
-    .join(', ')}) → with every MatMul at the limit's rate, the other kernels' ${result.capture_other_kernels_ms_per_1k_tokens} ms per 1k tokens leave capture ≤ ${result.capture_ceiling_vs_limit} of the limit`,
+  `capture kernels    MatMuls ${Math.round(result.capture_matmul_kernel_share * 100)}% of capture's kernel time (ONNX Runtime's profiler; ms per 1k tokens: ${topKernels}) → with every MatMul at the limit's rate, the other kernels' ${result.capture_other_kernels_ms_per_1k_tokens} ms per 1k tokens leave capture ≤ ${result.capture_ceiling_vs_limit} of the limit`,
 );
 console.log(
   `matmul chain       ${result.matmul_chain_tokens_per_second} tokens/s: the same MatMuls in one graph, in the model's order (weights read from memory as capture reads them) → capture ${result.capture_vs_chain} of it`,
